@@ -1,0 +1,42 @@
+# Meridian: the two commands a new user runs.
+#   make up     install what is missing, build, start MariaDB + commerce-api with the demo catalog
+#   make test   install what is missing, build, run the whole suite
+SHELL := /bin/bash
+APT_PACKAGES := mariadb-server mariadb-client curl
+NODE_STAMP := node_modules/.package-lock.json
+
+.PHONY: up test deps build bench lint clean
+.DEFAULT_GOAL := up
+
+up: deps build
+	@scripts/up.sh
+
+test: deps build
+	@scripts/test.sh
+
+bench: deps build
+	@bench/run.sh
+
+# Debian packages the servers come from; installed only when a binary is missing.
+deps: $(NODE_STAMP)
+	@missing=""; \
+	{ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } && command -v curl >/dev/null || missing="$(APT_PACKAGES)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+build: $(NODE_STAMP)
+	@npx --no-install nest build commerce-api
+
+lint: $(NODE_STAMP)
+	npx --no-install eslint .
+
+clean:
+	rm -rf dist .run

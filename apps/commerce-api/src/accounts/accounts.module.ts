@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { CartModule } from '../cart/cart.module';
+import { AccountsController } from './accounts.controller';
+import { AccountsRepository } from './accounts.repository';
+import { AccountsService } from './accounts.service';
+import { PasswordHasher } from './password-hasher';
+import { SessionCookies } from './session-cookies';
+import { SessionGuard } from './session.guard';
+import { Tokens } from './tokens';
+
+/** Global because every module's routes pass the session guard and may set the cart cookie. */
+@Global()
+@Module({
+  imports: [CartModule],
+  controllers: [AccountsController],
+  providers: [AccountsService, AccountsRepository, PasswordHasher, Tokens, SessionCookies, SessionGuard],
+  exports: [AccountsService, AccountsRepository, Tokens, SessionCookies, SessionGuard, PasswordHasher],
+})
+export class AccountsModule {}

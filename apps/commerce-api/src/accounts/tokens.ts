@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as jwt from 'jsonwebtoken';
+import { isId } from '@meridian/dc';
+import { AppEnv } from '../config/app-config';
+
+export interface SessionClaims {
+  /** account id */
+  sub: string;
+  /** session id */
+  sid: string;
+  /** the account's home DC when the session began */
+  home: string;
+}
+
+export const SESSION_COOKIE = 'meridian_session';
+export const CART_COOKIE = 'meridian_cart';
+const ALGORITHM = 'HS256';
+
+/** Signs and checks the two cookies: the account session and the guest cart. */
+@Injectable()
+export class Tokens {
+  constructor(@Inject(AppEnv) private readonly env: AppEnv) {}
+
+  signSession(claims: SessionClaims): string {
+    return jwt.sign({ sid: claims.sid, home: claims.home }, this.env.JWT_SECRET, {
+      algorithm: ALGORITHM, subject: claims.sub, expiresIn: this.env.SESSION_TTL_SECONDS, audience: 'session',
+    });
+  }
+
+  /** The claims of a well-signed, unexpired session token; undefined for anything else. */
+  verifySession(token: string): SessionClaims | undefined {
+    try {
+      const p = jwt.verify(token, this.env.JWT_SECRET, { algorithms: [ALGORITHM], audience: 'session' }) as jwt.JwtPayload;
+      if (!isId(p.sub) || !isId(p.sid) || typeof p.home !== 'string') return undefined;
+      return { sub: p.sub, sid: p.sid, home: p.home };
+    } catch {
+      return undefined;
+    }
+  }
+
+  signCart(cartId: string): string {
+    return jwt.sign({}, this.env.JWT_SECRET, { algorithm: ALGORITHM, subject: cartId, audience: 'cart', noTimestamp: true });
+  }
+
+  verifyCart(token: string): string | undefined {
+    try {
+      const p = jwt.verify(token, this.env.JWT_SECRET, { algorithms: [ALGORITHM], audience: 'cart' }) as jwt.JwtPayload;
+      return isId(p.sub) ? p.sub : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

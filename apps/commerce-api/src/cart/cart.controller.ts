@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Ctx, RequestContext } from '../common/request-context';
+import { Auth } from '../accounts/session.guard';
+import { SessionCookies } from '../accounts/session-cookies';
+import { Tokens } from '../accounts/tokens';
+import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView, VariantIdParam } from './cart.dto';
+import { CartService } from './cart.service';
+
+class ShippingMethodDto extends DiscountCodeDto {}
+
+@ApiTags('cart')
+@Controller()
+@Auth('optional')
+export class CartController {
+  constructor(
+    @Inject(CartService) private readonly carts: CartService,
+    @Inject(SessionCookies) private readonly cookies: SessionCookies,
+    @Inject(Tokens) private readonly tokens: Tokens,
+  ) {}
+
+  @Get('cart')
+  @ApiOkResponse({ type: CartView })
+  get(@Ctx() ctx: RequestContext): Promise<CartView> {
+    return this.carts.getCart(ctx);
+  }
+
+  @Post('cart/items')
+  @HttpCode(200)
+  @ApiOkResponse({ type: CartView, description: 'the first item of a guest also sets the cart cookie' })
+  async add(@Ctx() ctx: RequestContext, @Body() dto: AddItemDto, @Res({ passthrough: true }) res: Response): Promise<CartView> {
+    const { cart, newGuestCartId } = await this.carts.addItem(ctx, dto);
+    if (newGuestCartId) this.cookies.guestCart(res, this.tokens.signCart(newGuestCartId));
+    return cart;
+  }
+
+  @Patch('cart/items/:variantId')
+  @ApiOkResponse({ type: CartView })
+  setQuantity(@Ctx() ctx: RequestContext, @Param() p: VariantIdParam, @Body() dto: SetQuantityDto): Promise<CartView> {
+    return this.carts.setQuantity(ctx, p.variantId, dto.quantity);
+  }
+
+  @Delete('cart/items/:variantId')
+  @ApiOkResponse({ type: CartView })
+  remove(@Ctx() ctx: RequestContext, @Param() p: VariantIdParam): Promise<CartView> {
+    return this.carts.removeLine(ctx, p.variantId);
+  }
+
+  @Put('cart/discount')
+  @ApiOkResponse({ type: CartView })
+  applyDiscount(@Ctx() ctx: RequestContext, @Body() dto: DiscountCodeDto): Promise<CartView> {
+    return this.carts.applyDiscountCode(ctx, dto.code);
+  }
+
+  @Delete('cart/discount')
+  @ApiOkResponse({ type: CartView })
+  removeDiscount(@Ctx() ctx: RequestContext): Promise<CartView> {
+    return this.carts.removeDiscountCode(ctx);
+  }
+
+  @Put('cart/shipping-method')
+  @ApiOkResponse({ type: CartView })
+  setShipping(@Ctx() ctx: RequestContext, @Body() dto: ShippingMethodDto): Promise<CartView> {
+    return this.carts.setShippingMethod(ctx, dto.code);
+  }
+
+  @Get('shipping-methods')
+  @ApiOkResponse({ type: [ShippingMethodView] })
+  shippingMethods(@Ctx() ctx: RequestContext): Promise<ShippingMethodView[]> {
+    return this.carts.shippingMethods(ctx);
+  }
+}

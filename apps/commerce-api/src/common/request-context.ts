@@ -1,0 +1,32 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+
+export type Role = 'customer' | 'admin';
+
+/** The logged-in account of a request, as its session token and session row say. */
+export interface SessionAccount {
+  id: string;
+  sessionId: string;
+  role: Role;
+  homeDc: string;
+}
+
+/** What a service needs to know about the request it serves: first argument of every service method. */
+export interface RequestContext {
+  dc: string;
+  account?: SessionAccount;
+  /** the guest cart named by the cart cookie, when its signature checked out */
+  guestCartId?: string;
+  ip: string;
+  userAgent?: string;
+}
+
+export interface ContextualRequest extends Request {
+  meridian?: RequestContext;
+}
+
+export const Ctx = createParamDecorator((_: unknown, host: ExecutionContext): RequestContext => {
+  const req = host.switchToHttp().getRequest<ContextualRequest>();
+  if (!req.meridian) throw new Error('request context missing: is the session guard installed?');
+  return req.meridian;
+});

@@ -1,0 +1,60 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
+} from 'class-validator';
+import { DC_CODE_PATTERN } from '@meridian/dc';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
+
+/** What every process of a DC needs: which DC it is and how to reach its database. */
+export class DbEnv {
+  @Matches(DC_CODE_PATTERN, { message: 'DC_ID must be a DC code like "a" or "eu1"' })
+  DC_ID: string;
+
+  @IsOptional() @IsString() DB_HOST = '127.0.0.1';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) DB_PORT = 3306;
+  @IsOptional() @IsString() DB_SOCKET?: string;
+  @IsOptional() @IsString() DB_USER = 'meridian';
+  @IsOptional() @IsString() DB_PASSWORD = '';
+  @IsOptional() @IsString() DB_NAME = 'meridian';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 16;
+}
+
+/** The environment commerce-api reads, validated once at boot. */
+export class AppEnv extends DbEnv {
+  @IsOptional() @IsString() HOST = '127.0.0.1';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) SESSION_TTL_SECONDS = 7 * 24 * 3600;
+  @IsOptional() @Transform(toBool) @IsBoolean() COOKIE_SECURE = false;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) CATALOG_CACHE_MS = 1000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) LOW_STOCK_THRESHOLD = 10;
+  @IsOptional() @Matches(/^[A-Z]{3}$/) STORE_CURRENCY = 'USD';
+
+  @IsOptional() @IsIn(['error', 'warn', 'info', 'debug']) LOG_LEVEL = 'info';
+  @IsOptional() @Transform(toBool) @IsBoolean() ACCESS_LOG = true;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_GRACE_MS = 10000;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses and validates the environment; a bad value stops the boot with every bad field named. */
+export function loadEnv<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
+  const parsed = plainToInstance(cls, { ...env }, { exposeDefaultValues: true });
+  const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed;
+}
+
+export const loadAppEnv = (env: NodeJS.ProcessEnv = process.env) => loadEnv(AppEnv, env);

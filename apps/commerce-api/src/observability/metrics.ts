@@ -1,0 +1,26 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one commerce-api process, served at /metrics. */
+export class AppMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly ordersPlaced: Counter<'dc'>;
+
+  constructor(dc: string) {
+    this.registry.setDefaultLabels({ dc });
+    collectDefaultMetrics({ register: this.registry });
+    this.httpRequests = new Counter({
+      name: 'http_requests_total', help: 'HTTP requests answered', labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.ordersPlaced = new Counter({
+      name: 'orders_placed_total', help: 'Orders placed', labelNames: ['dc'], registers: [this.registry],
+    });
+  }
+}

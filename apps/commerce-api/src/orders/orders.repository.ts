@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql';
+import { OrderStatus } from './order-state';
+
+export interface OrderRow {
+  id: string;
+  number: string;
+  account_id: string | null;
+  cart_id: string;
+  email: string;
+  status: OrderStatus;
+  currency: string;
+  subtotal: number;
+  discount_total: number;
+  shipping_total: number;
+  tax_total: number;
+  total: number;
+  discount_code: string | null;
+  shipping_method_code: string;
+  shipping_address: string | Record<string, string>;
+  placed_dc: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderLineRow {
+  id: string;
+  order_id: string;
+  variant_id: string;
+  sku: string;
+  product_name: string;
+  variant_name: string;
+  quantity: number;
+  unit_price: number;
+  tax_rate_bp: number;
+  line_total: number;
+}
+
+export interface IdempotencyRow {
+  request_hash: string;
+  order_id: string;
+}
+
+export interface NewOrder extends Omit<OrderRow, 'created_at' | 'updated_at' | 'shipping_address'> {
+  shipping_address: Record<string, string>;
+}
+
+export interface ShortLine {
+  variant_id: string;
+  sku: string;
+  requested: number;
+  available: number;
+}
+
+@Injectable()
+export class OrdersRepository {
+  /**
+   * Claims an idempotency key for an order id. A concurrent claim of the same key waits on the
+   * unique index until the first transaction ends, then fails with a duplicate key.
+   */
+  async claimIdempotencyKey(tx: Sql, k: { id: string; scope: string; key: string; requestHash: string; orderId: string }): Promise<void> {
+    await tx.execute('INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, ?, ?)',
+      [k.id, k.scope, k.key, k.requestHash, k.orderId]);
+  }
+
+  async findIdempotencyKey(db: Sql, scope: string, key: string): Promise<IdempotencyRow | undefined> {
+    return (await db.query<IdempotencyRow>(
+      'SELECT request_hash, order_id FROM idempotency_key WHERE scope = ? AND idem_key = ?', [scope, key]))[0];
+  }
+
+  /**
+   * Takes the cart's quantities from this DC's allocation in one statement; each row only when
+   * enough is left. Returns how many allocation rows were decremented.
+   */
+  async takeStockForCart(tx: Sql, cartId: string, dc: string): Promise<number> {
+    const r = await tx.execute(
+      `UPDATE stock_allocation s JOIN cart_line l ON l.variant_id = s.variant_id AND l.cart_id = ?
+       SET s.available = s.available - l.quantity
+       WHERE s.dc = ? AND s.available >= l.quantity`, [cartId, dc]);
+    return r.affectedRows;
+  }
+
+  async findShortLines(tx: Sql, cartId: string, dc: string): Promise<ShortLine[]> {
+    return tx.query<ShortLine>(
+      `SELECT l.variant_id, v.sku, l.quantity AS requested, COALESCE(s.available, 0) AS available
+       FROM cart_line l JOIN variant v ON v.id = l.variant_id
+       LEFT JOIN stock_allocation s ON s.variant_id = l.variant_id AND s.dc = ?
+       WHERE l.cart_id = ? AND COALESCE(s.available, 0) < l.quantity ORDER BY l.id`, [dc, cartId]);
+  }
+
+  async insertOrder(tx: Sql, o: NewOrder, lines: OrderLineRow[], eventId: string, actor: string): Promise<void> {
+    await tx.execute(
+      `INSERT INTO orders (id, number, account_id, cart_id, email, status, currency, subtotal, discount_total,
+         shipping_total, tax_total, total, discount_code, shipping_method_code, shipping_address, placed_dc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [o.id, o.number, o.account_id, o.cart_id, o.email, o.status, o.currency, o.subtotal, o.discount_total,
+        o.shipping_total, o.tax_total, o.total, o.discount_code, o.shipping_method_code,
+        JSON.stringify(o.shipping_address), o.placed_dc]);
+    await tx.execute(
+      `INSERT INTO order_line (id, order_id, variant_id, sku, product_name, variant_name, quantity, unit_price,
+         tax_rate_bp, line_total) VALUES ${lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      lines.flatMap((l) => [l.id, l.order_id, l.variant_id, l.sku, l.product_name, l.variant_name, l.quantity,
+        l.unit_price, l.tax_rate_bp, l.line_total]));
+    await this.insertEvent(tx, eventId, o.id, null, o.status, actor);
+  }
+
+  async closeCart(tx: Sql, cartId: string): Promise<void> {
+    await tx.execute(`UPDATE cart SET status = 'ordered', active_account_id = NULL WHERE id = ?`, [cartId]);
+  }
+
+  async insertEvent(tx: Sql, id: string, orderId: string, from: OrderStatus | null, to: OrderStatus, actor: string): Promise<void> {
+    await tx.execute('INSERT INTO order_event (id, order_id, from_status, to_status, actor) VALUES (?, ?, ?, ?, ?)',
+      [id, orderId, from, to, actor.slice(0, 80)]);
+  }
+
+  async findOrder(db: Sql, id: string, forUpdate = false): Promise<OrderRow | undefined> {
+    return (await db.query<OrderRow>(`SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]))[0];
+  }
+
+  async findLines(db: Sql, orderIds: string[]): Promise<OrderLineRow[]> {
+    if (orderIds.length === 0) return [];
+    return db.query<OrderLineRow>('SELECT * FROM order_line WHERE order_id IN (?) ORDER BY order_id, id', [orderIds]);
+  }
+
+  async findEvents(db: Sql, orderId: string): Promise<{ from_status: string | null; to_status: string; actor: string; created_at: Date }[]> {
+    return db.query('SELECT from_status, to_status, actor, created_at FROM order_event WHERE order_id = ? ORDER BY id', [orderId]);
+  }
+
+  /** An account's orders: those still under way first, newest first within each group. */
+  async findOrdersOfAccount(db: Sql, accountId: string, limit: number, offset: number): Promise<{ rows: OrderRow[]; total: number }> {
+    const [rows, count] = await Promise.all([
+      db.query<OrderRow>(
+        `SELECT * FROM orders WHERE account_id = ?
+         ORDER BY status IN ('delivered', 'cancelled'), created_at DESC, id DESC LIMIT ? OFFSET ?`,
+        [accountId, limit, offset]),
+      db.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE account_id = ?', [accountId]),
+    ]);
+    return { rows, total: Number(count[0].n) };
+  }
+
+  async setStatus(tx: Sql, id: string, from: OrderStatus, to: OrderStatus): Promise<number> {
+    return (await tx.execute('UPDATE orders SET status = ? WHERE id = ? AND status = ?', [to, id, from])).affectedRows;
+  }
+
+  /** Gives a cancelled order's quantities back to the allocation of the DC that sold them. */
+  async returnStock(tx: Sql, orderId: string, dc: string): Promise<void> {
+    await tx.execute(
+      `UPDATE stock_allocation s JOIN order_line l ON l.variant_id = s.variant_id AND l.order_id = ?
+       SET s.available = s.available + l.quantity WHERE s.dc = ?`, [orderId, dc]);
+  }
+}

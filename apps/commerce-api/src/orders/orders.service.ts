@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { dcOfId, newId } from '@meridian/dc';
+import { notFound, unauthenticated } from '../common/domain-error';
+import { RequestContext } from '../common/request-context';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { OrderDataSource, Sql } from '../database/sql';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { assertTransition, OrderStatus } from './order-state';
+import { OrderPageView, OrderView } from './orders.dto';
+import { orderView } from './order-view';
+import { OrderRow, OrdersRepository } from './orders.repository';
+
+/** Following orders and moving them through their states. */
+@Injectable()
+export class OrdersService {
+  constructor(
+    @Inject(OrdersRepository) private readonly repo: OrdersRepository,
+    @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
+    @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
+  ) {}
+
+  async listMine(ctx: RequestContext, page: number, pageSize: number): Promise<OrderPageView> {
+    if (!ctx.account) throw unauthenticated();
+    const db = this.router.forOwner(ctx.account.homeDc);
+    const { rows, total } = await this.repo.findOrdersOfAccount(db, ctx.account.id, pageSize, (page - 1) * pageSize);
+    const lines = await this.repo.findLines(db, rows.map((r) => r.id));
+    return { items: rows.map((o) => orderView(o, lines.filter((l) => l.order_id === o.id))), total, page, pageSize };
+  }
+
+  async getOrder(ctx: RequestContext, id: string): Promise<OrderView & { history: unknown[] }> {
+    const order = await this.visibleOrder(ctx, this.router.local, id);
+    const db = this.router.local;
+    const [lines, events] = await Promise.all([this.repo.findLines(db, [id]), this.repo.findEvents(db, id)]);
+    return {
+      ...orderView(order, lines),
+      history: events.map((e) => ({ from: e.from_status, to: e.to_status, by: e.actor, at: new Date(e.created_at).toISOString() })),
+    };
+  }
+
+  /** The placeholder payment step: authorises and captures at once (placed → payment_pending → paid). */
+  async pay(ctx: RequestContext, id: string): Promise<OrderView> {
+    return this.move(ctx, id, ['payment_pending', 'paid']);
+  }
+
+  /** A customer cancels an order not yet shipped; the stock goes back to the DC that sold it. */
+  async cancel(ctx: RequestContext, id: string): Promise<OrderView> {
+    return this.move(ctx, id, ['cancelled']);
+  }
+
+  /** An admin moves an order one legal step. */
+  async transition(ctx: RequestContext, id: string, to: OrderStatus): Promise<OrderView> {
+    return this.move(ctx, id, [to]);
+  }
+
+  private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
+    const seen = await this.visibleOrder(ctx, this.router.local, id);
+    const db = await this.ownerDb(ctx, seen);
+    const actor = ctx.account ? `${ctx.account.role}:${ctx.account.id}` : 'guest';
+    return db.transaction(async (tx) => {
+      const order = (await this.repo.findOrder(tx, id, true))!;
+      let status = order.status;
+      for (const to of steps) {
+        assertTransition(status, to);
+        await this.repo.setStatus(tx, id, status, to);
+        await this.repo.insertEvent(tx, newId(ctx.dc), id, status, to, actor);
+        if (to === 'cancelled') await this.repo.returnStock(tx, id, order.placed_dc);
+        status = to;
+      }
+      const lines = await this.repo.findLines(tx, [id]);
+      return orderView({ ...order, status, updated_at: new Date() }, lines);
+    });
+  }
+
+  /**
+   * The order if the requester may see it: its account, the guest holding its cart's cookie, or an
+   * admin. Anyone else gets the same 404 as for an order that does not exist.
+   */
+  private async visibleOrder(ctx: RequestContext, db: Sql, id: string): Promise<OrderRow> {
+    const order = await this.repo.findOrder(db, id);
+    const mine = order && (
+      ctx.account?.role === 'admin'
+      || (order.account_id !== null && order.account_id === ctx.account?.id)
+      || (order.account_id === null && order.cart_id === ctx.guestCartId));
+    if (!order || !mine) throw notFound('order', id);
+    return order;
+  }
+
+  /** Writes go to the owner: the account's home DC, or for a guest order the DC of its cart. */
+  private async ownerDb(ctx: RequestContext, order: OrderRow): Promise<OrderDataSource> {
+    if (order.account_id === null) return this.router.forOwner(dcOfId(order.cart_id) ?? ctx.dc);
+    if (ctx.account?.id === order.account_id) return this.router.forOwner(ctx.account.homeDc);
+    const account = await this.accounts.findById(this.router.local, order.account_id);
+    return this.router.forOwner(account?.home_dc ?? ctx.dc);
+  }
+}

@@ -1,0 +1,50 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppEnv, loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
+import { createApp } from '../../apps/commerce-api/src/bootstrap';
+import { createTypeOrmDataSource, promisePoolOf } from '../../apps/commerce-api/src/database/data-source';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
+import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
+import { BENCH_SHAPE, CatalogShape, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
+import { newId } from '@meridian/dc';
+import { MariaDbServer } from './mariadb';
+
+export const ADMIN = { email: 'admin@test.local', password: 'admin-password-123' };
+
+export interface TestShop {
+  app: NestExpressApplication;
+  url: string;
+  env: AppEnv;
+  catalog: SeedResult;
+  close(): Promise<void>;
+}
+
+/** Migrates and seeds a database the way `cli setup` does, with a small catalog and an admin. */
+export async function prepareDatabase(db: MariaDbServer, dc: string, shape: CatalogShape = { ...BENCH_SHAPE, products: 12, stock: 100 }): Promise<SeedResult> {
+  const ds = await createTypeOrmDataSource({ host: db.host, port: db.port, user: db.user, password: db.password,
+    database: db.database, poolSize: 2 }).initialize();
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+    const sql = new PoolDataSource(dc, 'local', promisePoolOf(ds));
+    const seeded = await seedCatalog(sql, dc, [dc], shape);
+    await sql.execute(`INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, ?, 'Admin', 'admin', ?)`,
+      [newId(dc), ADMIN.email, await new PasswordHasher().hash(ADMIN.password), dc]);
+    return seeded;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** commerce-api in this process, on a free port, against the given database. */
+export async function startShop(db: MariaDbServer, opts: { dc?: string; env?: Record<string, string>; catalog?: SeedResult } = {}): Promise<TestShop> {
+  const dc = opts.dc ?? 'a';
+  const catalog = opts.catalog ?? await prepareDatabase(db, dc);
+  const env = loadAppEnv({
+    DC_ID: dc, DB_HOST: db.host, DB_PORT: String(db.port), DB_USER: db.user, DB_PASSWORD: db.password,
+    DB_NAME: db.database, JWT_SECRET: 'test-secret-test-secret-test-secret!', LOG_LEVEL: 'error', ACCESS_LOG: 'false',
+    CATALOG_CACHE_MS: '0', PORT: '0', ...opts.env,
+  });
+  const app = await createApp(env);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, env, catalog, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
