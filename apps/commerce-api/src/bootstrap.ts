@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import { HealthService } from './health/health.service';
 import { AppModule } from './app.module';
 import { AppEnv } from './config/app-config';
 import { createValidationPipe } from './common/validation';
@@ -20,6 +22,12 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(requestObserver(logger, app.get(AppMetrics), env.ACCESS_LOG));
+  const health = app.get(HealthService);
+  // while draining, every answer asks the client to close its connection, so none is left idle
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (health.isDraining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.useBodyParser('json', { limit: '1mb' });
   app.use(bodyErrors);
   app.use(cookieParser());
@@ -33,7 +41,6 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
   app.useGlobalPipes(createValidationPipe());
   // global, not APP_FILTER: only these also see errors of Express middleware such as the body parser
   app.useGlobalFilters(new ProblemFilter(logger));
-  app.enableShutdownHooks();
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Meridian commerce API')
     .setDescription('Catalog, accounts, cart, checkout and orders of one DC. Money is in minor units.')

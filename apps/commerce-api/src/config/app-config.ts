@@ -41,7 +41,9 @@ export class AppEnv extends DbEnv {
 
   @IsOptional() @IsIn(['error', 'warn', 'info', 'debug']) LOG_LEVEL = 'info';
   @IsOptional() @Transform(toBool) @IsBoolean() ACCESS_LOG = true;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_GRACE_MS = 10000;
+  /** after SIGTERM: how long to keep serving (readiness failing, Connection: close) before closing the listener */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_DRAIN_MS = 1000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_GRACE_MS = 15000;
 }
 
 export class ConfigError extends Error {}

@@ -1,17 +1,21 @@
-import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 
 const DB_TIMEOUT_MS = 1000;
 
 @Injectable()
-export class HealthService implements BeforeApplicationShutdown {
+export class HealthService {
   private draining = false;
 
   constructor(@Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter) {}
 
   /** Once shutdown begins, readiness fails so that load balancers stop sending new requests. */
-  beforeApplicationShutdown(): void {
+  startDraining(): void {
     this.draining = true;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
   }
 
   async readiness(): Promise<{ status: 'ok' | 'fail'; dc: string; db: 'up' | 'down'; draining: boolean }> {

@@ -1,0 +1,89 @@
+import { startMariaDb, MariaDbServer } from '../support/mariadb';
+import { prepareDatabase } from '../support/shop';
+import { startApiProcess, ApiProcess } from '../support/api-process';
+import { Shopper } from '../support/client';
+import { SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
+
+describe('commerce-api as a real process', () => {
+  let db: MariaDbServer;
+  let catalog: SeedResult;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    db = await startMariaDb();
+    catalog = await prepareDatabase(db, 'a');
+    api = await startApiProcess(db);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await db?.stop();
+  });
+
+  it('writes one JSON log line per request with request id, DC and route, and echoes X-Request-Id', async () => {
+    const r = await fetch(`${api.url}/api/products?pageSize=1`, { headers: { 'x-request-id': 'trace-me-123' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-request-id')).toBe('trace-me-123');
+    await new Promise((res) => setTimeout(res, 100));
+    const line = api.lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
+      .find((l) => l?.requestId === 'trace-me-123');
+    expect(line).toMatchObject({ level: 'info', message: 'request', dc: 'a', route: '/api/products', method: 'GET', status: 200 });
+    const generated = (await fetch(`${api.url}/api/categories`)).headers.get('x-request-id');
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Prometheus metrics with route patterns as labels', async () => {
+    await fetch(`${api.url}/api/products/no-such-thing`);
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{[^}]*route="\/api\/products\/:slug"[^}]*status="404"[^}]*\} \d+/);
+    expect(text).toMatch(/http_request_duration_seconds_bucket/);
+    expect(text).toMatch(/process_cpu_user_seconds_total\{dc="a"\}/);
+  });
+
+  it('a killed process loses no cart and no session: the next process carries on', async () => {
+    const s = new Shopper(api.url);
+    await s.post('/api/accounts/register', { email: 'kill@example.com', password: 'long enough password', name: 'K' });
+    await s.post('/api/cart/items', { variantId: catalog.variantIds[0], quantity: 2 });
+    const port = new URL(api.url).port;
+    api.child.kill('SIGKILL');
+    await api.exited;
+    api = await startApiProcess(db, {}, Number(port));
+    const again = new Shopper(api.url);
+    for (const [k, v] of s.cookies) again.cookies.set(k, v);
+    expect((await again.get('/api/accounts/me')).body.email).toBe('kill@example.com');
+    expect((await again.get('/api/cart')).body.lines).toEqual([expect.objectContaining({ variantId: catalog.variantIds[0], quantity: 2 })]);
+  });
+
+  it('on SIGTERM finishes the requests in flight, then exits 0', async () => {
+    const s = new Shopper(api.url);
+    await s.post('/api/accounts/register', { email: 'term@example.com', password: 'long enough password', name: 'T' });
+    // log-ins spend tens of milliseconds in argon2: they are in flight when the signal lands
+    const logins = Array.from({ length: 6 }, () => new Shopper(api.url).post('/api/accounts/login', { email: 'term@example.com', password: 'long enough password' }));
+    await new Promise((r) => setTimeout(r, 15));
+    api.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    const draining = await fetch(`${api.url}/health/ready`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ status: 'fail', db: 'up', draining: true });
+    expect(draining.headers.get('connection')).toBe('close');
+    const answers = await Promise.all(logins);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(await api.exited).toBe(0);
+    api = await startApiProcess(db);
+  });
+
+  it('is live but not ready while its database is down', async () => {
+    await db.rootQuery('SELECT 1');
+    const { execFileSync } = await import('node:child_process');
+    const pid = execFileSync('cat', [`${db.dir}/mysqld.pid`]).toString().trim();
+    process.kill(Number(pid), 'SIGSTOP'); // a hung database: connections stall, nothing answers
+    try {
+      const ready = await fetch(`${api.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'fail', db: 'down' });
+      expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
+    } finally {
+      process.kill(Number(pid), 'SIGCONT');
+    }
+    expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
+  });
+});
