@@ -30,24 +30,9 @@ stop() {
 trap stop EXIT
 trap 'exit 0' INT TERM
 
-if [ ! -d "$DATADIR/mysql" ]; then
-  echo "== initialising MariaDB in .data/mariadb"
-  mariadb-install-db --no-defaults --datadir="$DATADIR" --user="$(id -un)" \
-    --auth-root-authentication-method=normal --skip-test-db >"$LOGS/mariadb-install.log" 2>&1
-fi
-echo "== starting MariaDB on 127.0.0.1:$DB_PORT"
-mariadbd --no-defaults --datadir="$DATADIR" --port="$DB_PORT" --bind-address=127.0.0.1 --socket="$SOCK" \
-  --pid-file="$DATA/mariadb.pid" --log-error="$LOGS/mariadb.err" --user="$(id -un)" \
-  --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-  --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 --log-bin=binlog --binlog-format=ROW \
-  --server-id=1 --gtid-domain-id=1 --max-connections=500 --innodb-buffer-pool-size=256M &
-pids+=($!)
-for _ in $(seq 1 120); do mariadb --no-defaults -S "$SOCK" -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.25; done
-mariadb --no-defaults -S "$SOCK" -u root <<SQL
-CREATE DATABASE IF NOT EXISTS meridian CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS 'meridian'@'%' IDENTIFIED BY 'meridian';
-GRANT ALL ON meridian.* TO 'meridian'@'%';
-SQL
+echo "== starting MariaDB on 127.0.0.1:$DB_PORT (data in .data/mariadb)"
+DB_BUFFER_POOL=256M scripts/mariadb.sh start "$DATADIR" "$DB_PORT" "$SOCK" "$LOGS" > "$DATA/mariadb.launcher"
+pids+=("$(cat "$DATA/mariadb.launcher")")
 
 export DC_ID DB_HOST=127.0.0.1 DB_PORT DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
 export JWT_SECRET="$(cat "$DATA/jwt-secret")" PORT="$API_PORT" HOST="${HOST:-127.0.0.1}"

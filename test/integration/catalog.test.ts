@@ -72,6 +72,15 @@ describe('catalog (real MariaDB)', () => {
     expect(r.body.reduce((n: number, c: { products: number }) => n + c.products, 0)).toBe(12);
   });
 
+  it('serves the OpenAPI page and document at /api/docs', async () => {
+    const page = await fetch(`${shop.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/swagger-ui/i);
+    const doc = await s.get('/api/docs/openapi.json');
+    expect(doc.body.info.title).toBe('Meridian commerce API');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/products', '/api/products/{slug}', '/api/cart/items', '/api/checkout', '/api/orders/{id}']));
+  });
+
   describe('bad input', () => {
     it.each([
       ['/api/products?page=0', 400],

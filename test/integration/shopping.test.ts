@@ -202,11 +202,14 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       expect(await db.rootQuery('SELECT (SELECT COUNT(*) FROM cart) AS carts, (SELECT COUNT(*) FROM cart_line) AS cart_lines')).toEqual(before);
     });
 
-    it('answers malformed JSON with 400 and a body over 1 MB with 413', async () => {
+    it('answers malformed JSON with 400, a body that is not JSON with 415 and a body over 1 MB with 413', async () => {
       const s = new Shopper(shop.url);
       const bad = await s.request('POST', '/api/cart/items', { raw: '{"variantId": ' });
       expect(bad.status).toBe(400);
-      expect(bad.body.message).toMatch(/malformed JSON/);
+      expect(bad.body.message).toMatch(/not valid JSON|malformed JSON/);
+      const text = await s.request('POST', '/api/cart/items', { raw: 'variantId=x', headers: { 'content-type': 'text/plain' } });
+      expect(text.status).toBe(415);
+      expect(text.body.statusCode).toBe(415);
       const big = await s.request('POST', '/api/cart/items', { raw: JSON.stringify({ variantId: 'x'.repeat(1_100_000), quantity: 1 }) });
       expect(big.status).toBe(413);
       expect(big.body.statusCode).toBe(413);

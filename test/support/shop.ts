@@ -1,4 +1,4 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppEnv, loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createApp } from '../../apps/commerce-api/src/bootstrap';
 import { createTypeOrmDataSource, promisePoolOf } from '../../apps/commerce-api/src/database/data-source';
@@ -11,7 +11,7 @@ import { MariaDbServer } from './mariadb';
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-123' };
 
 export interface TestShop {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   url: string;
   env: AppEnv;
   catalog: SeedResult;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
 import { AccountView, LoginDto, RegisterDto } from './accounts.dto';
 import { AccountsService } from './accounts.service';
@@ -18,7 +18,7 @@ export class AccountsController {
   @Post('register')
   @Auth('optional')
   @ApiCreatedResponse({ type: AccountView })
-  async register(@Ctx() ctx: RequestContext, @Body() dto: RegisterDto, @Res({ passthrough: true }) res: Response) {
+  async register(@Ctx() ctx: RequestContext, @Body() dto: RegisterDto, @Res({ passthrough: true }) res: FastifyReply) {
     return this.cookies.loggedIn(res, await this.accounts.register(ctx, dto));
   }
 
@@ -26,14 +26,14 @@ export class AccountsController {
   @HttpCode(200)
   @Auth('optional')
   @ApiOkResponse({ type: AccountView })
-  async login(@Ctx() ctx: RequestContext, @Body() dto: LoginDto, @Res({ passthrough: true }) res: Response) {
+  async login(@Ctx() ctx: RequestContext, @Body() dto: LoginDto, @Res({ passthrough: true }) res: FastifyReply) {
     return this.cookies.loggedIn(res, await this.accounts.login(ctx, dto));
   }
 
   @Post('logout')
   @HttpCode(204)
   @Auth('optional')
-  async logout(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: FastifyReply): Promise<void> {
     await this.accounts.logout(ctx);
     this.cookies.loggedOut(res);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CookieOptions, Response } from 'express';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply } from 'fastify';
 import { AppEnv } from '../config/app-config';
 import { AccountView } from './accounts.dto';
 import { LoggedIn } from './accounts.service';
@@ -10,22 +11,22 @@ import { CART_COOKIE, SESSION_COOKIE } from './tokens';
 export class SessionCookies {
   constructor(@Inject(AppEnv) private readonly env: AppEnv) {}
 
-  private options(maxAgeSeconds?: number): CookieOptions {
+  private options(maxAgeSeconds?: number): CookieSerializeOptions {
     return { httpOnly: true, sameSite: 'lax', secure: this.env.COOKIE_SECURE, path: '/',
-      ...(maxAgeSeconds ? { maxAge: maxAgeSeconds * 1000 } : {}) };
+      ...(maxAgeSeconds ? { maxAge: maxAgeSeconds } : {}) };
   }
 
-  loggedIn(res: Response, result: LoggedIn): AccountView {
-    res.cookie(SESSION_COOKIE, result.sessionToken, this.options(this.env.SESSION_TTL_SECONDS));
+  loggedIn(res: FastifyReply, result: LoggedIn): AccountView {
+    res.setCookie(SESSION_COOKIE, result.sessionToken, this.options(this.env.SESSION_TTL_SECONDS));
     if (result.guestCartMerged) res.clearCookie(CART_COOKIE, this.options());
     return result.account;
   }
 
-  loggedOut(res: Response): void {
+  loggedOut(res: FastifyReply): void {
     res.clearCookie(SESSION_COOKIE, this.options());
   }
 
-  guestCart(res: Response, token: string): void {
-    res.cookie(CART_COOKIE, token, this.options(30 * 24 * 3600));
+  guestCart(res: FastifyReply, token: string): void {
+    res.setCookie(CART_COOKIE, token, this.options(30 * 24 * 3600));
   }
 }

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppEnv } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { forbidden, unauthenticated } from '../common/domain-error';
@@ -33,13 +33,13 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(host: ExecutionContext): Promise<boolean> {
     const req = host.switchToHttp().getRequest<ContextualRequest>();
-    const res = host.switchToHttp().getResponse<Response>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
     const ctx: RequestContext = { dc: this.env.DC_ID, ip: req.ip ?? '', userAgent: req.headers['user-agent'] };
     req.meridian = ctx;
     const mode = this.reflector.getAllAndOverride<AuthMode | undefined>(AUTH, [host.getHandler(), host.getClass()]);
     if (!mode) return true;
 
-    const cookies = (req.cookies ?? {}) as Record<string, unknown>;
+    const cookies = (req.cookies ?? {}) as Record<string, string | undefined>;
     const cartToken = cookies[CART_COOKIE];
     if (typeof cartToken === 'string' && cartToken) {
       ctx.guestCartId = this.tokens.verifyCart(cartToken);

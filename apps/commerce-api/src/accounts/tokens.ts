@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { isId } from '@meridian/dc';
 import { AppEnv } from '../config/app-config';
@@ -19,10 +20,15 @@ const ALGORITHM = 'HS256';
 /** Signs and checks the two cookies: the account session and the guest cart. */
 @Injectable()
 export class Tokens {
-  constructor(@Inject(AppEnv) private readonly env: AppEnv) {}
+  // a KeyObject made once: given a string, jsonwebtoken tries (and fails) to parse it as a public key on every call
+  private readonly key: KeyObject;
+
+  constructor(@Inject(AppEnv) private readonly env: AppEnv) {
+    this.key = createSecretKey(Buffer.from(env.JWT_SECRET, 'utf8'));
+  }
 
   signSession(claims: SessionClaims): string {
-    return jwt.sign({ sid: claims.sid, home: claims.home }, this.env.JWT_SECRET, {
+    return jwt.sign({ sid: claims.sid, home: claims.home }, this.key, {
       algorithm: ALGORITHM, subject: claims.sub, expiresIn: this.env.SESSION_TTL_SECONDS, audience: 'session',
     });
   }
@@ -30,7 +36,7 @@ export class Tokens {
   /** The claims of a well-signed, unexpired session token; undefined for anything else. */
   verifySession(token: string): SessionClaims | undefined {
     try {
-      const p = jwt.verify(token, this.env.JWT_SECRET, { algorithms: [ALGORITHM], audience: 'session' }) as jwt.JwtPayload;
+      const p = jwt.verify(token, this.key, { algorithms: [ALGORITHM], audience: 'session' }) as jwt.JwtPayload;
       if (!isId(p.sub) || !isId(p.sid) || typeof p.home !== 'string') return undefined;
       return { sub: p.sub, sid: p.sid, home: p.home };
     } catch {
@@ -39,12 +45,12 @@ export class Tokens {
   }
 
   signCart(cartId: string): string {
-    return jwt.sign({}, this.env.JWT_SECRET, { algorithm: ALGORITHM, subject: cartId, audience: 'cart', noTimestamp: true });
+    return jwt.sign({}, this.key, { algorithm: ALGORITHM, subject: cartId, audience: 'cart', noTimestamp: true });
   }
 
   verifyCart(token: string): string | undefined {
     try {
-      const p = jwt.verify(token, this.env.JWT_SECRET, { algorithms: [ALGORITHM], audience: 'cart' }) as jwt.JwtPayload;
+      const p = jwt.verify(token, this.key, { algorithms: [ALGORITHM], audience: 'cart' }) as jwt.JwtPayload;
       return isId(p.sub) ? p.sub : undefined;
     } catch {
       return undefined;

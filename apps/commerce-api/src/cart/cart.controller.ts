@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
 import { Auth } from '../accounts/session.guard';
 import { SessionCookies } from '../accounts/session-cookies';
@@ -29,7 +29,7 @@ export class CartController {
   @Post('cart/items')
   @HttpCode(200)
   @ApiOkResponse({ type: CartView, description: 'the first item of a guest also sets the cart cookie' })
-  async add(@Ctx() ctx: RequestContext, @Body() dto: AddItemDto, @Res({ passthrough: true }) res: Response): Promise<CartView> {
+  async add(@Ctx() ctx: RequestContext, @Body() dto: AddItemDto, @Res({ passthrough: true }) res: FastifyReply): Promise<CartView> {
     const { cart, newGuestCartId } = await this.carts.addItem(ctx, dto);
     if (newGuestCartId) this.cookies.guestCart(res, this.tokens.signCart(newGuestCartId));
     return cart;

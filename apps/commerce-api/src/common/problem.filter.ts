@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { assertUnreachable, DomainError, ErrorCode } from './domain-error';
 import { AppLogger } from '../observability/logger';
 
@@ -33,21 +33,28 @@ export function statusOf(code: ErrorCode): number {
 const reason = (status: number) =>
   (HttpStatus[status] ?? 'ERROR').toString().split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ');
 
-/** Errors thrown by Express' body parser carry `type` and `status`. */
-interface BodyParserError { type?: string; status?: number; expose?: boolean; message: string }
+/** Errors Fastify raises itself (body parsing, content type) carry a `FST_…` code and a status. */
+interface FastifyError { code: string; statusCode: number; message: string }
 
-function isBodyParserError(e: unknown): e is BodyParserError {
-  return typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string'
-    && typeof (e as BodyParserError).status === 'number';
+function isFastifyError(e: unknown): e is FastifyError {
+  return typeof e === 'object' && e !== null && typeof (e as FastifyError).code === 'string'
+    && (e as FastifyError).code.startsWith('FST_') && typeof (e as FastifyError).statusCode === 'number';
 }
 
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed JSON body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty but says it is JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request body is larger than 1 MB',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send JSON: Content-Type application/json',
+};
+
 export function toProblem(exception: unknown): Problem {
-  if (isBodyParserError(exception) && exception.status! >= 400 && exception.status! < 500) {
-    const statusCode = exception.status!;
-    const message = exception.type === 'entity.parse.failed' ? 'malformed JSON body'
-      : exception.type === 'entity.too.large' ? 'request body is larger than 1 MB'
-        : exception.message;
-    return { statusCode, error: reason(statusCode), message };
+  if (isFastifyError(exception) && exception.statusCode >= 400 && exception.statusCode < 500) {
+    const statusCode = exception.statusCode;
+    return { statusCode, error: reason(statusCode), message: FASTIFY_MESSAGES[exception.code] ?? exception.message };
+  }
+  if (exception instanceof SyntaxError && (exception as SyntaxError & { statusCode?: number }).statusCode === 400) {
+    return { statusCode: 400, error: reason(400), message: `malformed JSON body: ${exception.message}` };
   }
   if (exception instanceof DomainError) {
     const statusCode = statusOf(exception.code);
@@ -72,28 +79,18 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    const req = http.getRequest<Request>();
+    const res = http.getResponse<FastifyReply>();
+    const req = http.getRequest<FastifyRequest>();
     const problem = toProblem(exception);
     if (problem.statusCode >= 500) {
       this.logger.error('unhandled error', {
-        route: req.originalUrl, method: req.method, error: exception instanceof Error ? exception.stack : String(exception),
+        requestId: req.id, route: req.url, method: req.method, error: exception instanceof Error ? exception.stack : String(exception),
       });
     }
     if (exception instanceof DomainError && exception.retryAfter !== undefined) {
-      res.setHeader('Retry-After', String(exception.retryAfter));
+      res.header('retry-after', String(exception.retryAfter));
     }
-    if (res.headersSent) return;
-    res.status(problem.statusCode).json(problem);
+    if (res.sent) return;
+    res.status(problem.statusCode).type('application/json; charset=utf-8').send(problem);
   }
-}
-
-/**
- * Express error middleware for the body parser: answers malformed or oversized bodies itself,
- * because Nest would turn them into a bare BadRequestException and lose what went wrong.
- */
-export function bodyErrors(err: unknown, _req: Request, res: Response, next: (err?: unknown) => void): void {
-  if (!isBodyParserError(err)) return next(err);
-  const problem = toProblem(err);
-  res.status(problem.statusCode).json(problem);
 }

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 export type Role = 'customer' | 'admin';
 
@@ -21,9 +21,7 @@ export interface RequestContext {
   userAgent?: string;
 }
 
-export interface ContextualRequest extends Request {
-  meridian?: RequestContext;
-}
+export type ContextualRequest = FastifyRequest & { meridian?: RequestContext };
 
 export const Ctx = createParamDecorator((_: unknown, host: ExecutionContext): RequestContext => {
   const req = host.switchToHttp().getRequest<ContextualRequest>();

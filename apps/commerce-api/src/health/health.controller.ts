@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppMetrics } from '../observability/metrics';
 import { HealthService } from './health.service';
 
@@ -19,7 +19,7 @@ export class HealthController {
 
   /** 200 only while the database answers and the process is not shutting down. */
   @Get('health/ready')
-  async ready(@Res({ passthrough: true }) res: Response) {
+  async ready(@Res({ passthrough: true }) res: FastifyReply) {
     const report = await this.health.readiness();
     res.status(report.status === 'ok' ? 200 : 503);
     return report;

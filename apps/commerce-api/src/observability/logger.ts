@@ -1,34 +1,49 @@
 import { LoggerService } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { Writable } from 'node:stream';
 import * as winston from 'winston';
 
-export interface RequestScope {
-  requestId: string;
-  method: string;
-  path: string;
+/**
+ * stdout, written once per event-loop turn: Node writes to a file or pipe synchronously, and one
+ * syscall per log line cost more CPU than serving a cached request. What is buffered is at most
+ * one turn's worth of lines, written out on exit too.
+ */
+export class BatchedStdout extends Writable {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
+    super({ decodeStrings: false });
+    process.once('exit', () => this.flush());
+  }
+
+  override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.pending.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    done();
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.out.write(text);
+  }
 }
 
-/** Carries the request id through async calls so that every log line of a request names it. */
-export const requestScope = new AsyncLocalStorage<RequestScope>();
-
-/** winston JSON logs: one line per event with time, level, DC and, inside a request, its id. */
+/** winston JSON logs: one line per event with time, level, DC and pid; request lines carry the request id. */
 export class AppLogger implements LoggerService {
   private readonly winston: winston.Logger;
 
   constructor(dc: string, level = 'info') {
-    const withScope = winston.format((info) => {
-      const scope = requestScope.getStore();
-      if (scope) {
-        info.requestId = scope.requestId;
-        info.route ??= `${scope.method} ${scope.path}`;
-      }
-      return info;
-    });
     this.winston = winston.createLogger({
       level,
       defaultMeta: { dc, pid: process.pid },
-      format: winston.format.combine(winston.format.timestamp(), withScope(), winston.format.json()),
-      transports: [new winston.transports.Console()],
+      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      transports: [new winston.transports.Stream({ stream: new BatchedStdout() })],
     });
   }
 

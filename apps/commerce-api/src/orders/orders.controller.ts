@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
 import { IdParam } from '../common/params';
 import { Auth } from '../accounts/session.guard';
@@ -21,10 +21,10 @@ export class OrdersController {
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'the same key returns the same order' })
   @ApiCreatedResponse({ type: OrderView, description: '201 for a new order, 200 with Idempotent-Replayed: true for a repeat' })
   async placeOrder(@Ctx() ctx: RequestContext, @Headers('idempotency-key') key: string | undefined,
-    @Body() dto: CheckoutDto, @Res({ passthrough: true }) res: Response): Promise<OrderView> {
+    @Body() dto: CheckoutDto, @Res({ passthrough: true }) res: FastifyReply): Promise<OrderView> {
     const { order, replayed } = await this.checkout.placeOrder(ctx, key, dto);
     res.status(replayed ? 200 : 201);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (replayed) res.header('idempotent-replayed', 'true');
     return order;
   }
 
