@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppEnv, loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createApp } from '../../apps/commerce-api/src/bootstrap';
-import { createTypeOrmDataSource, promisePoolOf } from '../../apps/commerce-api/src/database/data-source';
+import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { BENCH_SHAPE, CatalogShape, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
@@ -24,7 +24,7 @@ export async function prepareDatabase(db: MariaDbServer, dc: string, shape: Cata
     database: db.database, poolSize: 2 }).initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });
-    const sql = new PoolDataSource(dc, 'local', promisePoolOf(ds));
+    const sql = new PoolDataSource(dc, 'local', mysqlPoolOf(ds));
     const seeded = await seedCatalog(sql, dc, [dc], shape);
     await sql.execute(`INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, ?, 'Admin', 'admin', ?)`,
       [newId(dc), ADMIN.email, await new PasswordHasher().hash(ADMIN.password), dc]);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { newId } from '@meridian/dc';
 import { ConfigError, DbEnv, loadEnv } from './config/app-config';
-import { createTypeOrmDataSource, promisePoolOf } from './database/data-source';
+import { createTypeOrmDataSource, mysqlPoolOf } from './database/data-source';
 import { PoolDataSource } from './database/sql';
 import { PasswordHasher } from './accounts/password-hasher';
 import { BENCH_SHAPE, CatalogShape, DEMO_SHAPE, seedCatalog } from './seed/catalog-seed';
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<void> {
   const env = loadEnv(DbEnv);
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
-  const db = new PoolDataSource(env.DC_ID, 'local', promisePoolOf(ds));
+  const db = new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds));
   try {
     if (command === 'migrate' || command === 'setup') {
       const done = await ds.runMigrations({ transaction: 'each' });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { Sql, Statement } from '../database/sql';
 import { Role } from '../common/request-context';
 
 export interface AccountRow {
@@ -36,6 +36,10 @@ export class AccountsRepository {
 
   async findById(db: Sql, id: string): Promise<AccountRow | undefined> {
     return (await db.query<AccountRow>('SELECT * FROM account WHERE id = ?', [id]))[0];
+  }
+
+  emailOf(id: string): Statement {
+    return { sql: 'SELECT email FROM account WHERE id = ?', params: [id] };
   }
 
   async recordLogin(db: Sql, accountId: string, at: Date): Promise<void> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { affectedOf, BatchResult, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 
 export interface CartRow {
   id: string;
@@ -24,75 +24,125 @@ export interface CartLineRow {
   available: number | null;
 }
 
-export const MAX_LINE_QUANTITY = 999;
-const CART_COLUMNS = 'id, account_id, owner_dc, status, currency, discount_code, shipping_method_code';
+/** Which cart a request means: a guest's (by the id its cookie names) or an account's active one. */
+export type CartRef = { guestCartId: string } | { accountId: string };
 
+export interface LoadedCart {
+  /** rows the write changed (when there was one) */
+  affected: number;
+  cart: CartRow | undefined;
+  lines: CartLineRow[];
+}
+
+export const MAX_LINE_QUANTITY = 999;
+const CART_COLUMNS = 'c.id, c.account_id, c.owner_dc, c.status, c.currency, c.discount_code, c.shipping_method_code';
+
+/** The SQL condition selecting the cart `c` of a reference; a guest cart an account took over is no longer the guest's. */
+function refWhere(ref: CartRef): [string, unknown[]] {
+  return 'guestCartId' in ref ? ['c.id = ? AND c.account_id IS NULL', [ref.guestCartId]] : ['c.active_account_id = ?', [ref.accountId]];
+}
+
+const linesOf = (dc: string, cartCondition: string, params: unknown[]): Statement => ({
+  sql: `SELECT l.variant_id, l.quantity, v.sku, v.name AS variant_name, p.name AS product_name, p.slug AS product_slug,
+          v.price_minor AS unit_price, v.currency, v.tax_rate_bp, s.available
+        FROM cart c
+        JOIN cart_line l ON l.cart_id = c.id
+        JOIN variant v ON v.id = l.variant_id
+        JOIN product p ON p.id = v.product_id
+        LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?
+        WHERE ${cartCondition} ORDER BY l.id`,
+  params: [dc, ...params],
+});
+
+/**
+ * Cart SQL. Every operation is one round trip: the write (if any), then the cart and its priced
+ * lines, in one batch.
+ */
 @Injectable()
 export class CartRepository {
-  async insertCart(db: Sql, c: { id: string; accountId?: string; ownerDc: string; currency: string }): Promise<void> {
-    await db.execute(
-      'INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency) VALUES (?, ?, ?, ?, ?)',
-      [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency]);
+  /** The write (optional) and the cart with its lines, as they are after it. */
+  async run(db: Sql, ref: CartRef, dc: string, write?: Statement): Promise<LoadedCart> {
+    const [cond, params] = refWhere(ref);
+    const results = await db.batch([
+      ...(write ? [write] : []),
+      { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond}`, params },
+      linesOf(dc, cond, params),
+    ]);
+    const [w, cart, lines] = write ? results : [undefined, ...results];
+    return { affected: w ? affectedOf(w) : 0, cart: rowsOf<CartRow>(cart as BatchResult)[0], lines: rowsOf<CartLineRow>(lines as BatchResult) };
   }
 
-  async findCart(db: Sql, id: string, forUpdate = false): Promise<CartRow | undefined> {
-    return (await db.query<CartRow>(
-      `SELECT ${CART_COLUMNS} FROM cart WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`,
-      [id]))[0];
+  /** Adds to a line of the active cart (or creates it), for an active variant only. */
+  addLine(ref: CartRef, lineId: string, variantId: string, quantity: number): Statement {
+    const [cond, params] = refWhere(ref);
+    return {
+      sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity)
+            SELECT ?, c.id, v.id, ? FROM cart c JOIN variant v ON v.id = ? AND v.active = 1
+            WHERE ${cond} AND c.status = 'active'
+            ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
+      params: [lineId, quantity, variantId, ...params],
+    };
   }
 
-  async findActiveCartOfAccount(db: Sql, accountId: string): Promise<CartRow | undefined> {
-    return (await db.query<CartRow>(
-      `SELECT ${CART_COLUMNS} FROM cart WHERE active_account_id = ?`,
-      [accountId]))[0];
+  setQuantity(ref: CartRef, variantId: string, quantity: number): Statement {
+    const [cond, params] = refWhere(ref);
+    return {
+      sql: `UPDATE cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' SET l.quantity = ?
+            WHERE ${cond} AND l.variant_id = ?`,
+      params: [quantity, ...params, variantId],
+    };
+  }
+
+  removeLine(ref: CartRef, variantId: string): Statement {
+    const [cond, params] = refWhere(ref);
+    return {
+      sql: `DELETE l FROM cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' WHERE ${cond} AND l.variant_id = ?`,
+      params: [...params, variantId],
+    };
+  }
+
+  setDiscountCode(ref: CartRef, code: string | null): Statement {
+    const [cond, params] = refWhere(ref);
+    return { sql: `UPDATE cart c SET c.discount_code = ? WHERE ${cond} AND c.status = 'active'`, params: [code, ...params] };
+  }
+
+  setShippingMethod(ref: CartRef, code: string): Statement {
+    const [cond, params] = refWhere(ref);
+    return { sql: `UPDATE cart c SET c.shipping_method_code = ? WHERE ${cond} AND c.status = 'active'`, params: [code, ...params] };
   }
 
   /**
-   * Adds to a line of an active cart (or creates it), only for an active variant; 0 rows means the
-   * cart is not active or the variant does not exist.
+   * A new cart holding its first line, in one transaction and one round trip. The cart is only
+   * made when the variant exists, so an unknown variant leaves nothing behind.
    */
-  async addToLine(db: Sql, lineId: string, cartId: string, variantId: string, quantity: number): Promise<number> {
-    const r = await db.execute(
-      `INSERT INTO cart_line (id, cart_id, variant_id, quantity)
-       SELECT ?, c.id, v.id, ? FROM cart c JOIN variant v ON v.id = ? AND v.active = 1
-       WHERE c.id = ? AND c.status = 'active'
-       ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
-      [lineId, quantity, variantId, cartId]);
-    return r.affectedRows;
+  async createWithLine(db: OrderDataSource, c: { id: string; lineId: string; accountId?: string; ownerDc: string; currency: string },
+    variantId: string, quantity: number, dc: string): Promise<LoadedCart> {
+    return db.transaction(async (tx) => {
+      const [made, , cart, lines] = await tx.batchAndCommit([
+        { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
+                SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`,
+        params: [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency, variantId] },
+        { sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) SELECT ?, ?, id, ? FROM variant WHERE id = ? AND active = 1`,
+          params: [c.lineId, c.id, quantity, variantId] },
+        { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ?`, params: [c.id] },
+        linesOf(dc, 'c.id = ?', [c.id]),
+      ]);
+      return { affected: affectedOf(made), cart: rowsOf<CartRow>(cart)[0], lines: rowsOf<CartLineRow>(lines) };
+    });
   }
 
-  async setLineQuantity(db: Sql, cartId: string, variantId: string, quantity: number): Promise<number> {
-    const r = await db.execute(
-      `UPDATE cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active'
-       SET l.quantity = ? WHERE l.cart_id = ? AND l.variant_id = ?`, [quantity, cartId, variantId]);
-    return r.affectedRows;
+  /** For checkout: the cart locked for this transaction, then its lines (two statements of a batch). */
+  lockAndLoad(ref: CartRef, dc: string): [Statement, Statement] {
+    const [cond, params] = refWhere(ref);
+    return [{ sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond} FOR UPDATE`, params }, linesOf(dc, cond, params)];
   }
 
-  async removeLine(db: Sql, cartId: string, variantId: string): Promise<number> {
-    const r = await db.execute(
-      `DELETE l FROM cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active'
-       WHERE l.cart_id = ? AND l.variant_id = ?`, [cartId, variantId]);
-    return r.affectedRows;
+  async findCart(db: Sql, id: string, forUpdate = false): Promise<CartRow | undefined> {
+    return (await db.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]))[0];
   }
 
-  async setDiscountCode(db: Sql, cartId: string, code: string | null): Promise<void> {
-    await db.execute('UPDATE cart SET discount_code = ? WHERE id = ?', [code, cartId]);
-  }
-
-  async setShippingMethod(db: Sql, cartId: string, code: string): Promise<void> {
-    await db.execute('UPDATE cart SET shipping_method_code = ? WHERE id = ?', [code, cartId]);
-  }
-
-  /** The lines of a cart with current prices and this DC's stock, oldest line first. */
-  async findLines(db: Sql, cartId: string, dc: string): Promise<CartLineRow[]> {
-    return db.query<CartLineRow>(
-      `SELECT l.variant_id, l.quantity, v.sku, v.name AS variant_name, p.name AS product_name, p.slug AS product_slug,
-              v.price_minor AS unit_price, v.currency, v.tax_rate_bp, s.available
-       FROM cart_line l
-       JOIN variant v ON v.id = l.variant_id
-       JOIN product p ON p.id = v.product_id
-       LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?
-       WHERE l.cart_id = ? ORDER BY l.id`, [dc, cartId]);
+  async findActiveCartOfAccount(db: Sql, accountId: string): Promise<CartRow | undefined> {
+    return (await db.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart c WHERE c.active_account_id = ?`, [accountId]))[0];
   }
 
   /** Moves a guest cart's lines into the account's cart, adding quantities of lines both have. */

@@ -5,10 +5,10 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey, OrderDataSource, Sql } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, Statement } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
-import { CartLineRow, CartRepository, CartRow } from './cart.repository';
+import { CartLineRow, CartRef, CartRepository, CartRow } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
 import { PricingRules } from './pricing-rules';
 
@@ -16,11 +16,6 @@ export interface CartAnswer {
   cart: CartView;
   /** set when this request made a new guest cart: the cookie to hand out */
   newGuestCartId?: string;
-}
-
-interface Located {
-  db: OrderDataSource;
-  cart: CartRow | undefined;
 }
 
 export interface PricedCart {
@@ -31,9 +26,16 @@ export interface PricedCart {
   discountCode: string | null;
 }
 
+/** The cart a request means and the database that owns it. */
+export interface CartTarget {
+  db: OrderDataSource;
+  ref: CartRef;
+}
+
 /**
  * Carts live in the database of their owner: an account's cart in its home DC, a guest cart in
  * the DC whose prefix its id carries. A process keeps nothing, so a restart loses no cart.
+ * Each operation is one round trip: the write and the reloaded cart travel in one batch.
  */
 @Injectable()
 export class CartService {
@@ -45,65 +47,64 @@ export class CartService {
     @Inject(AppEnv) private readonly env: AppEnv,
   ) {}
 
+  /** The account's cart or the guest cart of the cookie, with the database that owns it. */
+  target(ctx: RequestContext): CartTarget | undefined {
+    if (ctx.account) return { db: this.router.forOwner(ctx.account.homeDc), ref: { accountId: ctx.account.id } };
+    if (ctx.guestCartId) return { db: this.router.forOwner(dcOfId(ctx.guestCartId) ?? ctx.dc), ref: { guestCartId: ctx.guestCartId } };
+    return undefined;
+  }
+
   async getCart(ctx: RequestContext): Promise<CartView> {
-    const { db, cart } = await this.locate(ctx);
-    return cart ? this.view(ctx, db, cart) : this.emptyView();
+    const t = this.target(ctx);
+    if (!t) return this.emptyView();
+    const loaded = await this.repo.run(t.db, t.ref, ctx.dc);
+    // an ordered or merged cart is finished: the shopper has no cart until the next item
+    return loaded.cart?.status === 'active' ? this.view(loaded) : this.emptyView();
   }
 
   async addItem(ctx: RequestContext, dto: AddItemDto): Promise<CartAnswer> {
-    const { db, cart } = await this.locate(ctx);
-    if (cart) {
-      if (await this.repo.addToLine(db, newId(ctx.dc), cart.id, dto.variantId, dto.quantity) === 0) {
-        throw notFound('variant', dto.variantId);
-      }
-      return { cart: await this.view(ctx, db, cart) };
+    const t = this.target(ctx);
+    if (t) {
+      const loaded = await this.repo.run(t.db, t.ref, ctx.dc, this.repo.addLine(t.ref, newId(ctx.dc), dto.variantId, dto.quantity));
+      if (loaded.affected > 0) return { cart: await this.view(loaded) };
+      if (loaded.cart?.status === 'active') throw notFound('variant', dto.variantId);
     }
-    // a new cart and its first line commit together: an unknown variant leaves no empty cart behind
-    const created = await db.transaction(async (tx) => {
-      const id = await this.createCart(ctx, tx);
-      if (await this.repo.addToLine(tx, newId(ctx.dc), id, dto.variantId, dto.quantity) === 0) {
-        throw notFound('variant', dto.variantId);
-      }
-      return (await this.repo.findCart(tx, id))!;
-    });
-    return { cart: await this.view(ctx, db, created), newGuestCartId: ctx.account ? undefined : created.id };
+    const db = t?.db ?? this.router.local;
+    const id = newId(ctx.dc);
+    let created;
+    try {
+      created = await this.repo.createWithLine(db, { id, lineId: newId(ctx.dc), accountId: ctx.account?.id, ownerDc: ctx.dc,
+        currency: this.env.STORE_CURRENCY }, dto.variantId, dto.quantity, ctx.dc);
+    } catch (err) {
+      // two first items of one account at once: the other request made the cart, add to it
+      if (ctx.account && t && isDuplicateKey(err)) return this.addItem(ctx, dto);
+      throw err;
+    }
+    if (created.affected === 0) throw notFound('variant', dto.variantId);
+    return { cart: await this.view(created), newGuestCartId: ctx.account ? undefined : id };
   }
 
   async setQuantity(ctx: RequestContext, variantId: string, quantity: number): Promise<CartView> {
-    const { db, cart } = await this.requireCart(ctx);
-    if (await this.repo.setLineQuantity(db, cart.id, variantId, quantity) === 0) {
-      // 0 rows also when the quantity did not change: tell those apart from a missing line
-      const lines = await this.repo.findLines(db, cart.id, ctx.dc);
-      if (!lines.some((l) => l.variant_id === variantId)) throw notFound('cart line for variant', variantId);
-    }
-    return this.view(ctx, db, cart);
+    return this.change(ctx, (ref) => this.repo.setQuantity(ref, variantId, quantity), () => notFound('cart line for variant', variantId));
   }
 
   async removeLine(ctx: RequestContext, variantId: string): Promise<CartView> {
-    const { db, cart } = await this.requireCart(ctx);
-    if (await this.repo.removeLine(db, cart.id, variantId) === 0) throw notFound('cart line for variant', variantId);
-    return this.view(ctx, db, cart);
+    return this.change(ctx, (ref) => this.repo.removeLine(ref, variantId), () => notFound('cart line for variant', variantId));
   }
 
   async applyDiscountCode(ctx: RequestContext, code: string): Promise<CartView> {
-    const { db, cart } = await this.requireCart(ctx);
-    const discount = await this.rules.findDiscountCode(code, cart.currency, this.clock.now());
+    const discount = await this.rules.findDiscountCode(code, this.env.STORE_CURRENCY, this.clock.now());
     if (!discount) throw notFound('discount code', code);
-    await this.repo.setDiscountCode(db, cart.id, discount.code);
-    return this.view(ctx, db, { ...cart, discount_code: discount.code });
+    return this.change(ctx, (ref) => this.repo.setDiscountCode(ref, discount.code));
   }
 
   async removeDiscountCode(ctx: RequestContext): Promise<CartView> {
-    const { db, cart } = await this.requireCart(ctx);
-    await this.repo.setDiscountCode(db, cart.id, null);
-    return this.view(ctx, db, { ...cart, discount_code: null });
+    return this.change(ctx, (ref) => this.repo.setDiscountCode(ref, null));
   }
 
   async setShippingMethod(ctx: RequestContext, code: string): Promise<CartView> {
-    const { db, cart } = await this.requireCart(ctx);
     if (!await this.rules.shippingMethod(code)) throw notFound('shipping method', code);
-    await this.repo.setShippingMethod(db, cart.id, code);
-    return this.view(ctx, db, { ...cart, shipping_method_code: code });
+    return this.change(ctx, (ref) => this.repo.setShippingMethod(ref, code));
   }
 
   async shippingMethods(_ctx: RequestContext): Promise<ShippingMethodView[]> {
@@ -130,50 +131,24 @@ export class CartService {
     });
   }
 
-  lockCart(tx: Sql, cartId: string): Promise<CartRow | undefined> {
-    return this.repo.findCart(tx, cartId, true);
+  /** For a checkout batch: lock the cart, then read its priced lines. */
+  lockForCheckout(ref: CartRef, dc: string): [Statement, Statement] {
+    return this.repo.lockAndLoad(ref, dc);
   }
 
-  /** The cart as checkout needs it: locked lines and totals with the given shipping method. */
-  async priceForCheckout(ctx: RequestContext, tx: Sql, cart: CartRow, shippingCode: string): Promise<PricedCart> {
-    const lines = await this.repo.findLines(tx, cart.id, ctx.dc);
+  /** Totals of a cart's lines with the given shipping method, as checkout charges them. */
+  priceLines(cart: CartRow, lines: CartLineRow[], shippingCode: string): Promise<PricedCart> {
     return this.price(cart, lines, shippingCode);
   }
 
-  /** The account's active cart or the guest cart of the cookie, with the database that owns it. */
-  async locate(ctx: RequestContext): Promise<Located> {
-    if (ctx.account) {
-      const db = this.router.forOwner(ctx.account.homeDc);
-      return { db, cart: await this.repo.findActiveCartOfAccount(db, ctx.account.id) };
-    }
-    if (ctx.guestCartId) {
-      const db = this.router.forOwner(dcOfId(ctx.guestCartId) ?? ctx.dc);
-      const cart = await this.repo.findCart(db, ctx.guestCartId);
-      // an ordered or merged guest cart is finished: the next item starts a new one
-      return { db, cart: cart?.status === 'active' && cart.account_id === null ? cart : undefined };
-    }
-    return { db: this.router.local, cart: undefined };
-  }
-
-  private async requireCart(ctx: RequestContext): Promise<{ db: OrderDataSource; cart: CartRow }> {
-    const { db, cart } = await this.locate(ctx);
-    if (!cart) throw notFound('cart');
-    return { db, cart };
-  }
-
-  private async createCart(ctx: RequestContext, tx: Sql): Promise<string> {
-    const id = newId(ctx.dc);
-    try {
-      await this.repo.insertCart(tx, { id, accountId: ctx.account?.id, ownerDc: ctx.dc, currency: this.env.STORE_CURRENCY });
-      return id;
-    } catch (err) {
-      // two first-items of one account at once: the other request made the cart
-      if (ctx.account && isDuplicateKey(err)) {
-        const mine = await this.repo.findActiveCartOfAccount(tx, ctx.account.id);
-        if (mine) return mine.id;
-      }
-      throw err;
-    }
+  /** One write to the shopper's active cart, answered with the cart as it is after it. */
+  private async change(ctx: RequestContext, write: (ref: CartRef) => Statement, missing?: () => Error): Promise<CartView> {
+    const t = this.target(ctx);
+    if (!t) throw notFound('cart');
+    const loaded = await this.repo.run(t.db, t.ref, ctx.dc, write(t.ref));
+    if (loaded.cart?.status !== 'active') throw notFound('cart');
+    if (loaded.affected === 0 && missing) throw missing();
+    return this.view(loaded);
   }
 
   private async price(cart: CartRow, lines: CartLineRow[], shippingCode: string | null): Promise<PricedCart> {
@@ -189,8 +164,8 @@ export class CartService {
     return { cart, lines, totals, shippingMethod: method?.code ?? null, discountCode: codeInForce };
   }
 
-  private async view(ctx: RequestContext, db: Sql, cart: CartRow): Promise<CartView> {
-    const lines = await this.repo.findLines(db, cart.id, ctx.dc);
+  private async view({ cart, lines }: { cart: CartRow | undefined; lines: CartLineRow[] }): Promise<CartView> {
+    if (!cart) return this.emptyView();
     const priced = await this.price(cart, lines, cart.shipping_method_code);
     return {
       id: cart.id, currency: cart.currency, discountCode: priced.discountCode, shippingMethod: priced.shippingMethod,

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppEnv } from '../config/app-config';
-import { createTypeOrmDataSource, promisePoolOf } from './data-source';
+import { createTypeOrmDataSource, mysqlPoolOf } from './data-source';
 import { OrderDataSourceRouter } from './order-data-source.router';
 import { PoolDataSource } from './sql';
 
@@ -25,7 +25,7 @@ export const LOCAL_TYPEORM = Symbol('LOCAL_TYPEORM');
       provide: OrderDataSourceRouter,
       inject: [AppEnv, LOCAL_TYPEORM],
       useFactory: (env: AppEnv, ds: DataSource) =>
-        new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', promisePoolOf(ds))),
+        new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds))),
     },
   ],
   exports: [OrderDataSourceRouter, LOCAL_TYPEORM],

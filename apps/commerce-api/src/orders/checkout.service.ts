@@ -3,13 +3,14 @@ import { createHash, randomInt } from 'node:crypto';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { isDuplicateKey, OrderDataSource, Sql } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, rowsOf, TxSql } from '../database/sql';
 import { AppMetrics } from '../observability/metrics';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { cartClosed, CartService } from '../cart/cart.service';
+import { CartLineRow, CartRef, CartRow } from '../cart/cart.repository';
 import { CheckoutDto, OrderView } from './orders.dto';
 import { orderView } from './order-view';
-import { OrderLineRow, OrdersRepository } from './orders.repository';
+import { OrderLineRow, OrdersRepository, OUT_OF_STOCK_SIGNAL } from './orders.repository';
 
 export interface CheckoutAnswer {
   order: OrderView;
@@ -38,10 +39,17 @@ export function requestHash(dto: CheckoutDto): string {
   return createHash('sha256').update(JSON.stringify(canonical(dto))).digest('hex');
 }
 
+const isOutOfStock = (err: unknown) => (err as { errno?: number; message?: string }).errno === 1644
+  && String((err as Error).message).includes(OUT_OF_STOCK_SIGNAL);
+
 /**
- * Places an order from the cart, once per Idempotency-Key. The key row, the stock taken from this
- * DC's allocation, the order and the closed cart commit in one transaction on the cart owner's
- * database, so a retry (even a concurrent one) finds the key and gets the same order.
+ * Places an order from the cart, once per Idempotency-Key, in one transaction of two round trips
+ * on the cart owner's database:
+ *   1. claim the (scope, key) row, lock the cart, read its priced lines (and the account's e-mail);
+ *   2. take the stock from this DC's allocation (the batch aborts unless every line got it), insert
+ *      the order, its lines and first event, close the cart, COMMIT.
+ * A retry with the same key, even a concurrent one, waits on the key's unique index and then
+ * finds the committed key: it answers the same order and never makes a second one.
  */
 @Injectable()
 export class CheckoutService {
@@ -56,26 +64,29 @@ export class CheckoutService {
     if (!key || !KEY_PATTERN.test(key)) {
       throw invalidInput('the Idempotency-Key header is required: 8 to 100 letters, digits or . _ : -');
     }
-    const scope = ctx.account ? `account:${ctx.account.id}` : ctx.guestCartId ? `cart:${ctx.guestCartId}` : undefined;
-    if (!scope) throw notFound('cart');
     if (!ctx.account && !dto.email) throw invalidInput('email: a guest checkout needs an e-mail address');
+    const target = this.carts.target(ctx);
+    if (!target) throw notFound('cart');
+    const scope = ctx.account ? `account:${ctx.account.id}` : `cart:${ctx.guestCartId}`;
     const hash = requestHash(dto);
-    const { db, cart } = await this.carts.locate(ctx);
-
-    const earlier = await this.replay(db, scope, key, hash);
-    if (earlier) return earlier;
-    if (!cart) throw ctx.guestCartId ? cartClosed() : notFound('cart');
 
     for (let attempt = 1; ; attempt++) {
+      let cartId: string | undefined;
       try {
-        const order = await db.transaction((tx) => this.place(ctx, tx, { scope, key, hash, cartId: cart.id, dto }));
+        const order = await target.db.transaction((tx) =>
+          this.place(ctx, tx, target.ref, { scope, key, hash, dto }, (id) => { cartId = id; }));
         this.metrics.ordersPlaced.inc({ dc: ctx.dc });
         return { order, replayed: false };
       } catch (err) {
+        if (isOutOfStock(err) && cartId) {
+          const short = await this.repo.findShortLines(target.db, cartId, ctx.dc);
+          throw new DomainError(ErrorCode.OutOfStock, `not enough stock for ${short.map((s) => s.sku).join(', ')}`,
+            { lines: short.map((s) => ({ variantId: s.variant_id, sku: s.sku, requested: s.requested, available: Number(s.available) })) });
+        }
         if (!isDuplicateKey(err)) throw err;
         if (String((err as Error).message).includes('uq_order_number') && attempt < 3) continue;
-        // the same key committed by a concurrent request while we waited on its row
-        const replayed = await this.replay(db, scope, key, hash);
+        // the key was committed before us (a retry, or a concurrent request we waited for)
+        const replayed = await this.replay(target.db, scope, key, hash);
         if (replayed) return replayed;
         throw err;
       }
@@ -93,27 +104,26 @@ export class CheckoutService {
     return { order: orderView(order, await this.repo.findLines(db, [order.id])), replayed: true };
   }
 
-  private async place(ctx: RequestContext, tx: Sql,
-    p: { scope: string; key: string; hash: string; cartId: string; dto: CheckoutDto }): Promise<OrderView> {
+  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef,
+    p: { scope: string; key: string; hash: string; dto: CheckoutDto }, seenCart: (id: string) => void): Promise<OrderView> {
     const orderId = newId(ctx.dc);
-    await this.repo.claimIdempotencyKey(tx, { id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId });
-
-    const cart = await this.carts.lockCart(tx, p.cartId);
-    if (!cart || cart.status !== 'active') throw cartClosed();
+    const results = await tx.batch([
+      this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }),
+      ...this.carts.lockForCheckout(ref, ctx.dc),
+      ...(ctx.account ? [this.accounts.emailOf(ctx.account.id)] : []),
+    ]);
+    const cart = rowsOf<CartRow>(results[1])[0];
+    const lines = rowsOf<CartLineRow>(results[2]);
+    if (!cart) throw notFound('cart');
+    if (cart.status !== 'active') throw cartClosed();
+    seenCart(cart.id);
     const shippingCode = p.dto.shippingMethod ?? cart.shipping_method_code;
     if (!shippingCode) throw invalidInput('shippingMethod: choose a shipping method');
-    const priced = await this.carts.priceForCheckout(ctx, tx, cart, shippingCode);
-    if (priced.lines.length === 0) throw new DomainError(ErrorCode.CartEmpty, 'the cart is empty');
+    if (lines.length === 0) throw new DomainError(ErrorCode.CartEmpty, 'the cart is empty');
+    const priced = await this.carts.priceLines(cart, lines, shippingCode);
+    const email = p.dto.email ?? rowsOf<{ email: string }>(results[3])[0].email;
 
-    const taken = await this.repo.takeStockForCart(tx, cart.id, ctx.dc);
-    if (taken < priced.lines.length) {
-      const short = await this.repo.findShortLines(tx, cart.id, ctx.dc);
-      throw new DomainError(ErrorCode.OutOfStock, `not enough stock for ${short.map((s) => s.sku).join(', ')}`,
-        { lines: short.map((s) => ({ variantId: s.variant_id, sku: s.sku, requested: s.requested, available: Number(s.available) })) });
-    }
-
-    const email = p.dto.email ?? (await this.accounts.findById(tx, ctx.account!.id))!.email;
-    const lines: OrderLineRow[] = priced.lines.map((l) => ({
+    const orderLines: OrderLineRow[] = lines.map((l) => ({
       id: newId(ctx.dc), order_id: orderId, variant_id: l.variant_id, sku: l.sku, product_name: l.product_name,
       variant_name: l.variant_name, quantity: l.quantity, unit_price: l.unit_price, tax_rate_bp: l.tax_rate_bp,
       line_total: l.unit_price * l.quantity,
@@ -125,9 +135,12 @@ export class CheckoutService {
       shipping_total: t.shipping, tax_total: t.tax, total: t.total, discount_code: priced.discountCode,
       shipping_method_code: priced.shippingMethod!, shipping_address: { ...p.dto.shippingAddress }, placed_dc: ctx.dc,
     };
-    await this.repo.insertOrder(tx, order, lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest');
-    await this.repo.closeCart(tx, cart.id);
+    await tx.batchAndCommit([
+      ...this.repo.takeStockForCart(cart.id, ctx.dc, lines.length),
+      ...this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
+      this.repo.closeCart(cart.id),
+    ]);
     const now = new Date();
-    return orderView({ ...order, shipping_address: order.shipping_address, created_at: now, updated_at: now }, lines);
+    return orderView({ ...order, created_at: now, updated_at: now }, orderLines);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { Sql, Statement } from '../database/sql';
 import { OrderStatus } from './order-state';
 
 export interface OrderRow {
@@ -36,6 +36,9 @@ export interface OrderLineRow {
   line_total: number;
 }
 
+/** The message of the SIGNAL that aborts a checkout batch short of stock. */
+export const OUT_OF_STOCK_SIGNAL = 'meridian:out_of_stock';
+
 export interface IdempotencyRow {
   request_hash: string;
   order_id: string;
@@ -58,9 +61,9 @@ export class OrdersRepository {
    * Claims an idempotency key for an order id. A concurrent claim of the same key waits on the
    * unique index until the first transaction ends, then fails with a duplicate key.
    */
-  async claimIdempotencyKey(tx: Sql, k: { id: string; scope: string; key: string; requestHash: string; orderId: string }): Promise<void> {
-    await tx.execute('INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, ?, ?)',
-      [k.id, k.scope, k.key, k.requestHash, k.orderId]);
+  claimIdempotencyKey(k: { id: string; scope: string; key: string; requestHash: string; orderId: string }): Statement {
+    return { sql: 'INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, ?, ?)',
+      params: [k.id, k.scope, k.key, k.requestHash, k.orderId] };
   }
 
   async findIdempotencyKey(db: Sql, scope: string, key: string): Promise<IdempotencyRow | undefined> {
@@ -69,48 +72,49 @@ export class OrdersRepository {
   }
 
   /**
-   * Takes the cart's quantities from this DC's allocation in one statement; each row only when
-   * enough is left. Returns how many allocation rows were decremented.
+   * Takes the cart's quantities from this DC's allocation, each row only when enough is left, and
+   * aborts the batch (error 1644, OUT_OF_STOCK_SIGNAL) unless every one of the `lines` rows was taken.
    */
-  async takeStockForCart(tx: Sql, cartId: string, dc: string): Promise<number> {
-    const r = await tx.execute(
-      `UPDATE stock_allocation s JOIN cart_line l ON l.variant_id = s.variant_id AND l.cart_id = ?
-       SET s.available = s.available - l.quantity
-       WHERE s.dc = ? AND s.available >= l.quantity`, [cartId, dc]);
-    return r.affectedRows;
+  takeStockForCart(cartId: string, dc: string, lines: number): Statement[] {
+    return [
+      { sql: `UPDATE stock_allocation s JOIN cart_line l ON l.variant_id = s.variant_id AND l.cart_id = ?
+              SET s.available = s.available - l.quantity WHERE s.dc = ? AND s.available >= l.quantity`, params: [cartId, dc] },
+      { sql: `BEGIN NOT ATOMIC IF ROW_COUNT() < ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${OUT_OF_STOCK_SIGNAL}'; END IF; END`,
+        params: [lines] },
+    ];
   }
 
-  async findShortLines(tx: Sql, cartId: string, dc: string): Promise<ShortLine[]> {
-    return tx.query<ShortLine>(
+  async findShortLines(db: Sql, cartId: string, dc: string): Promise<ShortLine[]> {
+    return db.query<ShortLine>(
       `SELECT l.variant_id, v.sku, l.quantity AS requested, COALESCE(s.available, 0) AS available
        FROM cart_line l JOIN variant v ON v.id = l.variant_id
        LEFT JOIN stock_allocation s ON s.variant_id = l.variant_id AND s.dc = ?
        WHERE l.cart_id = ? AND COALESCE(s.available, 0) < l.quantity ORDER BY l.id`, [dc, cartId]);
   }
 
-  async insertOrder(tx: Sql, o: NewOrder, lines: OrderLineRow[], eventId: string, actor: string): Promise<void> {
-    await tx.execute(
-      `INSERT INTO orders (id, number, account_id, cart_id, email, status, currency, subtotal, discount_total,
-         shipping_total, tax_total, total, discount_code, shipping_method_code, shipping_address, placed_dc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [o.id, o.number, o.account_id, o.cart_id, o.email, o.status, o.currency, o.subtotal, o.discount_total,
-        o.shipping_total, o.tax_total, o.total, o.discount_code, o.shipping_method_code,
-        JSON.stringify(o.shipping_address), o.placed_dc]);
-    await tx.execute(
-      `INSERT INTO order_line (id, order_id, variant_id, sku, product_name, variant_name, quantity, unit_price,
-         tax_rate_bp, line_total) VALUES ${lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      lines.flatMap((l) => [l.id, l.order_id, l.variant_id, l.sku, l.product_name, l.variant_name, l.quantity,
-        l.unit_price, l.tax_rate_bp, l.line_total]));
-    await this.insertEvent(tx, eventId, o.id, null, o.status, actor);
+  /** The order, its lines and its first event. */
+  insertOrder(o: NewOrder, lines: OrderLineRow[], eventId: string, actor: string): Statement[] {
+    return [
+      { sql: `INSERT INTO orders (id, number, account_id, cart_id, email, status, currency, subtotal, discount_total,
+                shipping_total, tax_total, total, discount_code, shipping_method_code, shipping_address, placed_dc)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      params: [o.id, o.number, o.account_id, o.cart_id, o.email, o.status, o.currency, o.subtotal, o.discount_total,
+        o.shipping_total, o.tax_total, o.total, o.discount_code, o.shipping_method_code, JSON.stringify(o.shipping_address), o.placed_dc] },
+      { sql: `INSERT INTO order_line (id, order_id, variant_id, sku, product_name, variant_name, quantity, unit_price,
+                tax_rate_bp, line_total) VALUES ${lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params: lines.flatMap((l) => [l.id, l.order_id, l.variant_id, l.sku, l.product_name, l.variant_name, l.quantity,
+        l.unit_price, l.tax_rate_bp, l.line_total]) },
+      this.event(eventId, o.id, null, o.status, actor),
+    ];
   }
 
-  async closeCart(tx: Sql, cartId: string): Promise<void> {
-    await tx.execute(`UPDATE cart SET status = 'ordered', active_account_id = NULL WHERE id = ?`, [cartId]);
+  closeCart(cartId: string): Statement {
+    return { sql: `UPDATE cart SET status = 'ordered', active_account_id = NULL WHERE id = ?`, params: [cartId] };
   }
 
-  async insertEvent(tx: Sql, id: string, orderId: string, from: OrderStatus | null, to: OrderStatus, actor: string): Promise<void> {
-    await tx.execute('INSERT INTO order_event (id, order_id, from_status, to_status, actor) VALUES (?, ?, ?, ?, ?)',
-      [id, orderId, from, to, actor.slice(0, 80)]);
+  event(id: string, orderId: string, from: OrderStatus | null, to: OrderStatus, actor: string): Statement {
+    return { sql: 'INSERT INTO order_event (id, order_id, from_status, to_status, actor) VALUES (?, ?, ?, ?, ?)',
+      params: [id, orderId, from, to, actor.slice(0, 80)] };
   }
 
   async findOrder(db: Sql, id: string, forUpdate = false): Promise<OrderRow | undefined> {
@@ -138,14 +142,19 @@ export class OrdersRepository {
     return { rows, total: Number(count[0].n) };
   }
 
-  async setStatus(tx: Sql, id: string, from: OrderStatus, to: OrderStatus): Promise<number> {
-    return (await tx.execute('UPDATE orders SET status = ? WHERE id = ? AND status = ?', [to, id, from])).affectedRows;
+  setStatus(id: string, from: OrderStatus, to: OrderStatus): Statement {
+    return { sql: 'UPDATE orders SET status = ? WHERE id = ? AND status = ?', params: [to, id, from] };
   }
 
   /** Gives a cancelled order's quantities back to the allocation of the DC that sold them. */
-  async returnStock(tx: Sql, orderId: string, dc: string): Promise<void> {
-    await tx.execute(
-      `UPDATE stock_allocation s JOIN order_line l ON l.variant_id = s.variant_id AND l.order_id = ?
-       SET s.available = s.available + l.quantity WHERE s.dc = ?`, [orderId, dc]);
+  returnStock(orderId: string, dc: string): Statement {
+    return { sql: `UPDATE stock_allocation s JOIN order_line l ON l.variant_id = s.variant_id AND l.order_id = ?
+                   SET s.available = s.available + l.quantity WHERE s.dc = ?`, params: [orderId, dc] };
+  }
+
+  /** The order locked for this transaction, and its lines (two statements of a batch). */
+  lockWithLines(id: string): [Statement, Statement] {
+    return [{ sql: 'SELECT * FROM orders WHERE id = ? FOR UPDATE', params: [id] },
+      { sql: 'SELECT * FROM order_line WHERE order_id = ? ORDER BY id', params: [id] }];
   }
 }

@@ -3,12 +3,12 @@ import { dcOfId, newId } from '@meridian/dc';
 import { notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { OrderDataSource, Sql } from '../database/sql';
+import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
-import { OrderRow, OrdersRepository } from './orders.repository';
+import { OrderLineRow, OrderRow, OrdersRepository } from './orders.repository';
 
 /** Following orders and moving them through their states. */
 @Injectable()
@@ -52,22 +52,23 @@ export class OrdersService {
     return this.move(ctx, id, [to]);
   }
 
+  /** Locks the order, checks each step, and writes the steps with COMMIT: two round trips. */
   private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
-    const seen = await this.visibleOrder(ctx, this.router.local, id);
-    const db = await this.ownerDb(ctx, seen);
+    const db = await this.ownerDb(ctx, id);
     const actor = ctx.account ? `${ctx.account.role}:${ctx.account.id}` : 'guest';
     return db.transaction(async (tx) => {
-      const order = (await this.repo.findOrder(tx, id, true))!;
+      const [orderRows, lineRows] = await tx.batch(this.repo.lockWithLines(id));
+      const order = this.mayAct(ctx, rowsOf<OrderRow>(orderRows)[0], id);
+      const writes: Statement[] = [];
       let status = order.status;
       for (const to of steps) {
         assertTransition(status, to);
-        await this.repo.setStatus(tx, id, status, to);
-        await this.repo.insertEvent(tx, newId(ctx.dc), id, status, to, actor);
-        if (to === 'cancelled') await this.repo.returnStock(tx, id, order.placed_dc);
+        writes.push(this.repo.setStatus(id, status, to), this.repo.event(newId(ctx.dc), id, status, to, actor));
+        if (to === 'cancelled') writes.push(this.repo.returnStock(id, order.placed_dc));
         status = to;
       }
-      const lines = await this.repo.findLines(tx, [id]);
-      return orderView({ ...order, status, updated_at: new Date() }, lines);
+      await tx.batchAndCommit(writes);
+      return orderView({ ...order, status, updated_at: new Date() }, rowsOf<OrderLineRow>(lineRows));
     });
   }
 
@@ -75,8 +76,7 @@ export class OrdersService {
    * The order if the requester may see it: its account, the guest holding its cart's cookie, or an
    * admin. Anyone else gets the same 404 as for an order that does not exist.
    */
-  private async visibleOrder(ctx: RequestContext, db: Sql, id: string): Promise<OrderRow> {
-    const order = await this.repo.findOrder(db, id);
+  private mayAct(ctx: RequestContext, order: OrderRow | undefined, id: string): OrderRow {
     const mine = order && (
       ctx.account?.role === 'admin'
       || (order.account_id !== null && order.account_id === ctx.account?.id)
@@ -85,10 +85,20 @@ export class OrdersService {
     return order;
   }
 
-  /** Writes go to the owner: the account's home DC, or for a guest order the DC of its cart. */
-  private async ownerDb(ctx: RequestContext, order: OrderRow): Promise<OrderDataSource> {
+  private async visibleOrder(ctx: RequestContext, db: Sql, id: string): Promise<OrderRow> {
+    return this.mayAct(ctx, await this.repo.findOrder(db, id), id);
+  }
+
+  /**
+   * Writes go to the owner: the account's home DC, or for a guest order the DC of its cart. Only an
+   * admin acting on someone else's order needs to read the order first to know which.
+   */
+  private async ownerDb(ctx: RequestContext, id: string): Promise<OrderDataSource> {
+    if (ctx.account && ctx.account.role !== 'admin') return this.router.forOwner(ctx.account.homeDc);
+    if (!ctx.account) return this.router.forOwner(dcOfId(ctx.guestCartId ?? '') ?? ctx.dc);
+    const order = await this.repo.findOrder(this.router.local, id);
+    if (!order) throw notFound('order', id);
     if (order.account_id === null) return this.router.forOwner(dcOfId(order.cart_id) ?? ctx.dc);
-    if (ctx.account?.id === order.account_id) return this.router.forOwner(ctx.account.homeDc);
     const account = await this.accounts.findById(this.router.local, order.account_id);
     return this.router.forOwner(account?.home_dc ?? ctx.dc);
   }
