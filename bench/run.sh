@@ -27,7 +27,7 @@ pids+=("$DB_PID")
 export DC_ID=a DB_HOST=127.0.0.1 DB_PORT DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
 node dist/apps/commerce-api/src/cli.js setup bench
 echo "== commerce-api (one process, production settings: access log on)"
-JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
+DB_SOCKET="$WORK/db.sock" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
   node dist/apps/commerce-api/src/main.js > "$WORK/logs/api.log" 2>&1 &
 API_PID=$!
 pids+=("$API_PID")

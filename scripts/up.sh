@@ -34,7 +34,8 @@ echo "== starting MariaDB on 127.0.0.1:$DB_PORT (data in .data/mariadb)"
 DB_BUFFER_POOL=256M scripts/mariadb.sh start "$DATADIR" "$DB_PORT" "$SOCK" "$LOGS" > "$DATA/mariadb.launcher"
 pids+=("$(cat "$DATA/mariadb.launcher")")
 
-export DC_ID DB_HOST=127.0.0.1 DB_PORT DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
+# the local database over its Unix socket: loopback TCP makes every write run the TCP stack twice
+export DC_ID DB_HOST=127.0.0.1 DB_PORT DB_SOCKET="$SOCK" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
 export JWT_SECRET="$(cat "$DATA/jwt-secret")" PORT="$API_PORT" HOST="${HOST:-127.0.0.1}"
 node dist/apps/commerce-api/src/cli.js setup demo
 

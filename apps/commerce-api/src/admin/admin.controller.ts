@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdParam } from '../common/params';
+import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
 import {
   CategoryDto, CreatedView, DiscountDto, ProductDto, ShippingMethodDto, StockDto, UpdateCategoryDto, UpdateDiscountDto,
@@ -19,32 +19,32 @@ export class AdminController {
   createCategory(@Ctx() ctx: RequestContext, @Body() dto: CategoryDto) { return this.admin.createCategory(ctx, dto); }
 
   @Patch('categories/:id') @HttpCode(204) @ApiNoContentResponse()
-  updateCategory(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: UpdateCategoryDto) { return this.admin.updateCategory(ctx, p.id, dto); }
+  updateCategory(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateCategoryDto) { return this.admin.updateCategory(ctx, id, dto); }
 
   @Post('products') @ApiCreatedResponse({ type: CreatedView })
   createProduct(@Ctx() ctx: RequestContext, @Body() dto: ProductDto) { return this.admin.createProduct(ctx, dto); }
 
   @Patch('products/:id') @HttpCode(204) @ApiNoContentResponse()
-  updateProduct(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: UpdateProductDto) { return this.admin.updateProduct(ctx, p.id, dto); }
+  updateProduct(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateProductDto) { return this.admin.updateProduct(ctx, id, dto); }
 
   @Post('products/:id/variants') @ApiCreatedResponse({ type: CreatedView })
-  addVariant(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: VariantDto) { return this.admin.addVariant(ctx, p.id, dto); }
+  addVariant(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: VariantDto) { return this.admin.addVariant(ctx, id, dto); }
 
   @Patch('variants/:id') @HttpCode(204) @ApiNoContentResponse({ description: 'name, price, tax rate, attributes, active' })
-  updateVariant(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: UpdateVariantDto) { return this.admin.updateVariant(ctx, p.id, dto); }
+  updateVariant(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateVariantDto) { return this.admin.updateVariant(ctx, id, dto); }
 
   @Put('variants/:id/stock') @HttpCode(204) @ApiNoContentResponse({ description: "sets this DC's allocation" })
-  setStock(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: StockDto) { return this.admin.setStock(ctx, p.id, dto); }
+  setStock(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: StockDto) { return this.admin.setStock(ctx, id, dto); }
 
   @Post('discounts') @ApiCreatedResponse({ type: CreatedView })
   createDiscount(@Ctx() ctx: RequestContext, @Body() dto: DiscountDto) { return this.admin.createDiscount(ctx, dto); }
 
   @Patch('discounts/:id') @HttpCode(204) @ApiNoContentResponse()
-  updateDiscount(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: UpdateDiscountDto) { return this.admin.updateDiscount(ctx, p.id, dto); }
+  updateDiscount(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateDiscountDto) { return this.admin.updateDiscount(ctx, id, dto); }
 
   @Post('shipping-methods') @ApiCreatedResponse({ type: CreatedView })
   createShippingMethod(@Ctx() ctx: RequestContext, @Body() dto: ShippingMethodDto) { return this.admin.createShippingMethod(ctx, dto); }
 
   @Patch('shipping-methods/:id') @HttpCode(204) @ApiNoContentResponse()
-  updateShippingMethod(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: UpdateShippingMethodDto) { return this.admin.updateShippingMethod(ctx, p.id, dto); }
+  updateShippingMethod(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateShippingMethodDto) { return this.admin.updateShippingMethod(ctx, id, dto); }
 }

@@ -2,10 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Pu
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
+import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
 import { SessionCookies } from '../accounts/session-cookies';
 import { Tokens } from '../accounts/tokens';
-import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView, VariantIdParam } from './cart.dto';
+import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView } from './cart.dto';
 import { CartService } from './cart.service';
 
 class ShippingMethodDto extends DiscountCodeDto {}
@@ -37,14 +38,14 @@ export class CartController {
 
   @Patch('cart/items/:variantId')
   @ApiOkResponse({ type: CartView })
-  setQuantity(@Ctx() ctx: RequestContext, @Param() p: VariantIdParam, @Body() dto: SetQuantityDto): Promise<CartView> {
-    return this.carts.setQuantity(ctx, p.variantId, dto.quantity);
+  setQuantity(@Ctx() ctx: RequestContext, @Param('variantId', IdPipe) variantId: string, @Body() dto: SetQuantityDto): Promise<CartView> {
+    return this.carts.setQuantity(ctx, variantId, dto.quantity);
   }
 
   @Delete('cart/items/:variantId')
   @ApiOkResponse({ type: CartView })
-  remove(@Ctx() ctx: RequestContext, @Param() p: VariantIdParam): Promise<CartView> {
-    return this.carts.removeLine(ctx, p.variantId);
+  remove(@Ctx() ctx: RequestContext, @Param('variantId', IdPipe) variantId: string): Promise<CartView> {
+    return this.carts.removeLine(ctx, variantId);
   }
 
   @Put('cart/discount')

@@ -19,12 +19,6 @@ export class SetQuantityDto {
   quantity: number;
 }
 
-export class VariantIdParam {
-  @ApiProperty()
-  @IsString() @Matches(ID_PATTERN, { message: 'variantId must be an id' })
-  variantId: string;
-}
-
 export class DiscountCodeDto {
   @ApiProperty({ example: 'WELCOME10' })
   @IsString() @Length(1, 64) @Matches(/^[A-Za-z0-9_-]+$/, { message: 'code must be letters, digits, _ or -' })

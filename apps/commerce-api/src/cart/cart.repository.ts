@@ -42,17 +42,33 @@ function refWhere(ref: CartRef): [string, unknown[]] {
   return 'guestCartId' in ref ? ['c.id = ? AND c.account_id IS NULL', [ref.guestCartId]] : ['c.active_account_id = ?', [ref.accountId]];
 }
 
-const linesOf = (dc: string, cartCondition: string, params: unknown[]): Statement => ({
-  sql: `SELECT l.variant_id, l.quantity, v.sku, v.name AS variant_name, p.name AS product_name, p.slug AS product_slug,
-          v.price_minor AS unit_price, v.currency, v.tax_rate_bp, s.available
-        FROM cart c
-        JOIN cart_line l ON l.cart_id = c.id
-        JOIN variant v ON v.id = l.variant_id
-        JOIN product p ON p.id = v.product_id
-        LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?
-        WHERE ${cartCondition} ORDER BY l.id`,
+const LINE_COLUMNS = `l.variant_id, l.quantity, v.sku, v.name AS variant_name, p.name AS product_name,
+  p.slug AS product_slug, v.price_minor AS unit_price, v.currency AS line_currency, v.tax_rate_bp, s.available`;
+const LINE_JOINS = (outer: 'LEFT ' | '') => `
+  ${outer}JOIN cart_line l ON l.cart_id = c.id
+  ${outer}JOIN variant v ON v.id = l.variant_id
+  ${outer}JOIN product p ON p.id = v.product_id
+  LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?`;
+
+/** The cart and its priced lines in one statement: one row per line, or one row of NULL line columns. */
+const cartWithLines = (dc: string, cartCondition: string, params: unknown[]): Statement => ({
+  sql: `SELECT ${CART_COLUMNS}, ${LINE_COLUMNS} FROM cart c ${LINE_JOINS('LEFT ')} WHERE ${cartCondition} ORDER BY l.id`,
   params: [dc, ...params],
 });
+
+type CartLineJoinRow = CartRow & Omit<CartLineRow, 'variant_id' | 'currency'> & { variant_id: string | null; line_currency: string };
+
+function splitCartRows(rows: CartLineJoinRow[]): { cart: CartRow | undefined; lines: CartLineRow[] } {
+  if (rows.length === 0) return { cart: undefined, lines: [] };
+  const r = rows[0];
+  const cart: CartRow = { id: r.id, account_id: r.account_id, owner_dc: r.owner_dc, status: r.status, currency: r.currency,
+    discount_code: r.discount_code, shipping_method_code: r.shipping_method_code };
+  const lines = rows.filter((x) => x.variant_id !== null).map((x) => ({
+    variant_id: x.variant_id!, quantity: x.quantity, sku: x.sku, variant_name: x.variant_name, product_name: x.product_name,
+    product_slug: x.product_slug, unit_price: x.unit_price, currency: x.line_currency, tax_rate_bp: x.tax_rate_bp, available: x.available,
+  }));
+  return { cart, lines };
+}
 
 /**
  * Cart SQL. Every operation is one round trip: the write (if any), then the cart and its priced
@@ -63,13 +79,9 @@ export class CartRepository {
   /** The write (optional) and the cart with its lines, as they are after it. */
   async run(db: Sql, ref: CartRef, dc: string, write?: Statement): Promise<LoadedCart> {
     const [cond, params] = refWhere(ref);
-    const results = await db.batch([
-      ...(write ? [write] : []),
-      { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond}`, params },
-      linesOf(dc, cond, params),
-    ]);
-    const [w, cart, lines] = write ? results : [undefined, ...results];
-    return { affected: w ? affectedOf(w) : 0, cart: rowsOf<CartRow>(cart as BatchResult)[0], lines: rowsOf<CartLineRow>(lines as BatchResult) };
+    const results = await db.batch([...(write ? [write] : []), cartWithLines(dc, cond, params)]);
+    const [w, rows] = write ? results : [undefined, results[0]];
+    return { affected: w ? affectedOf(w) : 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows as BatchResult)) };
   }
 
   /** Adds to a line of the active cart (or creates it), for an active variant only. */
@@ -118,23 +130,26 @@ export class CartRepository {
   async createWithLine(db: OrderDataSource, c: { id: string; lineId: string; accountId?: string; ownerDc: string; currency: string },
     variantId: string, quantity: number, dc: string): Promise<LoadedCart> {
     return db.transaction(async (tx) => {
-      const [made, , cart, lines] = await tx.batchAndCommit([
+      const [made, , rows] = await tx.batchAndCommit([
         { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
                 SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`,
         params: [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency, variantId] },
         { sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) SELECT ?, ?, id, ? FROM variant WHERE id = ? AND active = 1`,
           params: [c.lineId, c.id, quantity, variantId] },
-        { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ?`, params: [c.id] },
-        linesOf(dc, 'c.id = ?', [c.id]),
+        cartWithLines(dc, 'c.id = ?', [c.id]),
       ]);
-      return { affected: affectedOf(made), cart: rowsOf<CartRow>(cart)[0], lines: rowsOf<CartLineRow>(lines) };
+      return { affected: affectedOf(made), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
     });
   }
 
   /** For checkout: the cart locked for this transaction, then its lines (two statements of a batch). */
   lockAndLoad(ref: CartRef, dc: string): [Statement, Statement] {
     const [cond, params] = refWhere(ref);
-    return [{ sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond} FOR UPDATE`, params }, linesOf(dc, cond, params)];
+    return [
+      { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond} FOR UPDATE`, params },
+      { sql: `SELECT ${LINE_COLUMNS.replace('v.currency AS line_currency', 'v.currency')} FROM cart c ${LINE_JOINS('')} WHERE ${cond} ORDER BY l.id`,
+        params: [dc, ...params] },
+    ];
   }
 
   async findCart(db: Sql, id: string, forUpdate = false): Promise<CartRow | undefined> {

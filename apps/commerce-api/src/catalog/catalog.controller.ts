@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
-import { SlugParam } from '../common/params';
+import { SlugPipe } from '../common/params';
 import { ListProductsQuery, ProductDetailView, ProductPageView } from './catalog.dto';
 import { CatalogService } from './catalog.service';
 
@@ -20,7 +20,7 @@ export class CatalogController {
   @Get('products/:slug')
   @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: ProductDetailView })
-  product(@Ctx() ctx: RequestContext, @Param() { slug }: SlugParam): Promise<string> {
+  product(@Ctx() ctx: RequestContext, @Param('slug', SlugPipe) slug: string): Promise<string> {
     return this.catalog.productBySlug(ctx, slug);
   }
 

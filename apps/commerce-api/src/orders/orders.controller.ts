@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdParam } from '../common/params';
+import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
 import { CheckoutService } from './checkout.service';
 import { CheckoutDto, EmptyDto, ListOrdersQuery, OrderPageView, OrderView, TransitionDto } from './orders.dto';
@@ -38,31 +38,31 @@ export class OrdersController {
   @Get('orders/:id')
   @Auth('optional')
   @ApiOkResponse({ type: OrderView })
-  one(@Ctx() ctx: RequestContext, @Param() p: IdParam) {
-    return this.orders.getOrder(ctx, p.id);
+  one(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string) {
+    return this.orders.getOrder(ctx, id);
   }
 
   @Post('orders/:id/payment')
   @HttpCode(200)
   @Auth('optional')
   @ApiOkResponse({ type: OrderView, description: 'placeholder payment: settles at once' })
-  pay(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() _body: EmptyDto): Promise<OrderView> {
-    return this.orders.pay(ctx, p.id);
+  pay(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() _body: EmptyDto): Promise<OrderView> {
+    return this.orders.pay(ctx, id);
   }
 
   @Post('orders/:id/cancel')
   @HttpCode(200)
   @Auth('optional')
   @ApiOkResponse({ type: OrderView })
-  cancel(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() _body: EmptyDto): Promise<OrderView> {
-    return this.orders.cancel(ctx, p.id);
+  cancel(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() _body: EmptyDto): Promise<OrderView> {
+    return this.orders.cancel(ctx, id);
   }
 
   @Post('admin/orders/:id/status')
   @HttpCode(200)
   @Auth('admin')
   @ApiOkResponse({ type: OrderView })
-  transition(@Ctx() ctx: RequestContext, @Param() p: IdParam, @Body() dto: TransitionDto): Promise<OrderView> {
-    return this.orders.transition(ctx, p.id, dto.status);
+  transition(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: TransitionDto): Promise<OrderView> {
+    return this.orders.transition(ctx, id, dto.status);
   }
 }
