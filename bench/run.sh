@@ -14,20 +14,20 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-bench-XXXXXX")"
 DB_PORT="${BENCH_DB_PORT:-3416}" API_PORT="${BENCH_API_PORT:-3100}" CEILING_PORT="${BENCH_CEILING_PORT:-3199}"
 mkdir -p "$OUT"
 pids=()
-cleanup() {
+stop_ours() {
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
   for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap 'stop_ours; rm -rf "$WORK"' EXIT
 
 echo "== MariaDB (durable: flush_log_at_trx_commit=1, sync_binlog=1, binlog ROW)"
 DB_PID="$(scripts/mariadb.sh start "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/logs")"
 pids+=("$DB_PID")
-export DC_ID=a DB_HOST=127.0.0.1 DB_PORT DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
-node dist/apps/commerce-api/src/cli.js setup bench
-echo "== commerce-api (one process, production settings: access log on)"
-DB_SOCKET="$WORK/db.sock" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
+# Meridian's settings go to Meridian's processes only: the peer kit reads variables of the same names
+meridian=(env DC_ID=a DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)
+"${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench
+echo "== commerce-api (one process, production settings: access log on; MariaDB over its Unix socket)"
+"${meridian[@]}" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
   node dist/apps/commerce-api/src/main.js > "$WORK/logs/api.log" 2>&1 &
 API_PID=$!
 pids+=("$API_PID")
@@ -51,7 +51,10 @@ CEILING_PID=$!
 pids+=("$CEILING_PID")
 sleep 0.5
 API_URL="http://127.0.0.1:$CEILING_PORT" API_PID="$CEILING_PID" DB_PID= node bench/http-bench.js ceiling | tee "$OUT/ceiling.json"
-kill "$CEILING_PID" "$API_PID"
+# the peer gets a quiet machine: stop everything of ours first
+stop_ours
+pids=()
+unset API_URL API_PID DB_PID
 
 KIT="${VENDURE_KIT-$ROOT/../shared/peers/vendure}"
 if [ "${SKIP_VENDURE:-0}" != 1 ] && [ -n "$KIT" ] && [ -x "$KIT/setup.sh" ]; then

@@ -140,6 +140,9 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       expect(rows).toEqual([{ quantity: 3 }, { quantity: 1 }]);
 
       expect((await s.patch(`/api/cart/items/${variants[0]}`, { quantity: 5 })).body.lines[0].quantity).toBe(5);
+      const same = await s.patch(`/api/cart/items/${variants[0]}`, { quantity: 5 }); // changes no row, but the line exists
+      expect(same.status).toBe(200);
+      expect(same.body.lines[0].quantity).toBe(5);
       expect((await s.delete(`/api/cart/items/${variants[4]}`)).body.lines).toHaveLength(1);
       const withCode = await s.put('/api/cart/discount', { code: 'welcome10' });
       expect(withCode.status).toBe(200);

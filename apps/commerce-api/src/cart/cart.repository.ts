@@ -161,14 +161,14 @@ export class CartRepository {
   }
 
   /** Moves a guest cart's lines into the account's cart, adding quantities of lines both have. */
-  async mergeLines(db: Sql, fromCartId: string, toCartId: string, newLineIds: string[]): Promise<void> {
+  async mergeLines(db: Sql, fromCartId: string, toCartId: string, newLineId: () => string): Promise<void> {
     const lines = await db.query<{ variant_id: string; quantity: number }>(
       'SELECT variant_id, quantity FROM cart_line WHERE cart_id = ? ORDER BY id', [fromCartId]);
     if (lines.length > 0) {
       await db.execute(
         `INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES ${lines.map(() => '(?, ?, ?, ?)').join(', ')}
          ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
-        lines.flatMap((l, i) => [newLineIds[i], toCartId, l.variant_id, l.quantity]));
+        lines.flatMap((l) => [newLineId(), toCartId, l.variant_id, l.quantity]));
     }
     await db.execute(`UPDATE cart SET status = 'merged', active_account_id = NULL WHERE id = ?`, [fromCartId]);
   }
@@ -177,7 +177,4 @@ export class CartRepository {
     await db.execute('UPDATE cart SET account_id = ?, active_account_id = ? WHERE id = ?', [accountId, accountId, cartId]);
   }
 
-  async countLines(db: Sql, cartId: string): Promise<number> {
-    return Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM cart_line WHERE cart_id = ?', [cartId]))[0].n);
-  }
 }

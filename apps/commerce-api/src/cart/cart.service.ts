@@ -124,8 +124,7 @@ export class CartService {
       if (!mine) {
         await this.repo.adoptGuestCart(tx, guest.id, accountId);
       } else {
-        const n = await this.repo.countLines(tx, guest.id);
-        await this.repo.mergeLines(tx, guest.id, mine.id, Array.from({ length: n }, () => newId(ctx.dc)));
+        await this.repo.mergeLines(tx, guest.id, mine.id, () => newId(ctx.dc));
       }
       return true;
     });
