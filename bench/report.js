@@ -23,10 +23,11 @@ const rate = (r) => (r ? (r.scenario === 'checkout' || r.scenario === 'account' 
 const lat = (r) => (r ? r.latencyMs ?? r.flowLatencyMs : null);
 const errors = (r) => (r == null ? '–' : r.errors ?? r.failedFlows ?? ((r.non2xx ?? 0) + (r.socketErrors ?? 0) + (r.timeouts ?? 0) + (r.gqlErrors ?? 0)));
 
-const commit = sh('git rev-parse --short HEAD') + (sh('git status --porcelain -- apps libs bench') ? ' (with uncommitted changes)' : '');
+// written by run.sh when the sitting began: the code measured, not the code at report time
+const commit = fs.existsSync(path.join(dir, 'commit.txt')) ? fs.readFileSync(path.join(dir, 'commit.txt'), 'utf8').trim() : sh('git rev-parse --short HEAD');
 const m = (read('list.json') || {}).machine || {};
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC at commit \`${commit}\` on ${m.cpus} x ${m.cpuModel}, ${m.memGb} GB, Linux ${m.kernel}, Node ${m.node}, ${sh('mariadbd --version || /usr/sbin/mariadbd --version').replace(/^.*Ver /, 'MariaDB ').split(' for ')[0]}.`,
+  `Measured ${String((read('list.json') || {}).at ?? new Date().toISOString()).slice(0, 16).replace('T', ' ')} UTC at commit \`${commit}\` on ${m.cpus} x ${m.cpuModel}, ${m.memGb} GB, Linux ${m.kernel}, Node ${m.node}, ${sh('mariadbd --version || /usr/sbin/mariadbd --version').replace(/^.*Ver /, 'MariaDB ').split(' for ')[0]}.`,
   `Windows: ${(read('list.json') || {}).warmupSeconds} s warm-up, ${(read('list.json') || {}).durationSeconds} s measured; 10 connections (10 virtual users for checkout); closed loop, keep-alive.`,
   'Meridian: one commerce-api process, access log on, MariaDB with `innodb_flush_log_at_trx_commit=1`, `sync_binlog=1`, binlog ROW. Vendure: the peer kit, defaults (binlog off).',
   '',
@@ -58,7 +59,7 @@ if (acct) {
 }
 const ceil = read('ceiling.json');
 const prod = read('product.json');
-if (ceil) lines.push('', `Ceiling of one Node process (bare \`node:http\`, fixed JSON body, 10 connections): **${f1(ceil.reqPerSec)} req/s**, p50 ${f1(ceil.latencyMs.p50)} ms. \`product\` reaches ${ratio(rate(prod), ceil.reqPerSec)} of it (goal: 0.5x).`);
+if (ceil) lines.push('', `Ceiling of one Node process (bare \`node:http\`, fixed JSON body, 10 connections): **${f1(ceil.reqPerSec)} req/s**, p50 ${f1(ceil.latencyMs.p50)} ms. \`product\` reaches ${rate(prod) ? (rate(prod) / ceil.reqPerSec).toFixed(2) : '–'} of it (goal: 0.5).`);
 
 lines.push('', 'CPU during the window (100 = one core): ' + scenarios.map(([k]) => {
   const a = read(`${k}.json`); const v = read(`vendure/${k}.json`);

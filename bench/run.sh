@@ -13,6 +13,7 @@ OUT="$ROOT/bench/results/$STAMP"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-bench-XXXXXX")"
 DB_PORT="${BENCH_DB_PORT:-3416}" API_PORT="${BENCH_API_PORT:-3100}" CEILING_PORT="${BENCH_CEILING_PORT:-3199}"
 mkdir -p "$OUT"
+echo "$(git rev-parse --short HEAD)$(git status --porcelain -- apps libs bench | grep -q . && echo ' (with uncommitted changes)')" > "$OUT/commit.txt"
 pids=()
 stop_ours() {
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done

@@ -44,7 +44,7 @@ describe('commerce-api as a real process', () => {
     await s.post('/api/accounts/register', { email: 'kill@example.com', password: 'long enough password', name: 'K' });
     await s.post('/api/cart/items', { variantId: catalog.variantIds[0], quantity: 2 });
     const port = new URL(api.url).port;
-    api.child.kill('SIGKILL');
+    api.signal('SIGKILL');
     await api.exited;
     api = await startApiProcess(db, {}, Number(port));
     const again = new Shopper(api.url);
@@ -59,7 +59,7 @@ describe('commerce-api as a real process', () => {
     // log-ins spend tens of milliseconds in argon2: they are in flight when the signal lands
     const logins = Array.from({ length: 6 }, () => new Shopper(api.url).post('/api/accounts/login', { email: 'term@example.com', password: 'long enough password' }));
     await new Promise((r) => setTimeout(r, 15));
-    api.child.kill('SIGTERM');
+    api.signal('SIGTERM');
     await new Promise((r) => setTimeout(r, 100));
     const draining = await fetch(`${api.url}/health/ready`);
     expect(draining.status).toBe(503);

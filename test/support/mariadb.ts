@@ -1,9 +1,9 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { findBinary, freePort, stopProcess, waitFor } from './processes';
+import { findBinary, freePort, spawnTied, stopProcess, waitFor } from './processes';
 
 export interface MariaDbServer {
   host: string;
@@ -54,13 +54,11 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
   cpSync(templateDir(), datadir, { recursive: true });
   const port = await freePort();
   const socket = join(dir, 'mysqld.sock');
-  const child: ChildProcess = spawn(findBinary('mariadbd'), [
+  const child: ChildProcess = spawnTied(findBinary('mariadbd'), [
     '--no-defaults', `--datadir=${datadir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
     `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${join(dir, 'error.log')}`, `--user=${userInfo().username}`,
     ...SERVER_ARGS, ...(opts.args ?? []),
   ], { stdio: 'ignore' });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
 
   const root = () => createConnection({ socketPath: socket, user: 'root' });
   try {
@@ -71,7 +69,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     }, 30000, 50);
   } catch (err) {
     const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : '';
-    child.kill('SIGKILL');
+    await stopProcess(child, 5000);
     throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
   }
 
@@ -98,7 +96,6 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
     },
     async stop() {
       await stopProcess(child, 20000);
-      process.removeListener('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
