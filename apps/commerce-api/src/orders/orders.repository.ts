@@ -117,8 +117,8 @@ export class OrdersRepository {
       params: [id, orderId, from, to, actor.slice(0, 80)] };
   }
 
-  async findOrder(db: Sql, id: string, forUpdate = false): Promise<OrderRow | undefined> {
-    return (await db.query<OrderRow>(`SELECT * FROM orders WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]))[0];
+  async findOrder(db: Sql, id: string): Promise<OrderRow | undefined> {
+    return (await db.query<OrderRow>('SELECT * FROM orders WHERE id = ?', [id]))[0];
   }
 
   async findLines(db: Sql, orderIds: string[]): Promise<OrderLineRow[]> {
