@@ -195,6 +195,10 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       ['PUT', '/api/cart/discount', { code: 'NOPE' }, 404],
       ['PUT', '/api/cart/discount', { code: 'bad code!' }, 400],
       ['PUT', '/api/cart/shipping-method', { code: 'teleport' }, 404],
+      ['DELETE', '/api/cart/discount', undefined, 404],
+      ['PATCH', '/api/cart/items/VARIANT', { quantity: 0 }, 400],
+      ['PATCH', '/api/cart/items/VARIANT', {}, 400],
+      ['PATCH', '/api/cart/items/not-an-id', { quantity: 1 }, 400],
     ])('%s %s %j answers %i and writes nothing', async (method, path, body, status) => {
       const s = new Shopper(shop.url);
       const fill = (x: unknown) => JSON.parse(JSON.stringify(x ?? null).replace(/VARIANT/g, variants[5]));
@@ -353,6 +357,20 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       const r = await s.post('/api/checkout', { shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() });
       expect(r.status).toBe(409);
       expect(r.body.error).toBe('CART_EMPTY');
+    });
+
+    it('refuses bad paging of my orders, and a tampered cookie at logout', async () => {
+      const { s } = await registered();
+      for (const q of ['page=0', 'pageSize=1000', 'page=x', 'sort=name']) {
+        const r = await s.get(`/api/orders?${q}`);
+        expect(r.status).toBe(400);
+        expect(r.body.statusCode).toBe(400);
+      }
+      const token = s.cookies.get('meridian_session')!;
+      s.cookies.set('meridian_session', `${token.slice(0, -3)}abc`);
+      expect((await s.post('/api/accounts/logout')).status).toBe(401);
+      s.cookies.set('meridian_session', token);
+      expect((await s.get('/api/accounts/me')).status).toBe(200); // the tampered logout revoked nothing
     });
 
     it.each([
