@@ -8,6 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^@meridian/dc$': '<rootDir>/libs/dc/src',
     '^@meridian/dc/(.*)$': '<rootDir>/libs/dc/src/$1',
+    '^@meridian/regions$': '<rootDir>/libs/regions/src',
   },
   testTimeout: 120000,
 };

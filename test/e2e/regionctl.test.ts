@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');
+const REGIONS = join(__dirname, '../../regions');
+const regionctl = (...args: string[]) => spawnSync(process.execPath, [REGIONCTL, ...args], { encoding: 'utf8' });
+
+describe('regionctl check (the built CLI)', () => {
+  it('prints the topology of regions/ and exits 0', () => {
+    const r = regionctl('check', '--regions', REGIONS);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^a\s+Europe.*127\.0\.1\.0\/24\s+1\s+1\s+2\s+async\s+b 20 ms$/m);
+    expect(r.stdout).toMatch(/topology ok: 2 DCs/);
+  });
+
+  it('refuses a topology whose DCs share a gtid_domain_id, with a clear message and exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regions-'));
+    try {
+      cpSync(REGIONS, dir, { recursive: true });
+      writeFileSync(join(dir, 'b.yaml'), readFileSync(join(dir, 'b.yaml'), 'utf8').replace('gtidDomainId: 2', 'gtidDomainId: 1'));
+      const r = regionctl('check', '--regions', dir);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/DCs a and b share gtid_domain_id 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers an unknown command with its usage and exit 2', () => {
+    const r = regionctl('launch');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: regionctl/);
+  });
+});

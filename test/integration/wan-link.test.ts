@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, Server, Socket } from 'node:net';
+import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
+import { freePort } from '../support/processes';
+
+/** A server that echoes every byte back. */
+async function echoServer(): Promise<{ server: Server; port: number }> {
+  const server = createServer((s) => { s.on('error', () => undefined); s.pipe(s); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+const connect = (port: number) => new Promise<Socket>((resolve, reject) => {
+  const s = createConnection({ host: '127.0.0.1', port }, () => resolve(s));
+  s.once('error', reject);
+});
+
+/** Sends `payload` and resolves with the time until all of it came back, and what came back. */
+function roundTrip(s: Socket, payload: Buffer): Promise<{ ms: number; got: Buffer }> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    const t0 = performance.now();
+    const onData = (d: Buffer) => {
+      parts.push(d);
+      n += d.length;
+      if (n >= payload.length) { s.off('data', onData); resolve({ ms: performance.now() - t0, got: Buffer.concat(parts) }); }
+    };
+    s.on('data', onData);
+    s.write(payload);
+  });
+}
+
+describe('WAN link (real TCP on loopback)', () => {
+  let echo: { server: Server; port: number };
+  let link: WanLink;
+
+  beforeAll(async () => {
+    echo = await echoServer();
+    link = new WanLink({ listen: { host: '127.0.0.1', port: await freePort() }, target: { host: '127.0.0.1', port: echo.port }, latencyMs: 30 });
+    await link.start();
+  });
+  afterAll(async () => {
+    await link.close();
+    await new Promise((r) => echo.server.close(r));
+  });
+
+  it('adds the one-way latency in each direction: a round trip takes twice as long', async () => {
+    const s = await connect(link.options.listen.port);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push((await roundTrip(s, Buffer.from(`ping ${i}`))).ms);
+    s.destroy();
+    // a lower bound only: the link must add its delay; how much more a busy machine adds is not a test
+    for (const t of times) expect(t).toBeGreaterThanOrEqual(59);
+  });
+
+  it('delivers every byte in order, both ways', async () => {
+    const s = await connect(link.options.listen.port);
+    const payload = randomBytes(2 * 1024 * 1024);
+    const { got } = await roundTrip(s, payload);
+    s.destroy();
+    expect(got.equals(payload)).toBe(true);
+    expect(link.stats.forward).toBeGreaterThanOrEqual(payload.length);
+  });
+
+  it('a cut resets open connections and refuses new ones; a heal lets them through again', async () => {
+    const s = await connect(link.options.listen.port);
+    await roundTrip(s, Buffer.from('before'));
+    const closed = new Promise<string>((r) => { s.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error')); s.once('close', () => r('close')); });
+    await link.cut();
+    expect(['ECONNRESET', 'close']).toContain(await closed);
+    await expect(connect(link.options.listen.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(link.stats).toMatchObject({ cut: true, connections: 0 });
+
+    await link.heal();
+    const again = await connect(link.options.listen.port);
+    expect((await roundTrip(again, Buffer.from('after'))).got.toString()).toBe('after');
+    again.destroy();
+  });
+
+  it('with no latency it is a plain proxy', async () => {
+    const plain = new WanLink({ listen: { host: '127.0.0.1', port: await freePort() }, target: { host: '127.0.0.1', port: echo.port }, latencyMs: 0 });
+    await plain.start();
+    const s = await connect(plain.options.listen.port);
+    const { got } = await roundTrip(s, Buffer.from('quick'));
+    expect(got.toString()).toBe('quick');
+    s.destroy();
+    await plain.close();
+  });
+});
