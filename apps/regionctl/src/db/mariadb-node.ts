@@ -1,0 +1,109 @@
+import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { createConnection, format } from 'mysql2/promise';
+
+export type Spawner = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+
+export interface MariaDbNodeOptions {
+  dc: string;
+  serverId: number;
+  gtidDomainId: number;
+  /** the DC's database address (in its loopback block) */
+  host: string;
+  port: number;
+  dataDir: string;
+  socket: string;
+  logDir: string;
+  /** three DCs or more: replicas may get the same event over two paths */
+  gtidIgnoreDuplicates?: boolean;
+  bufferPool?: string;
+  spawner?: Spawner;
+}
+
+export const APP_USER = { user: 'meridian', password: 'meridian' };
+export const REPL_USER = { user: 'repl', password: 'meridian-repl' };
+
+// Debian puts the server binaries in /usr/sbin, which a normal user's PATH lacks
+const binary = (name: string) => execFileSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v ${name}`]).toString().trim();
+
+/**
+ * One DC's MariaDB, set up for bidirectional GTID replication (the options of the replication
+ * study): its own server_id and gtid_domain_id, strict GTID mode, ROW binlog with
+ * log_slave_updates, durable commits, fast failure detection on replica connections.
+ */
+export class MariaDbNode {
+  private child?: ChildProcess;
+
+  constructor(readonly o: MariaDbNodeOptions) {}
+
+  args(): string[] {
+    const o = this.o;
+    return [
+      '--no-defaults', `--datadir=${o.dataDir}`, `--port=${o.port}`, `--bind-address=${o.host}`, `--socket=${o.socket}`,
+      `--pid-file=${join(o.dataDir, 'mariadbd.pid')}`, `--log-error=${join(o.logDir, `mariadb-${o.dc}.err`)}`, `--user=${userInfo().username}`,
+      '--skip-name-resolve', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--max-connections=500',
+      `--innodb-buffer-pool-size=${o.bufferPool ?? '128M'}`, '--innodb-flush-log-at-trx-commit=1', '--sync-binlog=1',
+      `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
+      '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
+      '--slave-net-timeout=4', ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
+    ];
+  }
+
+  /** Initialises the data folder the first time, starts mariadbd and waits until it answers. */
+  async start(): Promise<void> {
+    const o = this.o;
+    mkdirSync(o.logDir, { recursive: true });
+    if (!existsSync(join(o.dataDir, 'mysql'))) {
+      mkdirSync(o.dataDir, { recursive: true });
+      execFileSync(binary('mariadb-install-db'), ['--no-defaults', `--datadir=${o.dataDir}`, `--user=${userInfo().username}`,
+        '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
+    }
+    this.child = (o.spawner ?? spawn)(binary('mariadbd'), this.args(), { stdio: 'ignore' });
+    const until = Date.now() + 30000;
+    for (;;) {
+      try {
+        await this.rootQuery('SELECT 1');
+        break;
+      } catch (err) {
+        if (this.child.exitCode !== null || Date.now() > until) {
+          const log = join(o.logDir, `mariadb-${o.dc}.err`);
+          throw new Error(`MariaDB of DC ${o.dc} did not start: ${existsSync(log) ? readFileSync(log, 'utf8').slice(-1500) : (err as Error).message}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // users are made on every node without binlogging them: each DC owns its own accounts
+    await this.rootQuery(`SET sql_log_bin = 0;
+      CREATE USER IF NOT EXISTS ${format('?@?', [APP_USER.user, '%'])} IDENTIFIED BY ${format('?', [APP_USER.password])};
+      CREATE USER IF NOT EXISTS ${format('?@?', [REPL_USER.user, '%'])} IDENTIFIED BY ${format('?', [REPL_USER.password])};
+      GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${format('?@?', [REPL_USER.user, '%'])};
+      SET sql_log_bin = 1`);
+  }
+
+  /** SQL as root over the node's socket (administration). */
+  async rootQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const c = await createConnection({ socketPath: this.o.socket, user: 'root', multipleStatements: true });
+    try {
+      const [rows] = await c.query(sql, params);
+      return rows as T[];
+    } finally {
+      c.destroy();
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

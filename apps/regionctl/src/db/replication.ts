@@ -1,0 +1,53 @@
+import { format } from 'mysql2/promise';
+import { Endpoint } from '../wan/wan-link';
+import { MariaDbNode, REPL_USER } from './mariadb-node';
+
+export interface ChannelStatus {
+  channel: string;
+  ioRunning: string;
+  sqlRunning: boolean;
+  secondsBehind: number | null;
+  lastIoError: string;
+  lastSqlError: string;
+  gtidIoPos: string;
+}
+
+export const channelName = (fromDc: string) => `from_${fromDc}`;
+
+/**
+ * Makes `replica` replicate everything `source` writes, through `via` (the WAN link that reaches
+ * the source DC's database), as the named channel `from_<dc>` with GTID positions (slave_pos).
+ */
+export async function connectChannel(replica: MariaDbNode, sourceDc: string, via: Endpoint): Promise<void> {
+  const name = channelName(sourceDc);
+  await replica.rootQuery(`CHANGE MASTER ${format('?', [name])} TO MASTER_HOST = ${format('?', [via.host])}, MASTER_PORT = ${Number(via.port)},
+    MASTER_USER = ${format('?', [REPL_USER.user])}, MASTER_PASSWORD = ${format('?', [REPL_USER.password])},
+    MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1;
+    START SLAVE ${format('?', [name])}`);
+}
+
+/** Every replication channel of a node, from SHOW ALL SLAVES STATUS. */
+export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
+  const rows = await node.rootQuery<Record<string, string | number | null>>('SHOW ALL SLAVES STATUS');
+  return rows.map((r) => ({
+    channel: String(r.Connection_name), ioRunning: String(r.Slave_IO_Running), sqlRunning: r.Slave_SQL_Running === 'Yes',
+    secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
+    lastIoError: String(r.Last_IO_Error ?? ''), lastSqlError: String(r.Last_SQL_Error ?? ''), gtidIoPos: String(r.Gtid_IO_Pos ?? ''),
+  }));
+}
+
+/** The node's own binlog position per GTID domain, e.g. "1-1-42,2-2-17". */
+export async function binlogPosition(node: MariaDbNode): Promise<string> {
+  return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p);
+}
+
+/** Waits until the node has applied `position` (MASTER_GTID_WAIT); false on timeout. */
+export async function waitForPosition(node: MariaDbNode, position: string, timeoutSeconds: number): Promise<boolean> {
+  const r = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position, timeoutSeconds]);
+  return Number(r[0].w) === 0;
+}
+
+/** The node's binlog position in its own GTID domain only: what a replica must reach to have all its writes. */
+export async function ownPosition(node: MariaDbNode): Promise<string> {
+  return (await binlogPosition(node)).split(',').filter((g) => g.startsWith(`${node.o.gtidDomainId}-`)).join(',');
+}
