@@ -18,6 +18,11 @@ export interface MariaDbNodeOptions {
   logDir: string;
   /** three DCs or more: replicas may get the same event over two paths */
   gtidIgnoreDuplicates?: boolean;
+  /**
+   * semi-sync: a commit returns only once another DC has received it, or after `timeoutMs`, when
+   * the node falls back to async replication (and says so in its status) until a replica acks again
+   */
+  semiSync?: { timeoutMs: number };
   bufferPool?: string;
   spawner?: Spawner;
 }
@@ -48,6 +53,8 @@ export class MariaDbNode {
       `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
       '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
       '--slave-net-timeout=4', ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
+      ...(o.semiSync ? ['--rpl-semi-sync-master-enabled=ON', '--rpl-semi-sync-slave-enabled=ON',
+        `--rpl-semi-sync-master-timeout=${o.semiSync.timeoutMs}`, '--rpl-semi-sync-master-wait-point=AFTER_COMMIT'] : []),
     ];
   }
 

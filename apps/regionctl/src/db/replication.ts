@@ -51,3 +51,24 @@ export async function waitForPosition(node: MariaDbNode, position: string, timeo
 export async function ownPosition(node: MariaDbNode): Promise<string> {
   return (await binlogPosition(node)).split(',').filter((g) => g.startsWith(`${node.o.gtidDomainId}-`)).join(',');
 }
+
+export interface SemiSyncStatus {
+  /** semi-sync is configured on this node (as a source) */
+  enabled: boolean;
+  /** a commit currently waits for a replica's ack; false when it fell back to async (RPO 0 no longer holds) */
+  active: boolean;
+  /** commits acknowledged by a replica / commits that went without one */
+  yesTx: number;
+  noTx: number;
+}
+
+/** Rpl_semi_sync_master_* of a node: whether its commits are currently acknowledged by another DC. */
+export async function semiSyncStatus(node: MariaDbNode): Promise<SemiSyncStatus> {
+  const vars = await node.rootQuery<{ Variable_name: string; Value: string }>("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'");
+  const status = await node.rootQuery<{ Variable_name: string; Value: string }>("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_%'");
+  const get = (name: string) => status.find((r) => r.Variable_name === name)?.Value;
+  return {
+    enabled: vars[0]?.Value === 'ON', active: get('Rpl_semi_sync_master_status') === 'ON',
+    yesTx: Number(get('Rpl_semi_sync_master_yes_tx') ?? 0), noTx: Number(get('Rpl_semi_sync_master_no_tx') ?? 0),
+  };
+}
