@@ -22,10 +22,26 @@ export class DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 16;
 }
 
+/** `b=127.0.1.21:3306,c=127.0.1.22:3306`: each other DC and the address of the WAN link to its database. */
+const REMOTE_DBS = /^$|^[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5}(,[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5})*$/;
+
+export function parseRemoteDbs(value: string): { dc: string; host: string; port: number }[] {
+  return value.split(',').filter(Boolean).map((item) => {
+    const [dc, address] = item.split('=');
+    const [host, port] = address.split(':');
+    return { dc, host, port: Number(port) };
+  });
+}
+
 /** The environment commerce-api reads, validated once at boot. */
 export class AppEnv extends DbEnv {
   @IsOptional() @IsString() HOST = '127.0.0.1';
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+
+  /** other DCs' databases (Order_DS_Remote), as dc=host:port through the WAN links */
+  @IsOptional() @Matches(REMOTE_DBS, { message: 'REMOTE_DBS must be like "b=127.0.1.21:3306,c=127.0.1.22:3306"' })
+  REMOTE_DBS = '';
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) REMOTE_DB_POOL_SIZE = 8;
 
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET: string;

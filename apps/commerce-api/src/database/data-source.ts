@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { Pool as CallbackPool } from 'mysql2';
+import { createPool, type Pool as CallbackPool } from 'mysql2';
 import { migrations } from './migrations';
 
 export interface DbSettings {
@@ -32,7 +32,22 @@ export function createTypeOrmDataSource(db: DbSettings): DataSource {
     // statements of one request travel in one round trip (Sql.batch); parameters are still escaped
     multipleStatements: true,
     logging: ['error', 'migration'],
-    extra: { enableKeepAlive: true, dateStrings: false, decimalNumbers: true, supportBigNumbers: true, bigNumberStrings: false },
+    extra: RESULT_TYPES,
+  });
+}
+
+/** How rows come back, the same for the local pool (through TypeORM) and the remote ones. */
+const RESULT_TYPES = { enableKeepAlive: true, dateStrings: false, decimalNumbers: true, supportBigNumbers: true, bigNumberStrings: false };
+
+/**
+ * A pool to another DC's database (Order_DS_Remote), through the WAN link to it. Plain mysql2:
+ * it runs no migrations, and creating it never connects, so a DC that is down cannot stop a boot.
+ */
+export function createRemotePool(db: DbSettings): CallbackPool {
+  return createPool({
+    host: db.host, port: db.port, user: db.user, password: db.password, database: db.database,
+    charset: 'utf8mb4_unicode_ci', timezone: 'Z', multipleStatements: true, connectionLimit: db.poolSize,
+    connectTimeout: 5000, ...RESULT_TYPES,
   });
 }
 

@@ -18,6 +18,10 @@ export class OrderDataSourceRouter {
     this.remotes.set(ds.dc, ds);
   }
 
+  async closeRemotes(): Promise<void> {
+    await Promise.all([...this.remotes.values()].map((r) => r.close()));
+  }
+
   /** The data source of the DC that owns the data (an account's home DC, a guest cart's DC). */
   forOwner(ownerDc: string): OrderDataSource {
     if (ownerDc === this.local.dc) return this.local;

@@ -1,4 +1,5 @@
 import { format, type Pool, type PoolConnection, type QueryError, type ResultSetHeader } from 'mysql2';
+import { DomainError, ErrorCode } from '../common/domain-error';
 
 export type SqlParams = readonly unknown[];
 
@@ -39,6 +40,9 @@ export interface OrderDataSource extends Sql {
   readonly dc: string;
   readonly kind: 'local' | 'remote';
   transaction<T>(work: (tx: TxSql) => Promise<T>): Promise<T>;
+  /** opens `connections` connections now, so that requests find them open */
+  warm(connections: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 const DEADLOCK = 1213;
@@ -46,6 +50,24 @@ const LOCK_WAIT_TIMEOUT = 1205;
 const MAX_ATTEMPTS = 3;
 
 type Runner = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
+/** A database that cannot be reached answers 503 naming its DC, never 500: the shopper may retry. */
+function unreachable(dc: string, err: unknown): unknown {
+  const e = err as { code?: string; fatal?: boolean };
+  if (!CONNECTION_ERRORS.has(e.code ?? '') && !e.fatal) return err;
+  return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} cannot be reached (${e.code ?? 'connection lost'}); try again shortly`, undefined, 5);
+}
+
+async function reachable<T>(dc: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw unreachable(dc, err);
+  }
+}
 
 // mysql2's callback API: its promise wrapper captures a stack trace for every query (3 % of CPU)
 function run<T>(target: Runner, sql: string, params?: SqlParams): Promise<T> {
@@ -71,7 +93,7 @@ class ConnectionSql implements TxSql {
   started = false;
   committed = false;
 
-  constructor(private readonly conn: PoolConnection) {}
+  constructor(private readonly conn: PoolConnection, private readonly dc: string) {}
 
   private begin(): string[] {
     if (this.started) return [];
@@ -80,20 +102,20 @@ class ConnectionSql implements TxSql {
   }
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return runBatch(this.conn, [{ sql, params }], this.begin()).then((r) => r[0] as T[]);
+    return reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin())).then((r) => r[0] as T[]);
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    const [r] = await runBatch(this.conn, [{ sql, params }], this.begin());
+    const [r] = await reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin()));
     return { affectedRows: (r as ResultSetHeader).affectedRows };
   }
 
   batch(statements: Statement[]): Promise<BatchResult[]> {
-    return runBatch(this.conn, statements, this.begin());
+    return reachable(this.dc, runBatch(this.conn, statements, this.begin()));
   }
 
   async batchAndCommit(statements: Statement[]): Promise<BatchResult[]> {
-    const r = await runBatch(this.conn, statements, this.begin(), ['COMMIT']);
+    const r = await reachable(this.dc, runBatch(this.conn, statements, this.begin(), ['COMMIT']));
     this.committed = true;
     return r;
   }
@@ -116,23 +138,36 @@ export class PoolDataSource implements OrderDataSource {
   ) {}
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return run<T[]>(this.pool, sql, params);
+    return reachable(this.dc, run<T[]>(this.pool, sql, params));
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    return { affectedRows: (await run<ResultSetHeader>(this.pool, sql, params)).affectedRows };
+    return { affectedRows: (await reachable(this.dc, run<ResultSetHeader>(this.pool, sql, params))).affectedRows };
   }
 
   batch(statements: Statement[]): Promise<BatchResult[]> {
-    return runBatch(this.pool, statements);
+    return reachable(this.dc, runBatch(this.pool, statements));
+  }
+
+  private connection(): Promise<PoolConnection> {
+    return reachable(this.dc, new Promise<PoolConnection>((resolve, reject) =>
+      this.pool.getConnection((err, c) => (err ? reject(err) : resolve(c)))));
+  }
+
+  async warm(connections: number): Promise<void> {
+    const conns = await Promise.all(Array.from({ length: connections }, () => this.connection()));
+    for (const c of conns) c.release();
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.pool.end(() => resolve()));
   }
 
   /** Runs `work` in one InnoDB transaction; a deadlock victim is retried from the start. */
   async transaction<T>(work: (tx: TxSql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const conn = await new Promise<PoolConnection>((resolve, reject) =>
-        this.pool.getConnection((err, c) => (err ? reject(err) : resolve(c))));
-      const tx = new ConnectionSql(conn);
+      const conn = await this.connection();
+      const tx = new ConnectionSql(conn, this.dc);
       let broken = false;
       try {
         const result = await work(tx);

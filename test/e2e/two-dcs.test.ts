@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { newId } from '@meridian/dc';
+import { MariaDbNode, APP_USER } from '../../apps/regionctl/src/db/mariadb-node';
+import { connectChannel, ownPosition, waitForPosition } from '../../apps/regionctl/src/db/replication';
+import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
+import { createApp } from '../../apps/commerce-api/src/bootstrap';
+import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
+import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
+import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
+import { freePort, spawnTied } from '../support/processes';
+import { Shopper } from '../support/client';
+
+describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-2dc-'));
+  const nodes: Record<string, MariaDbNode> = {};
+  const links: WanLink[] = [];
+  const apps: NestFastifyApplication[] = [];
+  const url: Record<string, string> = {};
+
+  const node = async (dc: string, n: number) => new MariaDbNode({
+    dc, serverId: n, gtidDomainId: n, host: `127.0.${n}.10`, port: await freePort(`127.0.${n}.10`),
+    dataDir: join(dir, dc, 'data'), socket: join(dir, `${dc}.sock`), logDir: join(dir, 'logs'), spawner: spawnTied,
+  });
+  /** each DC migrates its own database without binlogging it: replicated DDL would collide with the other DC's */
+  const migrate = async (db: MariaDbNode) => {
+    await db.rootQuery('SET sql_log_bin = 0; CREATE DATABASE meridian CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL ON meridian.* TO ?@?; SET sql_log_bin = 1', [APP_USER.user, '%']);
+    const ds = await createTypeOrmDataSource({ host: db.o.host, port: db.o.port, socketPath: db.o.socket, user: 'root', password: '', database: 'meridian', poolSize: 1 }).initialize();
+    await ds.query('SET sql_log_bin = 0');
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.destroy();
+  };
+  const caughtUp = async () => {
+    expect(await waitForPosition(nodes.b, await ownPosition(nodes.a), 30)).toBe(true);
+    expect(await waitForPosition(nodes.a, await ownPosition(nodes.b), 30)).toBe(true);
+  };
+
+  beforeAll(async () => {
+    nodes.a = await node('a', 1);
+    nodes.b = await node('b', 2);
+    await Promise.all([nodes.a.start(), nodes.b.start()]);
+    await Promise.all([migrate(nodes.a), migrate(nodes.b)]);
+    const aToB = new WanLink({ listen: { host: '127.0.1.20', port: await freePort('127.0.1.20') }, target: { host: nodes.b.o.host, port: nodes.b.o.port }, latencyMs: 10 });
+    const bToA = new WanLink({ listen: { host: '127.0.2.20', port: await freePort('127.0.2.20') }, target: { host: nodes.a.o.host, port: nodes.a.o.port }, latencyMs: 10 });
+    links.push(aToB, bToA);
+    await Promise.all(links.map((l) => l.start()));
+    await connectChannel(nodes.a, 'b', aToB.options.listen);
+    await connectChannel(nodes.b, 'a', bToA.options.listen);
+
+    // the catalog is made in DC a and replicates; each DC makes its own stock allocation rows
+    const dsA = await createTypeOrmDataSource({ host: nodes.a.o.host, port: nodes.a.o.port, user: APP_USER.user, password: APP_USER.password, database: 'meridian', poolSize: 2 }).initialize();
+    const catalog = await seedCatalog(new PoolDataSource('a', 'local', mysqlPoolOf(dsA)), 'a', ['a'], { ...BENCH_SHAPE, products: 4, stock: 50 });
+    await dsA.destroy();
+    await caughtUp();
+    await nodes.b.rootQuery(`INSERT INTO meridian.stock_allocation (id, variant_id, dc, available) VALUES ${catalog.variantIds.map(() => '(?, ?, ?, 50)').join(', ')}`,
+      catalog.variantIds.flatMap((v) => [newId('b'), v, 'b']));
+    await caughtUp();
+
+    for (const [dc, remote] of [['a', `b=127.0.1.20:${aToB.options.listen.port}`], ['b', `a=127.0.2.20:${bToA.options.listen.port}`]]) {
+      const n = nodes[dc];
+      const app = await createApp(loadAppEnv({
+        DC_ID: dc, DB_HOST: n.o.host, DB_PORT: String(n.o.port), DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME: 'meridian',
+        REMOTE_DBS: remote, JWT_SECRET: 'two-dcs-secret-two-dcs-secret-2dc!', LOG_LEVEL: 'error', ACCESS_LOG: 'false', CATALOG_CACHE_MS: '0',
+      }));
+      await app.listen(0, `127.0.${dc === 'a' ? 1 : 2}.30`);
+      apps.push(app);
+      url[dc] = `http://127.0.${dc === 'a' ? 1 : 2}.30:${(app.getHttpServer().address() as { port: number }).port}`;
+    }
+  }, 180000);
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await Promise.all(links.map((l) => l.close()));
+    await Promise.all(Object.values(nodes).map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('its session and cart writes land in DC a\'s database and reach DC b by replication', async () => {
+    const inA = new Shopper(url.a);
+    const reg = await inA.post('/api/accounts/register', { email: 'homed-in-a@example.com', password: 'a long password', name: 'A' });
+    expect(reg.status).toBe(201);
+    expect(reg.body.homeDc).toBe('a');
+    await caughtUp();
+
+    const atB = new Shopper(url.b);
+    expect((await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' })).status).toBe(200);
+    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    const cart = await atB.post('/api/cart/items', { variantId: variant, quantity: 2 });
+    expect(cart.status).toBe(200);
+    expect(cart.body.id).toMatch(/^b_/); // made by DC b ...
+
+    // ... but written into DC a's database, the account's home, through the WAN link
+    const inHome = await nodes.a.rootQuery('SELECT c.account_id, l.quantity FROM meridian.cart c JOIN meridian.cart_line l ON l.cart_id = c.id WHERE c.id = ?', [cart.body.id]);
+    expect(inHome).toEqual([{ account_id: reg.body.id, quantity: 2 }]);
+    const sessions = await nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.session WHERE account_id = ?', [reg.body.id]);
+    expect(Number(sessions[0].n)).toBe(2); // the registration's and the log-in at b
+
+    await caughtUp();
+    expect(await nodes.b.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ?', [cart.body.id])).toEqual([{ quantity: 2 }]);
+    expect((await atB.get('/api/accounts/me')).body.email).toBe('homed-in-a@example.com');
+  });
+
+  it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {
+    const atB = new Shopper(url.b);
+    await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' });
+    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[1].id;
+    const before = await nodes.a.rootQuery('SELECT COUNT(*) AS n FROM meridian.cart_line');
+    await links[1].cut(); // b -> a
+    try {
+      const r = await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ statusCode: 503, error: 'UNAVAILABLE', message: expect.stringMatching(/DC a/) });
+    } finally {
+      await links[1].heal();
+    }
+    expect(await nodes.a.rootQuery('SELECT COUNT(*) AS n FROM meridian.cart_line')).toEqual(before);
+  });
+});
