@@ -82,7 +82,10 @@ export class ProblemFilter implements ExceptionFilter {
     const res = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
     const problem = toProblem(exception);
-    if (problem.statusCode >= 500) {
+    if (exception instanceof DomainError && problem.statusCode >= 500) {
+      // expected conditions (a DC out of reach): worth a warning with the reason, not a stack
+      this.logger.warn(problem.message, { requestId: req.id, route: req.url, method: req.method, status: problem.statusCode });
+    } else if (problem.statusCode >= 500) {
       this.logger.error('unhandled error', {
         requestId: req.id, route: req.url, method: req.method, error: exception instanceof Error ? exception.stack : String(exception),
       });
