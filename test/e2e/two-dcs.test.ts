@@ -103,6 +103,70 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect((await atB.get('/api/accounts/me')).body.email).toBe('homed-in-a@example.com');
   });
 
+  const homeIn = async (db: MariaDbNode, email: string) =>
+    (await db.rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE email = ?', [email]))[0];
+  const registerInA = async (email: string) => {
+    const s = new Shopper(url.a);
+    expect((await s.post('/api/accounts/register', { email, password: 'a long password', name: 'R' })).status).toBe(201);
+    return s;
+  };
+  /** as if the account's last log-in at home were two hours ago (written at the home, so it replicates) */
+  const ageLastLogin = (email: string) =>
+    nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE email = ?', [email]);
+
+  it('a log-in elsewhere keeps the home while the home saw a recent log-in', async () => {
+    await registerInA('active-in-a@example.com');
+    await caughtUp();
+    expect((await new Shopper(url.b).post('/api/accounts/login', { email: 'active-in-a@example.com', password: 'a long password' })).body.homeDc).toBe('a');
+    await caughtUp();
+    for (const db of [nodes.a, nodes.b]) expect(await homeIn(db, 'active-in-a@example.com')).toEqual({ home_dc: 'a', home_epoch: 1 });
+  });
+
+  it('with no recent log-in at home, a log-in at DC b claims the home (epoch + 1) and first sees everything DC a had', async () => {
+    const inA = await registerInA('moving@example.com');
+    const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    await inA.post('/api/cart/items', { variantId: variants[0], quantity: 3 });
+    await ageLastLogin('moving@example.com');
+
+    const atB = new Shopper(url.b);
+    const login = await atB.post('/api/accounts/login', { email: 'moving@example.com', password: 'a long password' });
+    expect(login.status).toBe(200);
+    expect(login.body.homeDc).toBe('b');
+    // the claim ran on a's database; b waited for it (and everything before it) before answering
+    expect(await homeIn(nodes.a, 'moving@example.com')).toEqual({ home_dc: 'b', home_epoch: 2 });
+    expect(await homeIn(nodes.b, 'moving@example.com')).toEqual({ home_dc: 'b', home_epoch: 2 });
+    const cart = await atB.get('/api/cart');
+    expect(cart.body.lines.map((l: { variantId: string; quantity: number }) => [l.variantId, l.quantity])).toEqual([[variants[0], 3]]);
+
+    // from now on its writes are b's: they land in b's database at once
+    const added = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 });
+    expect(added.status).toBe(200);
+    expect(await nodes.b.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY id', [cart.body.id])).toEqual([{ quantity: 3 }, { quantity: 1 }]);
+    await caughtUp();
+    expect(await nodes.a.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY id', [cart.body.id])).toEqual([{ quantity: 3 }, { quantity: 1 }]);
+  });
+
+  it('100 concurrent log-ins of one account from both DCs: one home per epoch, never two', async () => {
+    await registerInA('racing@example.com');
+    await ageLastLogin('racing@example.com');
+    await caughtUp();
+    const attempts = Array.from({ length: 100 }, (_, i) =>
+      new Shopper(i % 2 ? url.a : url.b).post('/api/accounts/login', { email: 'racing@example.com', password: 'a long password' }));
+    const answers = await Promise.all(attempts);
+    expect(answers.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+    expect(answers.filter((r) => r.status === 200).length).toBeGreaterThan(50);
+    await caughtUp();
+    const [inA, inB] = [await homeIn(nodes.a, 'racing@example.com'), await homeIn(nodes.b, 'racing@example.com')];
+    expect(inA).toEqual(inB);
+    // every claim carried epoch 1: at most one could win
+    expect([1, 2]).toContain(inA.home_epoch);
+    expect(inA.home_dc).toBe(inA.home_epoch === 2 ? 'b' : 'a');
+    // and every session was written in the home its log-in was told
+    for (const r of answers.filter((x) => x.status === 200)) expect(['a', 'b']).toContain(r.body.homeDc);
+    const homes = new Set(answers.filter((x) => x.status === 200).map((x) => x.body.homeDc));
+    if (inA.home_epoch === 1) expect([...homes]).toEqual(['a']);
+  });
+
   it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {
     const atB = new Shopper(url.b);
     await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' });

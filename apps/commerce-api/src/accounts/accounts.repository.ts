@@ -24,10 +24,10 @@ export interface SessionRow {
 
 @Injectable()
 export class AccountsRepository {
-  async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch' | 'last_login_at'>): Promise<void> {
+  async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch'>): Promise<void> {
     await db.execute(
-      `INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, ?, ?, ?, ?)`,
-      [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc]);
+      `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at]);
   }
 
   async findByEmail(db: Sql, email: string): Promise<AccountRow | undefined> {
@@ -38,12 +38,47 @@ export class AccountsRepository {
     return (await db.query<AccountRow>('SELECT * FROM account WHERE id = ?', [id]))[0];
   }
 
+  /**
+   * A log-in away from home, on the current home's database in one round trip: claims the home
+   * for `toDc` (epoch + 1) if the epoch is still `epoch` and the home saw no log-in since
+   * `activeSince`; otherwise records the log-in there, fenced like recordLogin. Answers whether it
+   * claimed (with the GTID of that write), whether it recorded, and the row as it is now.
+   */
+  async claimHome(home: Sql, c: { accountId: string; homeDc: string; epoch: number; toDc: string; now: Date; activeSince: Date }):
+  Promise<{ claimed: boolean; recorded: boolean; gtid: string; home_dc: string; home_epoch: number }> {
+    const [, flags, recorded, rows] = await home.batch([
+      { sql: `UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1, last_login_at = ?
+              WHERE id = ? AND home_dc = ? AND home_epoch = ? AND (last_login_at IS NULL OR last_login_at < ?)`,
+      params: [c.toDc, c.now, c.accountId, c.homeDc, c.epoch, c.activeSince] },
+      { sql: 'SELECT ROW_COUNT() AS claimed, @@last_gtid AS gtid' },
+      // no-op when the claim above moved the home (home_dc is no longer homeDc)
+      { sql: 'UPDATE account SET last_login_at = ? WHERE id = ? AND home_dc = ? AND home_epoch = ?', params: [c.now, c.accountId, c.homeDc, c.epoch] },
+      { sql: 'SELECT home_dc, home_epoch FROM account WHERE id = ?', params: [c.accountId] },
+    ]);
+    const f = (flags as { claimed: number; gtid: string }[])[0];
+    const row = (rows as { home_dc: string; home_epoch: number }[])[0];
+    return { claimed: Number(f.claimed) === 1, recorded: (recorded as { affectedRows: number }).affectedRows === 1,
+      gtid: String(f.gtid ?? ''), home_dc: row.home_dc, home_epoch: Number(row.home_epoch) };
+  }
+
+  /** Waits until this database has applied `gtid` (0: applied, -1: timed out). */
+  async waitForGtid(db: Sql, gtid: string, timeoutSeconds: number): Promise<boolean> {
+    if (!gtid) return true;
+    const [r] = await db.query<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [gtid, timeoutSeconds]);
+    return Number(r.w) === 0;
+  }
+
   emailOf(id: string): Statement {
     return { sql: 'SELECT email FROM account WHERE id = ?', params: [id] };
   }
 
-  async recordLogin(db: Sql, accountId: string, at: Date): Promise<void> {
-    await db.execute('UPDATE account SET last_login_at = ? WHERE id = ?', [at, accountId]);
+  /**
+   * Records a log-in on the home's database, fenced by the home and epoch the caller believes in:
+   * false when a claim moved the home first (the caller must follow it).
+   */
+  async recordLogin(home: Sql, accountId: string, at: Date, homeDc: string, epoch: number): Promise<boolean> {
+    return (await home.execute('UPDATE account SET last_login_at = ? WHERE id = ? AND home_dc = ? AND home_epoch = ?',
+      [at, accountId, homeDc, epoch])).affectedRows === 1;
   }
 
   async insertSession(db: Sql, s: { id: string; accountId: string; expiresAt: Date; userAgent?: string }): Promise<void> {

@@ -37,7 +37,7 @@ export class AccountsService {
   async register(ctx: RequestContext, dto: RegisterDto, role: Role = 'customer'): Promise<LoggedIn> {
     const db = this.router.local;
     const account = { id: newId(ctx.dc), email: dto.email, name: dto.name, role, home_dc: ctx.dc,
-      password_hash: await this.hasher.hash(dto.password) };
+      password_hash: await this.hasher.hash(dto.password), last_login_at: this.clock.now() };
     try {
       await this.repo.insertAccount(db, account);
     } catch (err) {
@@ -59,7 +59,8 @@ export class AccountsService {
       throw unauthenticated('wrong e-mail or password');
     }
     await this.repo.clearLoginFailures(db, keys[0]);
-    return this.startSession(ctx, account);
+    const homeDc = await this.settleHome(ctx, account);
+    return this.startSession(ctx, { ...account, home_dc: homeDc });
   }
 
   async logout(ctx: RequestContext): Promise<void> {
@@ -86,15 +87,47 @@ export class AccountsService {
     }
   }
 
+  /**
+   * The home-DC protocol of a log-in (see docs/architecture.md): every write to the account row
+   * happens in the current home's database, so its binlog orders them.
+   * - home here: record the log-in, fenced by home and epoch;
+   * - home elsewhere: in one round trip to it, claim the home for this DC if it saw no log-in within
+   *   HOME_ACTIVE_WINDOW_SECONDS (epoch + 1, compare-and-set), else record the log-in there; after a
+   *   claim, wait until this DC's database has applied the claim's GTID before the first write here.
+   * A fence that fails means another DC claimed first: re-read the row where it lives and follow it.
+   * Returns the DC that is the home for this session.
+   */
+  private async settleHome(ctx: RequestContext, start: AccountRow): Promise<string> {
+    let account = start;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const home = this.router.forOwner(account.home_dc);
+      const now = this.clock.now();
+      if (account.home_dc === ctx.dc) {
+        if (await this.repo.recordLogin(home, account.id, now, account.home_dc, account.home_epoch)) return ctx.dc;
+      } else {
+        const r = await this.repo.claimHome(home, { accountId: account.id, homeDc: account.home_dc, epoch: account.home_epoch,
+          toDc: ctx.dc, now, activeSince: new Date(now.getTime() - this.env.HOME_ACTIVE_WINDOW_SECONDS * 1000) });
+        if (r.claimed) {
+          if (!await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) {
+            throw new DomainError(ErrorCode.Unavailable, `this DC has not yet received the account's data from DC ${account.home_dc}; try again shortly`, undefined, 2);
+          }
+          return ctx.dc;
+        }
+        if (r.recorded) return account.home_dc;
+      }
+      const fresh = await this.repo.findById(home, account.id);
+      if (!fresh) throw notFound('account');
+      account = fresh;
+    }
+    throw new DomainError(ErrorCode.Unavailable, 'the account is moving to another DC; try again', undefined, 1);
+  }
+
   private async startSession(ctx: RequestContext, account: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc'>): Promise<LoggedIn> {
     const db = this.router.forOwner(account.home_dc);
     const now = this.clock.now();
     const sessionId = newId(ctx.dc);
-    await Promise.all([
-      this.repo.insertSession(db, { id: sessionId, accountId: account.id,
-        expiresAt: new Date(now.getTime() + this.env.SESSION_TTL_SECONDS * 1000), userAgent: ctx.userAgent }),
-      this.repo.recordLogin(db, account.id, now),
-    ]);
+    await this.repo.insertSession(db, { id: sessionId, accountId: account.id,
+      expiresAt: new Date(now.getTime() + this.env.SESSION_TTL_SECONDS * 1000), userAgent: ctx.userAgent });
     const guestCartMerged = ctx.guestCartId ? await this.carts.mergeGuestCart(ctx, account.id, ctx.guestCartId) : false;
     const sessionToken = this.tokens.signSession({ sub: account.id, sid: sessionId, home: account.home_dc });
     return { account: view(account), sessionToken, guestCartMerged };

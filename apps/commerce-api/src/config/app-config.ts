@@ -48,6 +48,10 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) SESSION_TTL_SECONDS = 7 * 24 * 3600;
   @IsOptional() @Transform(toBool) @IsBoolean() COOKIE_SECURE = false;
 
+  /** a log-in elsewhere keeps the account's home if the home saw a log-in this recently */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) HOME_ACTIVE_WINDOW_SECONDS = 1800;
+  /** how long a new home waits for the old home's writes to replicate before its first write */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 
