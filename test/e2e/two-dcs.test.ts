@@ -144,6 +144,16 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect(await nodes.b.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY id', [cart.body.id])).toEqual([{ quantity: 3 }, { quantity: 1 }]);
     await caughtUp();
     expect(await nodes.a.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY id', [cart.body.id])).toEqual([{ quantity: 3 }, { quantity: 1 }]);
+
+    // the session a issued before the move is still a's row: logging it out revokes it there
+    expect((await inA.post('/api/accounts/logout')).status).toBe(204);
+    const revoked = (db: MariaDbNode) => db.rootQuery<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM meridian.session s JOIN meridian.account a ON a.id = s.account_id
+       WHERE a.email = 'moving@example.com' AND s.revoked_at IS NOT NULL AND s.id LIKE 'a\\_%'`);
+    expect(Number((await revoked(nodes.a))[0].n)).toBe(1);
+    await caughtUp();
+    expect(Number((await revoked(nodes.b))[0].n)).toBe(1);
+    expect((await atB.get('/api/accounts/me')).status).toBe(200); // b's own session is untouched
   });
 
   it('100 concurrent log-ins of one account from both DCs: one home per epoch, never two', async () => {

@@ -65,7 +65,8 @@ export class AccountsService {
 
   async logout(ctx: RequestContext): Promise<void> {
     if (!ctx.account) return;
-    await this.repo.revokeSession(this.router.forOwner(ctx.account.homeDc), ctx.account.sessionId, this.clock.now());
+    // the session row lives where it was written, which a home claim since then does not change
+    await this.repo.revokeSession(this.router.forOwner(ctx.account.sessionDc), ctx.account.sessionId, this.clock.now());
   }
 
   async me(ctx: RequestContext): Promise<AccountView> {

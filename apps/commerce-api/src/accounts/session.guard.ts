@@ -57,7 +57,7 @@ export class SessionGuard implements CanActivate {
         res.clearCookie(SESSION_COOKIE, { path: '/' });
         throw unauthenticated('the session is invalid or has ended; log in again');
       }
-      ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, homeDc: row.home_dc };
+      ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, homeDc: row.home_dc, sessionDc: claims.home };
     }
 
     if (mode !== 'optional' && !ctx.account) throw unauthenticated();

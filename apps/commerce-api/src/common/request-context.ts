@@ -8,7 +8,10 @@ export interface SessionAccount {
   id: string;
   sessionId: string;
   role: Role;
+  /** the account's home DC now: where its data is written */
   homeDc: string;
+  /** the DC whose database holds this session's row (the home when the session began) */
+  sessionDc: string;
 }
 
 /** What a service needs to know about the request it serves: first argument of every service method. */
