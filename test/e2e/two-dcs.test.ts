@@ -11,7 +11,8 @@ import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
-import { freePort, spawnTied } from '../support/processes';
+import { freePort } from '../support/processes';
+import { dcNode } from '../support/dc-node';
 import { Shopper } from '../support/client';
 
 describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)', () => {
@@ -21,10 +22,7 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
   const apps: NestFastifyApplication[] = [];
   const url: Record<string, string> = {};
 
-  const node = async (dc: string, n: number) => new MariaDbNode({
-    dc, serverId: n, gtidDomainId: n, host: `127.0.${n}.10`, port: await freePort(`127.0.${n}.10`),
-    dataDir: join(dir, dc, 'data'), socket: join(dir, `${dc}.sock`), logDir: join(dir, 'logs'), spawner: spawnTied,
-  });
+  const node = (dc: string, n: number) => dcNode(dir, dc, n);
   /** each DC migrates its own database without binlogging it: replicated DDL would collide with the other DC's */
   const migrate = async (db: MariaDbNode) => {
     await db.rootQuery('SET sql_log_bin = 0; CREATE DATABASE meridian CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL ON meridian.* TO ?@?; SET sql_log_bin = 1', [APP_USER.user, '%']);

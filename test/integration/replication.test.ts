@@ -5,7 +5,8 @@ import { newId } from '@meridian/dc';
 import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
 import { channels, connectChannel, ownPosition, waitForPosition } from '../../apps/regionctl/src/db/replication';
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
-import { freePort, spawnTied, waitFor } from '../support/processes';
+import { freePort, waitFor } from '../support/processes';
+import { dcNode } from '../support/dc-node';
 
 describe('two DCs replicating both ways through WAN links (real MariaDB)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-repl-'));
@@ -14,10 +15,7 @@ describe('two DCs replicating both ways through WAN links (real MariaDB)', () =>
   let aToB: WanLink; // how DC a reaches DC b's database
   let bToA: WanLink;
 
-  const node = async (dc: string, n: number) => new MariaDbNode({
-    dc, serverId: n, gtidDomainId: n, host: `127.0.${n}.10`, port: await freePort(`127.0.${n}.10`),
-    dataDir: join(dir, dc, 'data'), socket: join(dir, `${dc}.sock`), logDir: join(dir, 'logs'), spawner: spawnTied,
-  });
+  const node = (dc: string, n: number) => dcNode(dir, dc, n);
   const insert = (db: MariaDbNode, dc: string, count: number) =>
     Promise.all(Array.from({ length: count }, () => db.rootQuery('INSERT INTO meridian.t (id, v) VALUES (?, 1)', [newId(dc)])));
   const countsByDc = (db: MariaDbNode) =>

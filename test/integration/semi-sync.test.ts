@@ -5,7 +5,8 @@ import { newId } from '@meridian/dc';
 import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
 import { connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../../apps/regionctl/src/db/replication';
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
-import { freePort, spawnTied, waitFor } from '../support/processes';
+import { freePort, waitFor } from '../support/processes';
+import { dcNode } from '../support/dc-node';
 
 describe('semi-sync durability and its fallback to async (real MariaDB)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-semisync-'));
@@ -15,10 +16,7 @@ describe('semi-sync durability and its fallback to async (real MariaDB)', () => 
   let b: MariaDbNode;
   let bToA: WanLink;
 
-  const node = async (dc: string, n: number) => new MariaDbNode({
-    dc, serverId: n, gtidDomainId: n, host: `127.0.${n}.10`, port: await freePort(`127.0.${n}.10`), semiSync: { timeoutMs: TIMEOUT },
-    dataDir: join(dir, dc, 'data'), socket: join(dir, `${dc}.sock`), logDir: join(dir, 'logs'), spawner: spawnTied,
-  });
+  const node = (dc: string, n: number) => dcNode(dir, dc, n, { semiSync: { timeoutMs: TIMEOUT } });
   const timedCommit = async () => {
     const t0 = performance.now();
     await a.rootQuery('INSERT INTO meridian.t (id) VALUES (?)', [newId('a')]);
