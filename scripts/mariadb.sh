@@ -16,7 +16,7 @@ mariadbd --no-defaults --datadir="$DATADIR" --port="$PORT" --bind-address=127.0.
   --pid-file="$DATADIR/mariadbd.pid" --log-error="$LOGS/mariadb.err" --user="$(id -un)" \
   --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
   --innodb-flush-log-at-trx-commit=1 --sync-binlog=1 --log-bin=binlog --binlog-format=ROW \
-  --server-id=1 --gtid-domain-id=1 --max-connections=500 --innodb-buffer-pool-size="${DB_BUFFER_POOL:-1G}" \
+  --server-id=1 --gtid-domain-id=1 --max-connections=500 --innodb-buffer-pool-size="${DB_BUFFER_POOL:-1G}" ${MARIADB_EXTRA:-} \
   >/dev/null 2>&1 </dev/null &
 pid=$!
 for _ in $(seq 1 120); do mariadb --no-defaults -S "$SOCK" -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 0.25; done
