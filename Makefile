@@ -1,15 +1,16 @@
 # Meridian: the two commands a new user runs.
-#   make up     install what is missing, build, start MariaDB + commerce-api with the demo catalog
+#   make up     install what is missing, build, start every DC of regions/ (regionctl up) with the demo catalog
 #   make test   install what is missing, build, run the whole suite
 SHELL := /bin/bash
-APT_PACKAGES := mariadb-server mariadb-client curl
+# Debian package : a binary it installs (checked in sbin folders too)
+APT_PACKAGES := mariadb-server:mariadbd mariadb-client:mariadb haproxy:haproxy redis-server:redis-server curl:curl
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: up test deps build bench lint clean
 .DEFAULT_GOAL := up
 
 up: deps build
-	@scripts/up.sh
+	@node dist/apps/regionctl/src/main.js up $(ARGS)
 
 test: deps build
 	@scripts/test.sh
@@ -20,9 +21,11 @@ bench: deps build
 # Debian packages the servers come from; installed only when a binary is missing.
 deps: $(NODE_STAMP)
 	@missing=""; \
-	{ command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } && command -v curl >/dev/null || missing="$(APT_PACKAGES)"; \
+	for pair in $(APT_PACKAGES); do \
+	  PATH="$$PATH:/usr/sbin:/usr/local/sbin:/sbin" command -v "$${pair#*:}" >/dev/null || missing="$$missing $${pair%%:*}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "== installing $$missing"; \
+	  echo "== installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 
 /** A TCP port that was free a moment ago on the given address. */
@@ -43,22 +43,4 @@ export async function stopProcess(child: ChildProcess, graceMs = 10000): Promise
   clearTimeout(timer);
 }
 
-// Runs the server, forwards TERM/INT to it, and kills it once the test process is gone: a Jest
-// worker that dies (process.exit in a test, a crash) runs no afterAll and no 'exit' handler.
-const WATCHDOG = `
-"$@" & child=$!
-[ -n "$CHILD_PID_FILE" ] && echo $child > "$CHILD_PID_FILE"
-trap 'kill -TERM $child 2>/dev/null; wait $child; exit' TERM INT
-while kill -0 "$WATCH_PID" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done
-kill -KILL $child 2>/dev/null
-wait $child`;
-
-/**
- * Spawns a server that cannot outlive the process that started it. The ChildProcess is the
- * watchdog: it exits with the server's status; `childPidFile` receives the server's own pid.
- */
-export function spawnTied(command: string, args: string[], options: SpawnOptions = {}, childPidFile = ''): ChildProcess {
-  return spawn('sh', ['-c', WATCHDOG, 'watchdog', command, ...args], {
-    ...options, env: { WATCH_PID: String(process.pid), ...(options.env ?? process.env), CHILD_PID_FILE: childPidFile },
-  });
-}
+export { spawnTied } from '../../apps/regionctl/src/process/tied';

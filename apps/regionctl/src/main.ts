@@ -1,33 +1,157 @@
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { Server } from 'node:http';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadTopology, RegionConfigError } from '@meridian/regions';
+import { callControl, ControlError, serveControl } from './control/control';
+import { RegionRuntime, StatusReport } from './runtime/region-runtime';
+import { printStatus } from './status/print-status';
+import { runDirFor } from './topology/plan';
 
-const USAGE = `usage: regionctl <command> [--regions DIR]
-  check        validate the topology in regions/ (one file per DC) and print it
-(up, down, status, wan cut|heal and stock transfer come with the multi-DC stage)`;
+const USAGE = `usage: regionctl <command> [options]
+  check                     validate the topology in regions/ (one file per DC) and print it
+  up [--fresh]              start every DC of regions/ and the WAN links between them; stays in the
+                            foreground (Ctrl-C or regionctl down stops everything); data is kept between
+                            runs, --fresh starts from empty databases
+  status [--json]           every process, each replication channel's state and lag, each WAN link
+  wan cut|heal <dc> <dc>    cut or heal the WAN link between two DCs (both directions)
+  scale <dc> <n>            run n commerce-api processes in a DC
+  down                      stop everything \`up\` started
+options:
+  --regions DIR             the topology (default: ./regions)
+  --data DIR                data and logs (default: ./.data/regions)
+  --port-base N             ports: entry N+80, commerce-api N+100, MariaDB N+306, Redis N+379 (default 8000)
+  --catalog demo|bench      the catalog loaded into an empty topology (default: demo)`;
 
-function main(argv: string[]): number {
-  const [command, ...rest] = argv;
-  const i = rest.indexOf('--regions');
-  const dir = i >= 0 && rest[i + 1] ? rest[i + 1] : join(process.cwd(), 'regions');
-  if (command !== 'check') {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  try {
-    const { regions } = loadTopology(dir);
-    const rows = regions.map((r) => [r.code, r.name, r.addressBlock, String(r.serverId), String(r.gtidDomainId), String(r.apiProcesses),
-      r.durability === 'semi-sync' ? `semi-sync (${r.semiSyncTimeoutMs} ms)` : 'async',
-      Object.entries(r.wanLatencyMs).map(([dc, ms]) => `${dc} ${ms} ms`).join(', ')]);
-    const head = ['DC', 'name', 'addresses', 'server_id', 'gtid_domain', 'api', 'durability', 'WAN one-way'];
-    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-    for (const r of [head, ...rows]) process.stdout.write(`${r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()}\n`);
-    process.stdout.write(`topology ok: ${regions.length} DCs\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`${err instanceof RegionConfigError ? err.message : (err as Error).stack}\n`);
-    return 1;
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: o, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' },
+      fresh: { type: 'boolean' }, json: { type: 'boolean' },
+    },
+  });
+  const [command, ...args] = positionals;
+  const regionsDir = o.regions ?? join(process.cwd(), 'regions');
+  const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
+  const control = join(runDirFor(dataDir), 'regionctl.sock');
+  const call = (method: 'GET' | 'POST', path: string, payload?: unknown) => callControl(control, method, path, payload).catch((err) => {
+    if (err instanceof ControlError) throw err;
+    throw new ControlError(`no topology is up for ${dataDir} (start one with regionctl up)`);
+  });
+
+  switch (command) {
+    case 'check': {
+      const { regions } = loadTopology(regionsDir);
+      const rows = regions.map((r) => [r.code, r.name, r.addressBlock, String(r.serverId), String(r.gtidDomainId), String(r.apiProcesses),
+        r.durability === 'semi-sync' ? `semi-sync (${r.semiSyncTimeoutMs} ms)` : 'async',
+        Object.entries(r.wanLatencyMs).map(([dc, ms]) => `${dc} ${ms} ms`).join(', ')]);
+      const head = ['DC', 'name', 'addresses', 'server_id', 'gtid_domain', 'api', 'durability', 'WAN one-way'];
+      const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+      for (const r of [head, ...rows]) say(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd());
+      say(`topology ok: ${regions.length} DCs`);
+      return 0;
+    }
+    case 'up':
+      return up(regionsDir, dataDir, o);
+    case 'status': {
+      const report = await call('GET', '/status') as unknown as StatusReport;
+      say(o.json ? JSON.stringify(report, null, 2) : printStatus(report));
+      return 0;
+    }
+    case 'wan': {
+      const [action, a, b] = args;
+      if ((action !== 'cut' && action !== 'heal') || !a || !b) throw new UsageError('wan needs: cut|heal <dc> <dc>');
+      say(String((await call('POST', '/wan', { action, a, b })).message));
+      return 0;
+    }
+    case 'scale': {
+      const [dc, n] = args;
+      if (!dc || !/^\d+$/.test(n ?? '')) throw new UsageError('scale needs: <dc> <number of processes>');
+      say(String((await call('POST', '/scale', { dc, count: Number(n) })).message));
+      return 0;
+    }
+    case 'down': {
+      await call('POST', '/down');
+      // the answer comes first; wait until the socket is gone, which is the last thing `up` does
+      for (;;) {
+        if (!(await callControl(control, 'GET', '/status', undefined, 2000).then(() => true, () => false))) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      say('stopped; the data is kept (regionctl up resumes it)');
+      return 0;
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
   }
 }
 
-process.exit(main(process.argv.slice(2)));
+async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; 'port-base'?: string }): Promise<number> {
+  if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
+  const portBase = o['port-base'] === undefined ? undefined : Number(o['port-base']);
+  if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
+  const runtime = RegionRuntime.prepare({
+    regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, path: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`,
+    say: (line) => say(`regionctl: ${line}`),
+  });
+  mkdirSync(runtime.plan.runDir, { recursive: true, mode: 0o700 });
+
+  let stopping: Promise<void> | undefined;
+  const control: { server?: Server } = {};
+  const stop = () => {
+    stopping ??= (async () => {
+      say('regionctl: stopping every process (the data is kept)');
+      await runtime.down();
+      await new Promise<void>((r) => (control.server ? control.server.close(() => r()) : r()));
+      say('regionctl: stopped');
+    })();
+    return stopping;
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  const server = control.server = await serveControl(runtime.plan.controlSocket, {
+    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), down: stop,
+  });
+  try {
+    await runtime.up();
+  } catch (err) {
+    say(`regionctl: up failed: ${(err as Error).message}`);
+    await stop();
+    return 1;
+  }
+  if (stopping) {
+    await stopping;
+    return 1;
+  }
+  say('');
+  say(`Meridian is up: ${runtime.plan.dcs.length} DCs (data in ${runtime.plan.dataDir}, logs in ${runtime.plan.logDir})`);
+  for (const d of runtime.plan.dcs) {
+    const url = `http://${d.entry.host}:${d.entry.port}`;
+    say(`  DC ${d.region.code} (${d.region.name}): ${url}/api  docs ${url}/api/docs  (${d.apis.length} commerce-api behind HAProxy, MariaDB ${d.db.host}:${d.db.port})`);
+  }
+  say('  admin: admin@meridian.local / meridian-admin-password (homed in DC ' + runtime.plan.dcs[0].region.code + ')');
+  say('');
+  say('  try:  curl -s ' + `'http://${runtime.plan.dcs[0].entry.host}:${runtime.plan.dcs[0].entry.port}/api/products?pageSize=2'`);
+  say('        node dist/apps/regionctl/src/main.js status        (replication, processes, links)');
+  say(`        node dist/apps/regionctl/src/main.js wan cut ${runtime.plan.dcs[0].region.code} ${runtime.plan.dcs[1]?.region.code ?? runtime.plan.dcs[0].region.code}`);
+  say('topology is up; Ctrl-C stops everything');
+  await new Promise<void>((resolve) => server.once('close', () => resolve()));
+  await stopping;
+  return 0;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${err instanceof RegionConfigError || err instanceof ControlError ? err.message : (err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -82,3 +82,18 @@ export async function seedCatalog(db: Sql, dc: string, dcs: string[], shape: Cat
   await db.execute(`INSERT INTO discount (id, code, name, kind, value, currency) VALUES (?, 'WELCOME10', 'Welcome: 10 % off', 'percentage', 10, NULL)`, [newId(dc)]);
   return { categories: shape.categories.length, products: shape.products, variants: variantIds.length, variantIds };
 }
+
+/**
+ * Gives DC `dc` its own allocation row of `units` for every variant that has none in this DC
+ * (the catalog came from another DC by replication). Written by the DC itself: it owns its rows.
+ */
+export async function seedStock(db: Sql, dc: string, units: number): Promise<number> {
+  const missing = await db.query<{ id: string }>(
+    'SELECT v.id FROM variant v WHERE NOT EXISTS (SELECT 1 FROM stock_allocation s WHERE s.variant_id = v.id AND s.dc = ?) ORDER BY v.id', [dc]);
+  for (let i = 0; i < missing.length; i += 500) {
+    const part = missing.slice(i, i + 500);
+    await db.execute(`INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
+      part.flatMap((v) => [newId(dc), v.id, dc, units]));
+  }
+  return missing.length;
+}

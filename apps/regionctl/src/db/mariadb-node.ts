@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, format } from 'mysql2/promise';
+import { binary } from '../process/binaries';
 
 export type Spawner = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 
@@ -29,9 +30,6 @@ export interface MariaDbNodeOptions {
 
 export const APP_USER = { user: 'meridian', password: 'meridian' };
 export const REPL_USER = { user: 'repl', password: 'meridian-repl' };
-
-// Debian puts the server binaries in /usr/sbin, which a normal user's PATH lacks
-const binary = (name: string) => execFileSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v ${name}`]).toString().trim();
 
 /**
  * One DC's MariaDB, set up for bidirectional GTID replication (the options of the replication

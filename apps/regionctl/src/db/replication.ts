@@ -16,10 +16,13 @@ export const channelName = (fromDc: string) => `from_${fromDc}`;
 
 /**
  * Makes `replica` replicate everything `source` writes, through `via` (the WAN link that reaches
- * the source DC's database), as the named channel `from_<dc>` with GTID positions (slave_pos).
+ * the source DC's database), as the named channel `from_<dc>` with GTID positions (slave_pos). A channel
+ * that exists already (a restart with the data kept) is stopped, re-pointed and resumes where it was.
  */
 export async function connectChannel(replica: MariaDbNode, sourceDc: string, via: Endpoint): Promise<void> {
   const name = channelName(sourceDc);
+  // idempotent: a channel kept from an earlier run restarts with the current address, from where it was
+  if ((await channels(replica)).some((c) => c.channel === name)) await replica.rootQuery(`STOP SLAVE ${format('?', [name])}`);
   await replica.rootQuery(`CHANGE MASTER ${format('?', [name])} TO MASTER_HOST = ${format('?', [via.host])}, MASTER_PORT = ${Number(via.port)},
     MASTER_USER = ${format('?', [REPL_USER.user])}, MASTER_PASSWORD = ${format('?', [REPL_USER.password])},
     MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1, MASTER_HEARTBEAT_PERIOD = 1;

@@ -1,0 +1,95 @@
+import { existsSync, rmSync } from 'node:fs';
+import { createServer, IncomingMessage, request, Server } from 'node:http';
+
+/** What the running `regionctl up` does for the other regionctl commands. */
+export interface ControlHandlers {
+  status(): Promise<unknown>;
+  wan(action: 'cut' | 'heal', a: string, b: string): Promise<string>;
+  scale(dc: string, count: number): Promise<string>;
+  down(): Promise<void>;
+}
+
+export class ControlError extends Error {}
+
+async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > 10000) throw new ControlError('request too large');
+  }
+  try {
+    const v = text ? JSON.parse(text) : {};
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error();
+    return v;
+  } catch {
+    throw new ControlError('the body must be a JSON object');
+  }
+}
+
+const text = (v: unknown, what: string) => {
+  if (typeof v !== 'string' || !v) throw new ControlError(`${what} is missing`);
+  return v;
+};
+
+/**
+ * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
+ * may open. `regionctl status | wan | scale | down` in another shell talk to it.
+ */
+export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
+  if (existsSync(socket)) {
+    if (await callControl(socket, 'GET', '/status').then(() => true, () => false)) {
+      throw new ControlError(`a topology is already up on this data folder (control socket ${socket}); use regionctl status or down`);
+    }
+    rmSync(socket, { force: true }); // left by a regionctl that was killed
+  }
+  const server = createServer((req, res) => {
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    (async () => {
+      const route = `${req.method} ${req.url}`;
+      if (route === 'GET /status') return send(200, await h.status());
+      if (req.method !== 'POST') return send(404, { error: `no such command: ${route}` });
+      const b = await body(req);
+      if (req.url === '/wan') {
+        if (b.action !== 'cut' && b.action !== 'heal') throw new ControlError('action must be "cut" or "heal"');
+        return send(200, { message: await h.wan(b.action, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
+      }
+      if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
+      if (req.url === '/down') {
+        send(202, { message: 'stopping' });
+        return void h.down();
+      }
+      return send(404, { error: `no such command: ${route}` });
+    })().catch((err: Error) => send(err instanceof ControlError ? 400 : 409, { error: err.message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  return server;
+}
+
+/** Calls the running topology; rejects with ControlError for an answered refusal, or a plain Error when none runs. */
+export function callControl<T = Record<string, unknown>>(socket: string, method: 'GET' | 'POST', path: string, payload?: unknown, timeoutMs = 120000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, headers: { 'content-type': 'application/json' }, timeout: timeoutMs }, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => {
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(data);
+        } catch {
+          return reject(new Error(`regionctl answered something that is not JSON: ${data.slice(0, 200)}`));
+        }
+        if ((res.statusCode ?? 500) >= 300) reject(new ControlError(String(parsed.error ?? `status ${res.statusCode}`)));
+        else resolve(parsed as T);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('regionctl did not answer in time')));
+    req.on('error', reject);
+    req.end(payload === undefined ? undefined : JSON.stringify(payload));
+  });
+}

@@ -1,0 +1,88 @@
+import { createConnection } from 'node:net';
+import { Endpoint } from '../wan/wan-link';
+
+/** The most commerce-api processes a DC may scale to: HAProxy holds a server slot for each. */
+export const MAX_API_SLOTS = 16;
+
+export interface LbConfigInput {
+  dc: string;
+  entry: Endpoint;
+  statsSocket: string;
+  /** addresses of every slot, in order; slots beyond `active` start disabled */
+  slots: Endpoint[];
+  active: number;
+}
+
+export const slotName = (i: number) => `api${i + 1}`;
+
+/**
+ * One DC's load balancer: every commerce-api process is a server slot with an active health check
+ * on /health/ready (a draining or dead process leaves the rotation within ~2 s); a request whose
+ * connection was refused is sent again to another server, which is safe because it never arrived.
+ * Idle slots are disabled so that `regionctl scale` only enables or disables them at run time.
+ */
+export function haproxyConfig(o: LbConfigInput): string {
+  return `# written by regionctl for DC ${o.dc}; regenerated on every start
+global
+  maxconn 4000
+  stats socket ${o.statsSocket} mode 600 level admin
+  stats timeout 10s
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 10s
+  option redispatch 1
+  retries 2
+  retry-on conn-failure
+
+frontend shop
+  bind ${o.entry.host}:${o.entry.port}
+  http-response set-header X-Meridian-Edge-DC ${o.dc}
+  default_backend api
+
+backend api
+  balance leastconn
+  option httpchk
+  http-check send meth GET uri /health/ready
+  http-check expect status 200
+  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 1
+${o.slots.map((s, i) => `  server ${slotName(i)} ${s.host}:${s.port} check${i >= o.active ? ' disabled' : ''}`).join('\n')}
+`;
+}
+
+export interface LbServer {
+  name: string;
+  /** UP, DOWN, MAINT, DRAIN, no check … as HAProxy reports it */
+  status: string;
+  /** the last health check's result, e.g. L7OK, L4CON */
+  check: string;
+  /** current sessions */
+  sessions: number;
+}
+
+/** Sends one command to HAProxy's runtime API (the stats socket) and returns its answer. */
+export function haproxyCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection(socket);
+    let out = '';
+    s.setTimeout(timeoutMs, () => { s.destroy(); reject(new Error(`HAProxy at ${socket} did not answer "${command}"`)); });
+    s.once('error', reject);
+    s.once('connect', () => s.write(`${command}\n`));
+    s.on('data', (d) => { out += d.toString(); });
+    s.once('end', () => resolve(out));
+  });
+}
+
+/** The servers of the `api` backend, from `show stat`. */
+export async function lbServers(socket: string): Promise<LbServer[]> {
+  const csv = (await haproxyCommand(socket, 'show stat')).trim().split('\n');
+  const head = csv[0].replace(/^# /, '').split(',');
+  const col = (name: string) => head.indexOf(name);
+  return csv.slice(1).map((line) => line.split(','))
+    .filter((r) => r[col('pxname')] === 'api' && !['BACKEND', 'FRONTEND'].includes(r[col('svname')]))
+    .map((r) => ({ name: r[col('svname')], status: r[col('status')], check: r[col('check_status')], sessions: Number(r[col('scur')]) }));
+}

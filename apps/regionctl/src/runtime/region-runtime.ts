@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { format } from 'mysql2/promise';
+import { loadTopology } from '@meridian/regions';
+import { APP_USER, MariaDbNode } from '../db/mariadb-node';
+import { binlogPosition, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus, waitForPosition } from '../db/replication';
+import { haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
+import { binary } from '../process/binaries';
+import { ProcessInfo, ProcessTable } from '../process/process-table';
+import { redisArgs, redisPing } from '../redis/redis-node';
+import { DcPlan, Plan, planTopology } from '../topology/plan';
+import { WanLink } from '../wan/wan-link';
+import { commerceApi, runApiCli } from './commands';
+
+export interface UpOptions {
+  regionsDir: string;
+  dataDir: string;
+  portBase?: number;
+  /** start from empty databases (the DCs' data folders are removed first) */
+  fresh?: boolean;
+  catalog?: 'demo' | 'bench';
+  /** PATH for the processes started (the servers' binaries, node) */
+  path: string;
+  /** progress and events, one line each */
+  say: (line: string) => void;
+}
+
+export interface ChannelReport {
+  channel: string;
+  from: string;
+  io: string;
+  sql: boolean;
+  secondsBehind: number | null;
+  /** transactions of the source DC's own GTID domain not applied here yet; null when the source cannot be asked */
+  transactionsBehind: number | null;
+  error: string;
+}
+
+export interface DcReport {
+  dc: string;
+  name: string;
+  entry: string;
+  durability: string;
+  apiProcesses: number;
+  semiSync?: SemiSyncStatus | { error: string };
+  lb: LbServer[] | { error: string };
+  channels: ChannelReport[] | { error: string };
+}
+
+export interface StatusReport {
+  dataDir: string;
+  portBase: number;
+  dcs: DcReport[];
+  processes: ProcessInfo[];
+  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number }[];
+}
+
+const DB_NAME = 'meridian';
+const linkKey = (from: string, to: string) => `${from}>${to}`;
+const failure = (err: unknown) => ({ error: (err as Error).message });
+
+/** The last sequence number of GTID domain `domain` in a position like "1-1-42,2-2-17". */
+function seqOf(position: string, domain: number): number {
+  const g = position.split(',').map((s) => s.trim().split('-')).find((p) => Number(p[0]) === domain);
+  return g ? Number(g[2]) : 0;
+}
+
+/**
+ * The local multi-DC topology of regions/, as one supervisor process: per DC a MariaDB, a Redis,
+ * N commerce-api processes and an HAProxy in front of them, all on the DC's own loopback
+ * addresses; a WAN link for every ordered pair of DCs, through which replication and every
+ * cross-DC database connection go. It reports processes that die and does not restart them.
+ */
+export class RegionRuntime {
+  readonly nodes = new Map<string, MariaDbNode>();
+  readonly links = new Map<string, WanLink>();
+  private readonly table: ProcessTable;
+  private readonly apiCounts = new Map<string, number>();
+  private jwtSecret = '';
+  private stopping = false;
+
+  private constructor(readonly plan: Plan, private readonly o: UpOptions) {
+    this.table = new ProcessTable(plan.runDir, (p) =>
+      this.stopping || o.say(`!! ${p.name} (${p.role} of DC ${p.dc}, ${p.address}) exited with ${p.exit}; not restarted, see ${p.logFile}`));
+    for (const dc of plan.dcs) this.apiCounts.set(dc.region.code, dc.apis.length);
+  }
+
+  static prepare(o: UpOptions): RegionRuntime {
+    const { regions } = loadTopology(o.regionsDir);
+    return new RegionRuntime(planTopology(regions, { dataDir: o.dataDir, portBase: o.portBase }), o);
+  }
+
+  private dc(code: string): DcPlan {
+    const d = this.plan.dcs.find((x) => x.region.code === code);
+    if (!d) throw new Error(`no DC "${code}" in this topology (DCs: ${this.plan.dcs.map((x) => x.region.code).join(', ')})`);
+    return d;
+  }
+
+  async up(): Promise<void> {
+    const { plan, o } = this;
+    if (o.fresh) {
+      for (const d of plan.dcs) rmSync(join(plan.dataDir, d.region.code), { recursive: true, force: true });
+      rmSync(plan.logDir, { recursive: true, force: true });
+      o.say(`fresh start: the data of ${plan.dcs.map((d) => d.region.code).join(', ')} was removed`);
+    }
+    for (const dir of [plan.dataDir, plan.logDir, plan.runDir]) mkdirSync(dir, { recursive: true });
+    const secretFile = join(plan.dataDir, 'jwt-secret');
+    if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(36).toString('base64url'), { mode: 0o600 });
+    this.jwtSecret = readFileSync(secretFile, 'utf8').trim();
+
+    o.say(`starting MariaDB of ${plan.dcs.map((d) => `${d.region.code} (${d.db.host}:${d.db.port})`).join(', ')}`);
+    await Promise.all(plan.dcs.map((d) => this.startDb(d)));
+    await Promise.all(plan.dcs.map((d) => this.migrate(d)));
+
+    o.say(`starting WAN links: ${plan.links.map((l) => `${l.from}->${l.to} ${l.latencyMs} ms`).join(', ')}`);
+    for (const l of plan.links) {
+      const link = new WanLink({ listen: l.listen, target: l.target, latencyMs: l.latencyMs });
+      await link.start();
+      this.links.set(linkKey(l.from, l.to), link);
+    }
+    for (const l of plan.links) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
+    await this.seed();
+
+    o.say('starting Redis');
+    await Promise.all(plan.dcs.map((d) => this.startRedis(d)));
+    o.say(`starting commerce-api: ${plan.dcs.map((d) => `${d.apis.length} in ${d.region.code}`).join(', ')}`);
+    await Promise.all(plan.dcs.flatMap((d) => d.apis.map((_, i) => this.startApi(d, i))));
+    o.say('starting HAProxy');
+    await Promise.all(plan.dcs.map((d) => this.startLb(d)));
+  }
+
+  private async startDb(d: DcPlan): Promise<void> {
+    const r = d.region;
+    const node = new MariaDbNode({
+      dc: r.code, serverId: r.serverId, gtidDomainId: r.gtidDomainId, host: d.db.host, port: d.db.port,
+      dataDir: d.db.dataDir, socket: d.db.socket, logDir: this.plan.logDir, bufferPool: '256M',
+      gtidIgnoreDuplicates: this.plan.dcs.length > 2,
+      semiSync: r.durability === 'semi-sync' ? { timeoutMs: r.semiSyncTimeoutMs } : undefined,
+      spawner: (command, args, options) => this.table.spawn({ name: `mariadb-${r.code}`, dc: r.code, role: 'mariadb',
+        address: `${d.db.host}:${d.db.port}`, logFile: join(this.plan.logDir, `mariadb-${r.code}.out`) }, command, args, options),
+    });
+    this.nodes.set(r.code, node);
+    await node.start();
+  }
+
+  /** Each DC creates its schema itself, unlogged: replicated DDL would collide with the other DCs' own. */
+  private async migrate(d: DcPlan): Promise<void> {
+    const node = this.nodes.get(d.region.code)!;
+    await node.rootQuery(`SET sql_log_bin = 0;
+      CREATE DATABASE IF NOT EXISTS ${DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+      GRANT ALL ON ${DB_NAME}.* TO ${format('?@?', [APP_USER.user, '%'])};
+      SET sql_log_bin = 1`);
+    const out = await runApiCli(['migrate', '--local'], { ...this.dbEnv(d), DB_USER: 'root', DB_PASSWORD: '' });
+    this.o.say(`DC ${d.region.code}: ${out.split('\n').pop()}`);
+  }
+
+  private dbEnv(d: DcPlan): Record<string, string> {
+    return { PATH: this.o.path, DC_ID: d.region.code, DB_HOST: d.db.host, DB_PORT: String(d.db.port), DB_SOCKET: d.db.socket,
+      DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME };
+  }
+
+  /**
+   * The catalog and the admin account are made once, in the first DC, and replicate; every other
+   * DC then adds its own stock allocation rows (each DC owns and sells only its own).
+   */
+  private async seed(): Promise<void> {
+    const [first, ...others] = this.plan.dcs;
+    const out = await runApiCli(['setup', this.o.catalog ?? 'demo'], { ...this.dbEnv(first), STOCK_DCS: first.region.code });
+    for (const line of out.split('\n').filter((l) => !l.startsWith('migrations'))) this.o.say(`DC ${first.region.code}: ${line}`);
+    if (others.length === 0) return;
+    await this.caughtUp(first.region.code);
+    for (const d of others) this.o.say(`DC ${d.region.code}: ${await runApiCli(['seed', 'stock'], this.dbEnv(d))}`);
+  }
+
+  /** Waits until every other DC has applied everything DC `dc` wrote in its own GTID domain. */
+  async caughtUp(dc: string, timeoutSeconds = 60): Promise<void> {
+    const position = await ownPosition(this.nodes.get(dc)!);
+    if (!position) return;
+    for (const [code, node] of this.nodes) {
+      if (code !== dc && !(await waitForPosition(node, position, timeoutSeconds))) {
+        throw new Error(`DC ${code} did not apply DC ${dc}'s writes (${position}) within ${timeoutSeconds} s: see regionctl status`);
+      }
+    }
+  }
+
+  private async startRedis(d: DcPlan): Promise<void> {
+    const dc = d.region.code;
+    mkdirSync(d.redis.dataDir, { recursive: true });
+    this.table.spawn({ name: `redis-${dc}`, dc, role: 'redis', address: `${d.redis.host}:${d.redis.port}`, logFile: join(this.plan.logDir, `redis-${dc}.log`) },
+      binary('redis-server'), redisArgs(d.redis));
+    await this.until(`Redis of DC ${dc}`, `redis-${dc}`, () => redisPing(d.redis));
+  }
+
+  private apiName(dc: string, i: number): string {
+    return `api-${dc}-${i + 1}`;
+  }
+
+  private async startApi(d: DcPlan, i: number): Promise<void> {
+    const dc = d.region.code;
+    const at = d.apiSlots[i];
+    const name = this.apiName(dc, i);
+    this.table.remove(name);
+    this.table.spawn({ name, dc, role: 'api', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
+      process.execPath, [commerceApi().main], {
+        env: {
+          ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
+          REMOTE_DBS: d.remoteDbs.map((r) => `${r.dc}=${r.via.host}:${r.via.port}`).join(','),
+          REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`,
+        },
+      });
+    await this.until(`commerce-api ${name}`, name, async () => (await fetch(`http://${at.host}:${at.port}/health/ready`)).ok, 60000);
+  }
+
+  private async startLb(d: DcPlan): Promise<void> {
+    const dc = d.region.code;
+    writeFileSync(d.haproxy.config, haproxyConfig({ dc, entry: d.entry, statsSocket: d.haproxy.statsSocket, slots: d.apiSlots, active: this.apiCounts.get(dc)! }));
+    rmSync(d.haproxy.statsSocket, { force: true });
+    this.table.spawn({ name: `haproxy-${dc}`, dc, role: 'haproxy', address: `${d.entry.host}:${d.entry.port}`, logFile: join(this.plan.logDir, `haproxy-${dc}.log`) },
+      binary('haproxy'), ['-f', d.haproxy.config, '-db']);
+    const active = this.apiCounts.get(dc)!;
+    await this.until(`HAProxy of DC ${dc} to see its ${active} commerce-api processes up`, `haproxy-${dc}`, async () =>
+      (await lbServers(d.haproxy.statsSocket)).filter((s) => s.status === 'UP').length === active);
+  }
+
+  /** Polls `check` until it holds; fails at once if the process it waits for has exited. */
+  private async until(what: string, processName: string, check: () => Promise<boolean>, timeoutMs = 30000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      if (await check().catch(() => false)) return;
+      const p = this.table.get(processName);
+      if (p && p.state !== 'running') throw new Error(`${what}: ${processName} exited with ${p.exit} (see ${p.logFile})`);
+      if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Cuts or heals the WAN between two DCs, both directions. */
+  async wan(action: 'cut' | 'heal', a: string, b: string): Promise<string> {
+    this.dc(a);
+    this.dc(b);
+    if (a === b) throw new Error('a WAN link joins two different DCs');
+    for (const key of [linkKey(a, b), linkKey(b, a)]) {
+      const link = this.links.get(key)!;
+      await (action === 'cut' ? link.cut() : link.heal());
+    }
+    const line = `WAN ${a} <-> ${b}: ${action === 'cut' ? 'cut' : 'healed'}`;
+    this.o.say(line);
+    return line;
+  }
+
+  /**
+   * Sets the number of commerce-api processes of a DC at run time: new ones start and enter the
+   * load balancer once healthy; removed ones are drained in HAProxy first, then stopped gracefully.
+   */
+  async scale(code: string, count: number): Promise<string> {
+    const d = this.dc(code);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_API_SLOTS) throw new Error(`a DC runs 1 to ${MAX_API_SLOTS} commerce-api processes`);
+    const current = this.apiCounts.get(code)!;
+    const socket = d.haproxy.statsSocket;
+    for (let i = current; i < count; i++) {
+      await this.startApi(d, i);
+      await haproxyCommand(socket, `enable server api/${slotName(i)}`);
+      this.apiCounts.set(code, i + 1);
+      await this.until(`HAProxy of DC ${code} to send traffic to ${slotName(i)}`, this.apiName(code, i), async () =>
+        (await lbServers(socket)).find((s) => s.name === slotName(i))?.status === 'UP');
+    }
+    for (let i = current - 1; i >= count; i--) {
+      await haproxyCommand(socket, `set server api/${slotName(i)} state drain`);
+      await this.until(`${slotName(i)} of DC ${code} to drain`, `haproxy-${code}`, async () =>
+        ((await lbServers(socket)).find((s) => s.name === slotName(i))?.sessions ?? 0) === 0, 30000).catch(() => undefined);
+      await haproxyCommand(socket, `disable server api/${slotName(i)}`);
+      await this.table.stop(this.apiName(code, i));
+      this.table.remove(this.apiName(code, i));
+      this.apiCounts.set(code, i);
+    }
+    const line = `DC ${code}: ${count} commerce-api processes (was ${current})`;
+    this.o.say(line);
+    return line;
+  }
+
+  async status(): Promise<StatusReport> {
+    const positions = new Map<string, string | null>();
+    await Promise.all([...this.nodes].map(async ([dc, node]) => positions.set(dc, await binlogPosition(node).catch(() => null))));
+    const dcs = await Promise.all(this.plan.dcs.map(async (d): Promise<DcReport> => {
+      const dc = d.region.code;
+      const node = this.nodes.get(dc)!;
+      const channelReport = async (): Promise<ChannelReport[]> => {
+        const [list, slavePos] = await Promise.all([channels(node),
+          node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p').then((r) => String(r[0].p))]);
+        return this.plan.links.filter((l) => l.from === dc).map((l) => {
+          const c = list.find((x) => x.channel === channelName(l.to));
+          const source = positions.get(l.to);
+          const domain = this.dc(l.to).region.gtidDomainId;
+          return {
+            channel: channelName(l.to), from: l.to, io: c?.ioRunning ?? 'missing', sql: c?.sqlRunning ?? false,
+            secondsBehind: c?.secondsBehind ?? null,
+            transactionsBehind: source == null ? null : Math.max(0, seqOf(source, domain) - seqOf(slavePos, domain)),
+            error: c ? [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ') : 'the channel is not configured',
+          };
+        });
+      };
+      return {
+        dc, name: d.region.name, entry: `http://${d.entry.host}:${d.entry.port}`, durability: d.region.durability,
+        apiProcesses: this.apiCounts.get(dc)!,
+        semiSync: d.region.durability === 'semi-sync' ? await semiSyncStatus(node).catch(failure) : undefined,
+        lb: await lbServers(d.haproxy.statsSocket).catch(failure),
+        channels: await channelReport().catch(failure),
+      };
+    }));
+    return {
+      dataDir: this.plan.dataDir, portBase: this.plan.portBase, dcs, processes: this.table.list(),
+      links: this.plan.links.map((l) => {
+        const s = this.links.get(linkKey(l.from, l.to))?.stats;
+        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, connections: s?.connections ?? 0 };
+      }),
+    };
+  }
+
+  /** Stops everything it started: shop processes first (they drain), then load balancers, Redis, databases, links. */
+  async down(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
+    for (const role of ['api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
+    await Promise.all([...this.links.values()].map((l) => l.close()));
+  }
+}

@@ -1,0 +1,51 @@
+import type { StatusReport } from '../runtime/region-runtime';
+
+function table(rows: string[][], indent = '  '): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => `${indent}${r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()}`).join('\n');
+}
+
+/** `regionctl status` for people: per DC its processes, load-balancer view, replication and semi-sync state; then the links. */
+export function printStatus(s: StatusReport): string {
+  const out: string[] = [];
+  let healthy = true;
+  for (const d of s.dcs) {
+    out.push(`DC ${d.dc}  ${d.name}  entry ${d.entry}  ${d.durability}, ${d.apiProcesses} commerce-api`);
+    const lb = Array.isArray(d.lb) ? d.lb : [];
+    const rows = [['process', 'address', 'pid', 'state', 'load balancer']];
+    for (const p of s.processes.filter((x) => x.dc === d.dc)) {
+      if (p.state !== 'running') healthy = false;
+      const slot = p.role === 'api' ? lb.find((x) => x.name === `api${p.name.split('-').pop()}`) : undefined;
+      rows.push([p.name, p.address, String(p.pid ?? '-'), p.state === 'running' ? 'running' : `${p.state.toUpperCase()} (${p.exit})`,
+        slot ? `${slot.status} ${slot.check}`.trim() : '']);
+    }
+    out.push(table(rows));
+    if (!Array.isArray(d.lb)) out.push(`  load balancer: cannot be asked: ${d.lb.error}`);
+    if (Array.isArray(d.channels)) {
+      for (const c of d.channels) {
+        const ok = c.io === 'Yes' && c.sql && !c.error;
+        if (!ok) healthy = false;
+        const behind = c.transactionsBehind === null ? 'source unreachable' : `${c.transactionsBehind} transactions behind`;
+        out.push(`  replication ${c.channel}: ${ok ? 'running' : 'NOT RUNNING'} (io ${c.io}, sql ${c.sql ? 'Yes' : 'No'}), `
+          + `${c.secondsBehind === null ? '? s' : `${c.secondsBehind} s`} behind, ${behind}${c.error ? `; error: ${c.error}` : ''}`);
+      }
+    } else {
+      healthy = false;
+      out.push(`  replication: cannot be asked: ${d.channels.error}`);
+    }
+    if (d.semiSync) {
+      if ('error' in d.semiSync) out.push(`  semi-sync: cannot be asked: ${d.semiSync.error}`);
+      else {
+        if (!d.semiSync.active) healthy = false;
+        out.push(`  semi-sync: ${d.semiSync.active ? 'active (commits wait for another DC)' : 'FELL BACK TO ASYNC: RPO 0 does not hold'}`
+          + ` (${d.semiSync.yesTx} acknowledged, ${d.semiSync.noTx} not)`);
+      }
+    }
+    out.push('');
+  }
+  out.push('WAN links');
+  out.push(table([['link', 'listens on', 'latency', 'state', 'connections'],
+    ...s.links.map((l) => [`${l.from} -> ${l.to}`, l.listen, `${l.latencyMs} ms`, l.cut ? 'CUT' : 'up', String(l.connections)])]));
+  out.push('', healthy ? 'all processes running, replication healthy' : 'ATTENTION: see the lines in capitals above');
+  return out.join('\n');
+}

@@ -1,0 +1,47 @@
+import { RegionConfig } from '@meridian/regions';
+import { haproxyConfig } from '../lb/haproxy';
+import { hostIn, planTopology, runDirFor } from './plan';
+
+const region = (code: string, block: number, latency: Record<string, number>, apiProcesses = 2) =>
+  Object.assign(new RegionConfig(), { code, name: code, serverId: block, gtidDomainId: block, addressBlock: `127.0.${block}.0/24`, apiProcesses, wanLatencyMs: latency });
+
+describe('planTopology', () => {
+  const plan = planTopology([region('b', 2, { a: 30, c: 5 }, 1), region('a', 1, { b: 20, c: 40 }), region('c', 3, { a: 40, b: 5 })], { dataDir: '/srv/meridian', portBase: 9000 });
+
+  it('puts every process of a DC on its own block, at the same ports in every DC', () => {
+    expect(plan.dcs.map((d) => d.region.code)).toEqual(['a', 'b', 'c']);
+    const a = plan.dcs[0];
+    expect(a.entry).toEqual({ host: '127.0.1.1', port: 9080 });
+    expect(a.db).toMatchObject({ host: '127.0.1.2', port: 9306, dataDir: '/srv/meridian/a/mariadb' });
+    expect(a.redis).toMatchObject({ host: '127.0.1.3', port: 9379 });
+    expect(a.apis).toEqual([{ host: '127.0.1.11', port: 9100 }, { host: '127.0.1.12', port: 9100 }]);
+    expect(plan.dcs[1].apis).toEqual([{ host: '127.0.2.11', port: 9100 }]);
+  });
+
+  it('has one link per ordered pair of DCs, in the client DC\'s block, with that DC\'s latency to the far one', () => {
+    expect(plan.links.map((l) => `${l.from}->${l.to} ${l.listen.host}:${l.listen.port} -> ${l.target.host} ${l.latencyMs}`)).toEqual([
+      'a->b 127.0.1.102:9306 -> 127.0.2.2 20', 'a->c 127.0.1.103:9306 -> 127.0.3.2 40',
+      'b->a 127.0.2.101:9306 -> 127.0.1.2 30', 'b->c 127.0.2.103:9306 -> 127.0.3.2 5',
+      'c->a 127.0.3.101:9306 -> 127.0.1.2 40', 'c->b 127.0.3.102:9306 -> 127.0.2.2 5',
+    ]);
+    expect(plan.dcs[1].remoteDbs).toEqual([{ dc: 'a', via: { host: '127.0.2.101', port: 9306 } }, { dc: 'c', via: { host: '127.0.2.103', port: 9306 } }]);
+  });
+
+  it('keeps sockets in a short folder that depends only on the data folder', () => {
+    expect(plan.runDir).toBe(runDirFor('/srv/meridian'));
+    expect(plan.runDir).not.toBe(runDirFor('/srv/other'));
+    expect(plan.controlSocket.length).toBeLessThan(100);
+    expect(hostIn('127.0.42.0/24', 7)).toBe('127.0.42.7');
+  });
+});
+
+describe('haproxyConfig', () => {
+  it('health-checks every slot on /health/ready and starts the idle slots disabled', () => {
+    const cfg = haproxyConfig({ dc: 'a', entry: { host: '127.0.1.1', port: 8080 }, statsSocket: '/tmp/x/lb-a.sock',
+      slots: [1, 2, 3].map((n) => ({ host: `127.0.1.${10 + n}`, port: 8100 })), active: 2 });
+    expect(cfg).toContain('bind 127.0.1.1:8080');
+    expect(cfg).toContain('http-check send meth GET uri /health/ready');
+    expect(cfg).toContain('  server api1 127.0.1.11:8100 check\n  server api2 127.0.1.12:8100 check\n  server api3 127.0.1.13:8100 check disabled\n');
+    expect(cfg).toContain('stats socket /tmp/x/lb-a.sock mode 600 level admin');
+  });
+});

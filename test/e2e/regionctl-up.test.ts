@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
+import { ADDRESS, Shopper } from '../support/client';
+import { regionctlUp, Topology, writeRegions } from '../support/regionctl';
+import { waitFor } from '../support/processes';
+
+/**
+ * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
+ * HAProxy each, WAN links between them) from region files; status, wan cut/heal, scale and down
+ * act on the running topology from other shells; up again keeps the data, --fresh does not.
+ */
+describe('regionctl up / status / wan / scale / down (two DCs as real processes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-up-'));
+  const regions = join(dir, 'regions');
+  const data = join(dir, 'data');
+  const BLOCK = 31; // DCs on 127.0.31.0/24 and 127.0.32.0/24: no other suite uses them
+  const base = 20000 + Math.floor(Math.random() * 300) * 100;
+  const entry = { a: `http://127.0.31.1:${base + 80}`, b: `http://127.0.32.1:${base + 80}` };
+  let topo: Topology | undefined;
+
+  const status = async (t: Topology) => {
+    const r = await t.run('status', '--json');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as StatusReport;
+  };
+  const db = (dc: 'a' | 'b') => createConnection({ host: `127.0.${dc === 'a' ? BLOCK : BLOCK + 1}.2`, port: base + 306, user: 'meridian', password: 'meridian', database: 'meridian' });
+  const count = async (dc: 'a' | 'b', sql: string) => {
+    const c = await db(dc);
+    try {
+      const [rows] = await c.query(sql);
+      return rows as Record<string, unknown>[];
+    } finally {
+      await c.end();
+    }
+  };
+  const caughtUp = (t: Topology) => waitFor('replication to catch up both ways', async () => {
+    const s = await status(t);
+    return s.dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0));
+  }, 60000, 250);
+  const guestOrder = async (url: string, key: string) => {
+    const s = new Shopper(url);
+    const variant = (await s.get('/api/products?pageSize=3')).body.items[2].variants[0].id;
+    expect((await s.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
+    return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+  };
+
+  beforeAll(async () => {
+    writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }], BLOCK);
+    topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
+  }, 180000);
+
+  afterAll(async () => {
+    if (topo && topo.child.exitCode === null) {
+      await topo.run('down');
+      await topo.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+
+  it('starts every process of both DCs, replication running both ways, and says how to reach each DC', async () => {
+    const t = topo!;
+    expect(t.lines.join('\n')).toContain(`DC a (Test DC a): ${entry.a}/api`);
+    expect(t.lines.join('\n')).toContain(`DC b (Test DC b): ${entry.b}/api`);
+    const s = await status(t);
+    expect(s.processes.map((p) => `${p.name} ${p.state}`)).toEqual([
+      'mariadb-a running', 'redis-a running', 'api-a-1 running', 'api-a-2 running', 'haproxy-a running',
+      'mariadb-b running', 'redis-b running', 'api-b-1 running', 'haproxy-b running',
+    ]);
+    for (const d of s.dcs) {
+      expect(d.lb).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'UP' })]));
+      expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
+    }
+    expect(s.links.map((l) => `${l.from}->${l.to} ${l.latencyMs} ${l.cut}`)).toEqual(['a->b 10 false', 'b->a 10 false']);
+    const human = await t.run('status');
+    expect(human.stdout).toMatch(/replication from_b: running/);
+    expect(human.stdout).toMatch(/all processes running, replication healthy/);
+    // each DC's entry is its HAProxy, which says which DC answered
+    for (const dc of ['a', 'b'] as const) {
+      const r = await fetch(`${entry[dc]}/api/products?pageSize=1`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-meridian-edge-dc')).toBe(dc);
+    }
+  });
+
+  it('shoppers of both DCs order at the same time: every order reaches both databases, no duplicate keys, no replication error', async () => {
+    const t = topo!;
+    const orders = await Promise.all(Array.from({ length: 24 }, (_, i) => guestOrder(i % 2 ? entry.a : entry.b, `both-dcs-${i}`)));
+    expect(orders.map((o) => o.status)).toEqual(Array(24).fill(201));
+    const ids = orders.map((o) => o.body.id as string);
+    expect(new Set(ids).size).toBe(24);
+    expect(ids.filter((id) => id.startsWith('a_'))).toHaveLength(12);
+    await caughtUp(t);
+    const byPrefix = `SELECT LEFT(id, 2) AS dc, COUNT(*) AS n FROM orders GROUP BY LEFT(id, 2) ORDER BY dc`;
+    const [inA, inB] = [await count('a', byPrefix), await count('b', byPrefix)];
+    expect(inA).toEqual(inB);
+    expect(inA.map((r) => Number(r.n))).toEqual([12, 12]);
+    // stock: each DC sold from its own allocation rows only
+    const sold = `SELECT dc, SUM(available) AS units FROM stock_allocation GROUP BY dc ORDER BY dc`;
+    expect(await count('a', sold)).toEqual(await count('b', sold));
+  });
+
+  it('a commerce-api process that dies is reported, not restarted, and the DC keeps serving through HAProxy', async () => {
+    const t = topo!;
+    const victim = (await status(t)).processes.find((p) => p.name === 'api-a-2')!;
+    process.kill(victim.pid!, 'SIGKILL');
+    await waitFor('regionctl to report the death', async () => t.lines.some((l) => /!! api-a-2 .* exited with signal SIGKILL; not restarted/.test(l)), 10000);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${entry.a}/api/products?pageSize=1`).then((r) => r.status)));
+    expect(answers).toEqual(Array(20).fill(200));
+    await waitFor('HAProxy to take api2 out', async () => {
+      const s = await status(t);
+      const lb = s.dcs[0].lb as { name: string; status: string }[];
+      return lb.find((x) => x.name === 'api2')?.status.startsWith('DOWN') ?? false;
+    }, 10000);
+    const s = await status(t);
+    expect(s.processes.find((p) => p.name === 'api-a-2')).toMatchObject({ state: 'exited', exit: 'signal SIGKILL' });
+    expect((await t.run('status')).stdout).toMatch(/api-a-2 .*EXITED \(signal SIGKILL\)/);
+  });
+
+  it('wan cut: both DCs keep taking orders on their own; a write for the other DC\'s account fails with 503; heal catches up with nothing lost', async () => {
+    const t = topo!;
+    const homedInA = new Shopper(entry.a);
+    expect((await homedInA.post('/api/accounts/register', { email: 'cut@example.com', password: 'a long password', name: 'Cut' })).status).toBe(201);
+    await caughtUp(t);
+    const atB = new Shopper(entry.b);
+    expect((await atB.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).body.homeDc).toBe('a');
+    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+
+    const cut = await t.run('wan', 'cut', 'a', 'b');
+    expect(cut).toMatchObject({ status: 0, stdout: 'WAN a <-> b: cut\n' });
+    expect((await status(t)).links.every((l) => l.cut)).toBe(true);
+    const remote = await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
+    expect(remote.status).toBe(503);
+    expect(remote.body.message).toMatch(/DC a/);
+    const during = await Promise.all([guestOrder(entry.a, 'during-cut-a-1'), guestOrder(entry.b, 'during-cut-b-1'), guestOrder(entry.a, 'during-cut-a-2')]);
+    expect(during.map((o) => o.status)).toEqual([201, 201, 201]);
+
+    expect((await t.run('wan', 'heal', 'a', 'b')).status).toBe(0);
+    await caughtUp(t);
+    for (const o of during) {
+      for (const dc of ['a', 'b'] as const) expect(await count(dc, `SELECT id FROM orders WHERE id = '${o.body.id}'`)).toHaveLength(1);
+    }
+    expect(await count('a', 'SELECT COUNT(*) AS n FROM orders')).toEqual(await count('b', 'SELECT COUNT(*) AS n FROM orders'));
+  });
+
+  it('scale adds commerce-api processes to a DC at run time and removes them again; bad requests are refused', async () => {
+    const t = topo!;
+    expect(await t.run('scale', 'b', '3')).toMatchObject({ status: 0, stdout: 'DC b: 3 commerce-api processes (was 1)\n' });
+    let s = await status(t);
+    expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => `${p.name} ${p.state}`)).toEqual(['api-b-1 running', 'api-b-2 running', 'api-b-3 running']);
+    expect((s.dcs[1].lb as { status: string }[]).filter((x) => x.status === 'UP')).toHaveLength(3);
+    expect(await t.run('scale', 'b', '1')).toMatchObject({ status: 0, stdout: 'DC b: 1 commerce-api processes (was 3)\n' });
+    s = await status(t);
+    expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => p.name)).toEqual(['api-b-1']);
+    expect((await fetch(`${entry.b}/api/products?pageSize=1`)).status).toBe(200);
+
+    expect(await t.run('scale', 'b', '99')).toMatchObject({ status: 1, stderr: expect.stringMatching(/1 to 16 commerce-api processes/) });
+    expect(await t.run('scale', 'x', '2')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+    expect(await t.run('wan', 'cut', 'a', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/two different DCs/) });
+    expect(await t.run('wan', 'sever', 'a', 'b')).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage: regionctl/) });
+  });
+
+  it('down stops every process; up again resumes with the data; up --fresh starts empty', async () => {
+    let t = topo!;
+    const pids = (await status(t)).processes.filter((p) => p.state === 'running').map((p) => p.pid!);
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    expect(await t.exited).toBe(0);
+    const alive = pids.filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } });
+    expect(alive).toEqual([]);
+    expect(await t.run('status')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no topology is up/) });
+
+    t = topo = await regionctlUp(regions, data, base);
+    const back = new Shopper(entry.b);
+    expect((await back.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
+    expect(Number((await count('b', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(27);
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    await t.exited;
+
+    t = topo = await regionctlUp(regions, data, base, '--fresh', '--catalog', 'bench');
+    expect(t.lines.some((l) => /fresh start/.test(l))).toBe(true);
+    expect(Number((await count('a', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(0);
+    expect((await new Shopper(entry.a).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(401);
+  }, 180000);
+});

@@ -1,0 +1,66 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnTied } from './processes';
+
+export const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');
+
+/** Region files for a test topology: DC i gets the loopback block 127.0.(block+i).0/24. */
+export function writeRegions(dir: string, dcs: { code: string; apiProcesses?: number; durability?: string }[], block: number, latencyMs = 10): void {
+  mkdirSync(dir, { recursive: true });
+  dcs.forEach((d, i) => {
+    const others = dcs.filter((o) => o.code !== d.code).map((o) => `  ${o.code}: ${latencyMs}`).join('\n');
+    writeFileSync(join(dir, `${d.code}.yaml`), `code: ${d.code}\nname: Test DC ${d.code}\nserverId: ${i + 1}\ngtidDomainId: ${i + 1}\n`
+      + `addressBlock: 127.0.${block + i}.0/24\napiProcesses: ${d.apiProcesses ?? 1}\ndurability: ${d.durability ?? 'async'}\n`
+      + `wanLatencyMs:\n${others}\ngeography:\n  countries: []\n  subnets: []\n`);
+  });
+}
+
+/** A running `regionctl up` (the built CLI), tied to the test process. */
+export interface Topology {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+  /** another regionctl command on the same data folder; resolves with its exit status and output */
+  run(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+}
+
+export function regionctl(common: string[], ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [REGIONCTL, ...args, ...common], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => { stdout += d; });
+    c.stderr.on('data', (d) => { stderr += d; });
+    c.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Starts `regionctl up` and waits until it says the topology is up (or fails with its output). */
+export async function regionctlUp(regionsDir: string, dataDir: string, portBase: number, ...extra: string[]): Promise<Topology> {
+  if (!existsSync(REGIONCTL)) throw new Error(`${REGIONCTL} is missing: run \`make build\` first (make test does)`);
+  const common = ['--regions', regionsDir, '--data', dataDir, '--port-base', String(portBase)];
+  const child = spawnTied(process.execPath, [REGIONCTL, 'up', ...common, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  const take = (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const up = await Promise.race([
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => {
+      const t = setInterval(() => {
+        if (lines.some((l) => l.startsWith('topology is up'))) { clearInterval(t); resolve(true); }
+      }, 100);
+      void exited.then(() => clearInterval(t));
+    }),
+  ]);
+  if (!up) throw new Error(`regionctl up failed:\n${lines.slice(-20).join('\n')}`);
+  return { child, lines, exited, run: (...args: string[]) => regionctl(common, ...args) };
+}
