@@ -13,7 +13,7 @@ import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { freePort } from '../support/processes';
 import { dcNode } from '../support/dc-node';
-import { Shopper } from '../support/client';
+import { ADDRESS, Shopper } from '../support/client';
 
 describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-2dc-'));
@@ -175,6 +175,71 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     if (inA.home_epoch === 1) expect([...homes]).toEqual(['a']);
   });
 
+  const stockIn = async (db: MariaDbNode, variant: string, dc: string) =>
+    Number((await db.rootQuery<{ n: number }>('SELECT available AS n FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))[0].n);
+
+  it('checkout at DC b for an account homed in a: the order is written in a\'s database, the stock taken from b\'s own allocation in b\'s', async () => {
+    const inA = await registerInA('remote-buyer@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    expect((await atB.post('/api/accounts/login', { email: 'remote-buyer@example.com', password: 'a long password' })).body.homeDc).toBe('a');
+    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    for (const v of variants.slice(0, 3)) expect((await atB.post('/api/cart/items', { variantId: v, quantity: 2 })).status).toBe(200);
+    const before = { bInB: await stockIn(nodes.b, variants[0], 'b'), aInA: await stockIn(nodes.a, variants[0], 'a') };
+
+    const order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'remote-checkout-1' });
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ placedDc: 'b', email: 'remote-buyer@example.com', status: 'placed' });
+    expect(order.body.lines).toHaveLength(3);
+    // the order is the home's: in a's database at once
+    expect(await nodes.a.rootQuery('SELECT placed_dc FROM meridian.orders WHERE id = ?', [order.body.id])).toEqual([{ placed_dc: 'b' }]);
+    // the units are b's: taken in b's database, with the reservation that can give them back
+    expect(await stockIn(nodes.b, variants[0], 'b')).toBe(before.bInB - 2);
+    expect(await nodes.b.rootQuery('SELECT dc, status FROM meridian.stock_reservation WHERE order_id = ?', [order.body.id])).toEqual([{ dc: 'b', status: 'held' }]);
+    await caughtUp();
+    expect(await stockIn(nodes.a, variants[0], 'b')).toBe(before.bInB - 2); // a sees b's row only by replication
+    expect(await stockIn(nodes.a, variants[0], 'a')).toBe(before.aInA); // a's own allocation is untouched
+
+    // the same key again, at either DC: the same order, nothing taken twice
+    for (const shopper of [atB, inA]) {
+      const again = await shopper.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'remote-checkout-1' });
+      expect(again.body.id).toBe(order.body.id);
+    }
+    expect(await stockIn(nodes.b, variants[0], 'b')).toBe(before.bInB - 2);
+
+    // cancelled at the home: the units go back to b's allocation, in b's database, once
+    expect((await inA.post(`/api/orders/${order.body.id}/cancel`)).status).toBe(200);
+    expect(await stockIn(nodes.b, variants[0], 'b')).toBe(before.bInB);
+    expect(await nodes.b.rootQuery('SELECT status FROM meridian.stock_reservation WHERE order_id = ?', [order.body.id])).toEqual([{ status: 'released' }]);
+    await caughtUp();
+    expect(await stockIn(nodes.a, variants[0], 'b')).toBe(before.bInB);
+  });
+
+  it('a remote checkout priced from a stale replica notices the change at the home and charges what the cart really holds', async () => {
+    const inA = await registerInA('stale-replica@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    await atB.post('/api/accounts/login', { email: 'stale-replica@example.com', password: 'a long password' });
+    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    await caughtUp();
+    const stockBefore = await stockIn(nodes.b, variants[4], 'b');
+    await nodes.b.rootQuery("STOP SLAVE 'from_a'"); // b's replica stops seeing a's writes
+    try {
+      expect((await inA.post('/api/cart/items', { variantId: variants[4], quantity: 3 })).status).toBe(200); // written at the home
+      const order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'stale-replica-1' });
+      expect(order.status).toBe(201);
+      expect(order.body.lines.map((l: { variantId: string; quantity: number }) => [l.variantId, l.quantity]).sort())
+        .toEqual([[variants[0], 1], [variants[4], 3]].sort());
+      expect(await stockIn(nodes.b, variants[4], 'b')).toBe(stockBefore - 3);
+      // the first attempt's reservation was given back: one reservation per order, and no stray units gone
+      expect(await nodes.b.rootQuery("SELECT COUNT(*) AS n FROM meridian.stock_reservation WHERE status = 'held' AND order_id = ?", [order.body.id])).toEqual([{ n: 1 }]);
+    } finally {
+      await nodes.b.rootQuery("START SLAVE 'from_a'");
+    }
+    await caughtUp();
+  });
+
   it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {
     const atB = new Shopper(url.b);
     await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' });
@@ -185,6 +250,13 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
       const r = await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
       expect(r.status).toBe(503);
       expect(r.body).toMatchObject({ statusCode: 503, error: 'UNAVAILABLE', message: expect.stringMatching(/DC a/) });
+      // a checkout priced from b's replica: the owner refuses the connection, so b gives its reservation back
+      const held = "SELECT COUNT(*) AS n FROM meridian.stock_reservation WHERE status = 'held'";
+      const [heldBefore, stockBefore] = [await nodes.b.rootQuery(held), await nodes.b.rootQuery("SELECT SUM(available) AS s FROM meridian.stock_allocation WHERE dc = 'b'")];
+      const order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'during-the-cut' });
+      expect(order.status).toBe(503);
+      expect(await nodes.b.rootQuery(held)).toEqual(heldBefore);
+      expect(await nodes.b.rootQuery("SELECT SUM(available) AS s FROM meridian.stock_allocation WHERE dc = 'b'")).toEqual(stockBefore);
     } finally {
       await links[1].heal();
     }

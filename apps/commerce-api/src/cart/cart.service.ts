@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey, OrderDataSource, Statement } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, Sql, Statement } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
 import { CartLineRow, CartRef, CartRepository, CartRow } from './cart.repository';
@@ -131,6 +131,11 @@ export class CartService {
   }
 
   /** For a checkout batch: lock the cart, then read its priced lines. */
+  /** For checkout elsewhere than the cart's owner: the cart and its priced lines as `db` has them (no lock). */
+  async loadForCheckout(db: Sql, ref: CartRef, dc: string): Promise<{ cart?: CartRow; lines: CartLineRow[] }> {
+    return this.repo.run(db, ref, dc);
+  }
+
   lockForCheckout(ref: CartRef, dc: string): [Statement, Statement] {
     return this.repo.lockAndLoad(ref, dc);
   }

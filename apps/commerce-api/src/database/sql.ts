@@ -54,11 +54,25 @@ type Runner = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 
-/** A database that cannot be reached answers 503 naming its DC, never 500: the shopper may retry. */
+/** No connection could be opened: nothing of the statements reached the server. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT']);
+
+/** A database that cannot be reached: answered 503 naming its DC, never 500, so the shopper may retry. */
+export class UnreachableError extends DomainError {
+  constructor(readonly dc: string, readonly networkCode: string) {
+    super(ErrorCode.Unavailable, `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`, undefined, 5);
+  }
+
+  /** the connection broke while statements were on their way: the server may have run (and committed) them */
+  get outcomeUnknown(): boolean {
+    return !NEVER_SENT.has(this.networkCode);
+  }
+}
+
 function unreachable(dc: string, err: unknown): unknown {
   const e = err as { code?: string; fatal?: boolean };
   if (!CONNECTION_ERRORS.has(e.code ?? '') && !e.fatal) return err;
-  return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} cannot be reached (${e.code ?? 'connection lost'}); try again shortly`, undefined, 5);
+  return new UnreachableError(dc, e.code ?? 'connection lost');
 }
 
 async function reachable<T>(dc: string, work: Promise<T>): Promise<T> {

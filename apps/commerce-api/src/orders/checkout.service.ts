@@ -3,14 +3,16 @@ import { createHash, randomInt } from 'node:crypto';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { isDuplicateKey, OrderDataSource, rowsOf, TxSql } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, rowsOf, TxSql, UnreachableError } from '../database/sql';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { AppLogger } from '../observability/logger';
 import { AppMetrics } from '../observability/metrics';
 import { AccountsRepository } from '../accounts/accounts.repository';
-import { cartClosed, CartService } from '../cart/cart.service';
+import { cartClosed, CartService, PricedCart } from '../cart/cart.service';
 import { CartLineRow, CartRef, CartRow } from '../cart/cart.repository';
 import { CheckoutDto, OrderView } from './orders.dto';
 import { orderView } from './order-view';
-import { OrderLineRow, OrdersRepository, OUT_OF_STOCK_SIGNAL } from './orders.repository';
+import { CART_CHANGED_SIGNAL, NewOrder, OrderLineRow, OrdersRepository, OUT_OF_STOCK_SIGNAL, StockLine } from './orders.repository';
 
 export interface CheckoutAnswer {
   order: OrderView;
@@ -39,15 +41,32 @@ export function requestHash(dto: CheckoutDto): string {
   return createHash('sha256').update(JSON.stringify(canonical(dto))).digest('hex');
 }
 
-const isOutOfStock = (err: unknown) => (err as { errno?: number; message?: string }).errno === 1644
-  && String((err as Error).message).includes(OUT_OF_STOCK_SIGNAL);
+const signalled = (err: unknown, signal: string) => (err as { errno?: number }).errno === 1644 && String((err as Error).message).includes(signal);
+const isOutOfStock = (err: unknown) => signalled(err, OUT_OF_STOCK_SIGNAL);
+const stockLines = (lines: CartLineRow[]): StockLine[] => lines.map((l) => ({ v: l.variant_id, q: l.quantity }));
+
+interface CheckoutInput {
+  scope: string;
+  key: string;
+  hash: string;
+  dto: CheckoutDto;
+}
 
 /**
- * Places an order from the cart, once per Idempotency-Key, in one transaction of two round trips
- * on the cart owner's database:
+ * Places an order from the cart, once per Idempotency-Key. The order belongs to the cart's owner
+ * (the account's home DC, or the DC that made a guest cart); the stock to this DC's allocation.
+ *
+ * Owner here: one transaction of two round trips on this DC's database:
  *   1. claim the (scope, key) row, lock the cart, read its priced lines (and the account's e-mail);
- *   2. take the stock from this DC's allocation (the batch aborts unless every line got it), insert
- *      the order, its lines and first event, close the cart, COMMIT.
+ *   2. take the stock from this DC's allocation with a reservation row (the batch aborts unless
+ *      every line got it), insert the order, its lines and first event, close the cart, COMMIT.
+ * Owner elsewhere: one WAN round trip whatever the number of lines:
+ *   1. read the cart from this DC's replica and price it (local);
+ *   2. reserve the stock in this DC's database (local transaction, one round trip);
+ *   3. on the owner's database, one batch: claim the key, lock the cart and check it is still what
+ *      was priced (else CART_CHANGED: re-read at the owner, try again), insert the order, close
+ *      the cart, COMMIT. A refused batch gives the reservation back; an unknown outcome (the link
+ *      failed mid-way) keeps it, never selling the same units twice.
  * A retry with the same key, even a concurrent one, waits on the key's unique index and then
  * finds the committed key: it answers the same order and never makes a second one.
  */
@@ -58,6 +77,8 @@ export class CheckoutService {
     @Inject(CartService) private readonly carts: CartService,
     @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
     @Inject(AppMetrics) private readonly metrics: AppMetrics,
+    @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
+    @Inject(AppLogger) private readonly logger: AppLogger,
   ) {}
 
   async placeOrder(ctx: RequestContext, key: string | undefined, dto: CheckoutDto): Promise<CheckoutAnswer> {
@@ -68,35 +89,100 @@ export class CheckoutService {
     const target = this.carts.target(ctx);
     if (!target) throw notFound('cart');
     const scope = ctx.account ? `account:${ctx.account.id}` : `cart:${ctx.guestCartId}`;
-    const hash = requestHash(dto);
+    const input: CheckoutInput = { scope, key, hash: requestHash(dto), dto };
+    const order = target.db.dc === this.router.local.dc
+      ? await this.placeHere(ctx, target.db, target.ref, input)
+      : await this.placeAtOwner(ctx, target.db, target.ref, input);
+    if (!order.replayed) this.metrics.ordersPlaced.inc({ dc: ctx.dc });
+    return order;
+  }
 
+  private async placeHere(ctx: RequestContext, db: OrderDataSource, ref: CartRef, input: CheckoutInput): Promise<CheckoutAnswer> {
     for (let attempt = 1; ; attempt++) {
-      let cartId: string | undefined;
+      let stock: StockLine[] = [];
       try {
-        const order = await target.db.transaction((tx) =>
-          this.place(ctx, tx, target.ref, { scope, key, hash, dto }, (id) => { cartId = id; }));
-        this.metrics.ordersPlaced.inc({ dc: ctx.dc });
+        const order = await db.transaction((tx) => this.place(ctx, tx, ref, input, (lines) => { stock = lines; }));
         return { order, replayed: false };
       } catch (err) {
-        if (isOutOfStock(err) && cartId) {
-          const short = await this.repo.findShortLines(target.db, cartId, ctx.dc);
-          throw new DomainError(ErrorCode.OutOfStock, `not enough stock for ${short.map((s) => s.sku).join(', ')}`,
-            { lines: short.map((s) => ({ variantId: s.variant_id, sku: s.sku, requested: s.requested, available: Number(s.available) })) });
-        }
+        if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
         if (!isDuplicateKey(err)) throw err;
         if (String((err as Error).message).includes('uq_order_number') && attempt < 3) continue;
         // the key was committed before us (a retry, or a concurrent request we waited for)
-        const replayed = await this.replay(target.db, scope, key, hash);
+        const replayed = await this.replay(db, input);
         if (replayed) return replayed;
         throw err;
       }
     }
   }
 
-  private async replay(db: OrderDataSource, scope: string, key: string, hash: string): Promise<CheckoutAnswer | undefined> {
-    const row = await this.repo.findIdempotencyKey(db, scope, key);
+  private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput): Promise<CheckoutAnswer> {
+    const local = this.router.local;
+    let source: OrderDataSource = local;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      let { cart, lines } = await this.carts.loadForCheckout(source, ref, ctx.dc);
+      // the replica may not have the shopper's latest cart write yet: only the owner can say "no cart"
+      if (source === local && (!cart || cart.status !== 'active' || lines.length === 0)) {
+        source = owner;
+        ({ cart, lines } = await this.carts.loadForCheckout(owner, ref, ctx.dc));
+      }
+      if (!cart || cart.status !== 'active') {
+        // a retry of a checkout that went through finds its order; anything else has no cart to order
+        const replayed = await this.replay(owner, input);
+        if (replayed) return replayed;
+        throw cart ? cartClosed() : notFound('cart');
+      }
+      const { priced, shippingCode } = await this.price(cart, lines, input.dto);
+      const email = input.dto.email ?? rowsOf<{ email: string }>((await local.batch([this.accounts.emailOf(ctx.account!.id)]))[0])[0].email;
+      const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto);
+      const stock = stockLines(lines);
+
+      const reservation = this.repo.reserveStock(newId(ctx.dc), built.order.id, ctx.dc, stock);
+      try {
+        await local.transaction((tx) => tx.batchAndCommit(reservation));
+      } catch (err) {
+        if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
+        throw err;
+      }
+      try {
+        await owner.transaction((tx) => tx.batchAndCommit([
+          this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
+          ...this.repo.guardCartUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }),
+          ...this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
+          this.repo.closeCart(cart.id),
+        ]));
+        const now = new Date();
+        return { order: orderView({ ...built.order, created_at: now, updated_at: now }, built.lines), replayed: false };
+      } catch (err) {
+        if (err instanceof UnreachableError && err.outcomeUnknown) {
+          // the link broke mid-way: the owner may have committed; the reservation stays held until that is known
+          this.logger.warn('checkout at another DC ended without an answer: stock reservation kept', { orderId: built.order.id, ownerDc: owner.dc });
+          throw err;
+        }
+        await local.transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(built.order.id, ctx.dc)));
+        if (signalled(err, CART_CHANGED_SIGNAL)) {
+          source = owner;
+          continue;
+        }
+        if (!isDuplicateKey(err)) throw err;
+        if (String((err as Error).message).includes('uq_order_number')) continue;
+        const replayed = await this.replay(owner, input);
+        if (replayed) return replayed;
+        throw err;
+      }
+    }
+    throw new DomainError(ErrorCode.Unavailable, 'the cart kept changing during checkout; try again', undefined, 1);
+  }
+
+  private async outOfStock(stock: StockLine[], dc: string): Promise<DomainError> {
+    const short = stock.length ? await this.repo.findShortLines(this.router.local, stock, dc) : [];
+    return new DomainError(ErrorCode.OutOfStock, `not enough stock for ${short.map((s) => s.sku).join(', ')}`,
+      { lines: short.map((s) => ({ variantId: s.variant_id, sku: s.sku, requested: s.requested, available: Number(s.available) })) });
+  }
+
+  private async replay(db: OrderDataSource, input: CheckoutInput): Promise<CheckoutAnswer | undefined> {
+    const row = await this.repo.findIdempotencyKey(db, input.scope, input.key);
     if (!row) return undefined;
-    if (row.request_hash !== hash) {
+    if (row.request_hash !== input.hash) {
       throw new DomainError(ErrorCode.IdempotencyKeyReused, 'this Idempotency-Key was used for a different checkout');
     }
     const order = await this.repo.findOrder(db, row.order_id);
@@ -104,8 +190,7 @@ export class CheckoutService {
     return { order: orderView(order, await this.repo.findLines(db, [order.id])), replayed: true };
   }
 
-  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef,
-    p: { scope: string; key: string; hash: string; dto: CheckoutDto }, seenCart: (id: string) => void): Promise<OrderView> {
+  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, seenStock: (lines: StockLine[]) => void): Promise<OrderView> {
     const orderId = newId(ctx.dc);
     const results = await tx.batch([
       this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }),
@@ -116,31 +201,42 @@ export class CheckoutService {
     const lines = rowsOf<CartLineRow>(results[2]);
     if (!cart) throw notFound('cart');
     if (cart.status !== 'active') throw cartClosed();
-    seenCart(cart.id);
-    const shippingCode = p.dto.shippingMethod ?? cart.shipping_method_code;
+    const { priced, shippingCode } = await this.price(cart, lines, p.dto);
+    const email = p.dto.email ?? rowsOf<{ email: string }>(results[3])[0].email;
+    const { order, lines: orderLines } = this.build(ctx, cart, lines, priced, shippingCode, email, p.dto, orderId);
+    const stock = stockLines(lines);
+    seenStock(stock);
+    await tx.batchAndCommit([
+      ...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock),
+      ...this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
+      this.repo.closeCart(cart.id),
+    ]);
+    const now = new Date();
+    return orderView({ ...order, created_at: now, updated_at: now }, orderLines);
+  }
+
+  private async price(cart: CartRow, lines: CartLineRow[], dto: CheckoutDto): Promise<{ priced: PricedCart; shippingCode: string }> {
+    const shippingCode = dto.shippingMethod ?? cart.shipping_method_code;
     if (!shippingCode) throw invalidInput('shippingMethod: choose a shipping method');
     if (lines.length === 0) throw new DomainError(ErrorCode.CartEmpty, 'the cart is empty');
-    const priced = await this.carts.priceLines(cart, lines, shippingCode);
-    const email = p.dto.email ?? rowsOf<{ email: string }>(results[3])[0].email;
+    return { priced: await this.carts.priceLines(cart, lines, shippingCode), shippingCode };
+  }
 
+  /** The order and its lines as they will be written. */
+  private build(ctx: RequestContext, cart: CartRow, lines: CartLineRow[], priced: PricedCart, shippingCode: string, email: string,
+    dto: CheckoutDto, orderId = newId(ctx.dc)): { order: NewOrder; lines: OrderLineRow[] } {
     const orderLines: OrderLineRow[] = lines.map((l) => ({
       id: newId(ctx.dc), order_id: orderId, variant_id: l.variant_id, sku: l.sku, product_name: l.product_name,
       variant_name: l.variant_name, quantity: l.quantity, unit_price: l.unit_price, tax_rate_bp: l.tax_rate_bp,
       line_total: l.unit_price * l.quantity,
     }));
     const t = priced.totals;
-    const order = {
+    const order: NewOrder = {
       id: orderId, number: newOrderNumber(ctx.dc), account_id: ctx.account?.id ?? null, cart_id: cart.id, email,
-      status: 'placed' as const, currency: cart.currency, subtotal: t.subtotal, discount_total: t.discount,
+      status: 'placed', currency: cart.currency, subtotal: t.subtotal, discount_total: t.discount,
       shipping_total: t.shipping, tax_total: t.tax, total: t.total, discount_code: priced.discountCode,
-      shipping_method_code: priced.shippingMethod!, shipping_address: { ...p.dto.shippingAddress }, placed_dc: ctx.dc,
+      shipping_method_code: priced.shippingMethod ?? shippingCode, shipping_address: { ...dto.shippingAddress }, placed_dc: ctx.dc,
     };
-    await tx.batchAndCommit([
-      ...this.repo.takeStockForCart(cart.id, ctx.dc, lines.length),
-      ...this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
-      this.repo.closeCart(cart.id),
-    ]);
-    const now = new Date();
-    return orderView({ ...order, created_at: now, updated_at: now }, orderLines);
+    return { order, lines: orderLines };
   }
 }

@@ -38,6 +38,17 @@ export interface OrderLineRow {
 
 /** The message of the SIGNAL that aborts a checkout batch short of stock. */
 export const OUT_OF_STOCK_SIGNAL = 'meridian:out_of_stock';
+export const CART_CHANGED_SIGNAL = 'meridian:cart_changed';
+
+/** A line as the stock sees it: variant id and units (JSON keys kept short: it travels in SQL text). */
+export interface StockLine {
+  v: string;
+  q: number;
+}
+
+/** `lines` (a JSON parameter) as a table: v, q and the line's position n. */
+const LINES_TABLE = `JSON_TABLE(?, '$[*]' COLUMNS (n FOR ORDINALITY,
+  v VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PATH '$.v', q INT PATH '$.q'))`;
 
 export interface IdempotencyRow {
   request_hash: string;
@@ -72,24 +83,61 @@ export class OrdersRepository {
   }
 
   /**
-   * Takes the cart's quantities from this DC's allocation, each row only when enough is left, and
-   * aborts the batch (error 1644, OUT_OF_STOCK_SIGNAL) unless every one of the `lines` rows was taken.
+   * Takes the units of `lines` from DC `dc`'s allocation, each row only when enough is left, and
+   * records them as the order's reservation; aborts the batch (error 1644, OUT_OF_STOCK_SIGNAL)
+   * unless every line got its units. Runs on DC `dc`'s own database: it owns its allocation rows.
    */
-  takeStockForCart(cartId: string, dc: string, lines: number): Statement[] {
+  reserveStock(id: string, orderId: string, dc: string, lines: StockLine[]): Statement[] {
+    const json = JSON.stringify(lines);
     return [
-      { sql: `UPDATE stock_allocation s JOIN cart_line l ON l.variant_id = s.variant_id AND l.cart_id = ?
-              SET s.available = s.available - l.quantity WHERE s.dc = ? AND s.available >= l.quantity`, params: [cartId, dc] },
+      { sql: `UPDATE stock_allocation s JOIN ${LINES_TABLE} j ON j.v = s.variant_id
+              SET s.available = s.available - j.q WHERE s.dc = ? AND s.available >= j.q`, params: [json, dc] },
       { sql: `BEGIN NOT ATOMIC IF ROW_COUNT() < ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${OUT_OF_STOCK_SIGNAL}'; END IF; END`,
-        params: [lines] },
+        params: [lines.length] },
+      { sql: 'INSERT INTO stock_reservation (id, order_id, dc, `lines`) VALUES (?, ?, ?, ?)', params: [id, orderId, dc, json] },
     ];
   }
 
-  async findShortLines(db: Sql, cartId: string, dc: string): Promise<ShortLine[]> {
+  /**
+   * Gives an order's reserved units back to DC `dc`'s allocation, once: the reservation flips from
+   * held to released, and only the statement that flipped it adds the units. On DC `dc`'s database.
+   */
+  releaseReservation(orderId: string, dc: string): Statement[] {
+    return [
+      { sql: `UPDATE stock_reservation SET status = 'released' WHERE order_id = ? AND dc = ? AND status = 'held'`, params: [orderId, dc] },
+      { sql: `BEGIN NOT ATOMIC IF ROW_COUNT() = 1 THEN
+                UPDATE stock_allocation s JOIN stock_reservation r ON r.order_id = ?
+                  JOIN JSON_TABLE(r.\`lines\`, '$[*]' COLUMNS (v VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PATH '$.v', q INT PATH '$.q')) j
+                  ON j.v = s.variant_id
+                SET s.available = s.available + j.q WHERE s.dc = ?;
+              END IF; END`, params: [orderId, dc] },
+    ];
+  }
+
+  /** The lines this DC's allocation cannot cover now. */
+  async findShortLines(db: Sql, lines: StockLine[], dc: string): Promise<ShortLine[]> {
     return db.query<ShortLine>(
-      `SELECT l.variant_id, v.sku, l.quantity AS requested, COALESCE(s.available, 0) AS available
-       FROM cart_line l JOIN variant v ON v.id = l.variant_id
-       LEFT JOIN stock_allocation s ON s.variant_id = l.variant_id AND s.dc = ?
-       WHERE l.cart_id = ? AND COALESCE(s.available, 0) < l.quantity ORDER BY l.id`, [dc, cartId]);
+      `SELECT j.v AS variant_id, v.sku, j.q AS requested, COALESCE(s.available, 0) AS available
+       FROM ${LINES_TABLE} j JOIN variant v ON v.id = j.v
+       LEFT JOIN stock_allocation s ON s.variant_id = j.v AND s.dc = ?
+       WHERE COALESCE(s.available, 0) < j.q ORDER BY j.n`, [JSON.stringify(lines), dc]);
+  }
+
+  /**
+   * Locks the cart at its owner and aborts the transaction (CART_CHANGED_SIGNAL) unless it is still
+   * active with exactly `expected` lines, discount and shipping: what a checkout priced from a replica.
+   */
+  guardCartUnchanged(cartId: string, expected: { lines: StockLine[]; discountCode: string | null; shippingMethodCode: string | null }): Statement[] {
+    return [
+      { sql: 'SELECT id FROM cart WHERE id = ? FOR UPDATE', params: [cartId] },
+      { sql: `BEGIN NOT ATOMIC
+                IF NOT EXISTS (SELECT 1 FROM cart WHERE id = ? AND status = 'active' AND discount_code <=> ? AND shipping_method_code <=> ?)
+                   OR (SELECT COUNT(*) FROM cart_line WHERE cart_id = ?) <> ?
+                   OR (SELECT COUNT(*) FROM cart_line l JOIN ${LINES_TABLE} j ON j.v = l.variant_id AND j.q = l.quantity WHERE l.cart_id = ?) <> ?
+                THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${CART_CHANGED_SIGNAL}'; END IF; END`,
+        params: [cartId, expected.discountCode, expected.shippingMethodCode, cartId, expected.lines.length,
+          JSON.stringify(expected.lines), cartId, expected.lines.length] },
+    ];
   }
 
   /** The order, its lines and its first event. */
@@ -147,11 +195,6 @@ export class OrdersRepository {
   }
 
   /** Gives a cancelled order's quantities back to the allocation of the DC that sold them. */
-  returnStock(orderId: string, dc: string): Statement {
-    return { sql: `UPDATE stock_allocation s JOIN order_line l ON l.variant_id = s.variant_id AND l.order_id = ?
-                   SET s.available = s.available + l.quantity WHERE s.dc = ?`, params: [orderId, dc] };
-  }
-
   /** The order locked for this transaction, and its lines (two statements of a batch). */
   lockWithLines(id: string): [Statement, Statement] {
     return [{ sql: 'SELECT * FROM orders WHERE id = ? FOR UPDATE', params: [id] },

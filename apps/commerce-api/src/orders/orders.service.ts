@@ -5,6 +5,7 @@ import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { AppLogger } from '../observability/logger';
 import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
@@ -17,6 +18,7 @@ export class OrdersService {
     @Inject(OrdersRepository) private readonly repo: OrdersRepository,
     @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
+    @Inject(AppLogger) private readonly logger: AppLogger,
   ) {}
 
   async listMine(ctx: RequestContext, page: number, pageSize: number): Promise<OrderPageView> {
@@ -52,11 +54,15 @@ export class OrdersService {
     return this.move(ctx, id, [to]);
   }
 
-  /** Locks the order, checks each step, and writes the steps with COMMIT: two round trips. */
+  /**
+   * Locks the order, checks each step, and writes the steps with COMMIT: two round trips. A
+   * cancelled order's units go back to the allocation of the DC that sold them, in that DC's
+   * database: in the same transaction when it is this one, else right after the commit.
+   */
   private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
     const db = await this.ownerDb(ctx, id);
     const actor = ctx.account ? `${ctx.account.role}:${ctx.account.id}` : 'guest';
-    return db.transaction(async (tx) => {
+    const moved = await db.transaction(async (tx) => {
       const [orderRows, lineRows] = await tx.batch(this.repo.lockWithLines(id));
       const order = this.mayAct(ctx, rowsOf<OrderRow>(orderRows)[0], id);
       const writes: Statement[] = [];
@@ -64,12 +70,23 @@ export class OrdersService {
       for (const to of steps) {
         assertTransition(status, to);
         writes.push(this.repo.setStatus(id, status, to), this.repo.event(newId(ctx.dc), id, status, to, actor));
-        if (to === 'cancelled') writes.push(this.repo.returnStock(id, order.placed_dc));
+        if (to === 'cancelled' && order.placed_dc === db.dc) writes.push(...this.repo.releaseReservation(id, order.placed_dc));
         status = to;
       }
       await tx.batchAndCommit(writes);
-      return orderView({ ...order, status, updated_at: new Date() }, rowsOf<OrderLineRow>(lineRows));
+      return { order, view: orderView({ ...order, status, updated_at: new Date() }, rowsOf<OrderLineRow>(lineRows)) };
     });
+    if (steps.includes('cancelled') && moved.order.placed_dc !== db.dc) await this.returnStockElsewhere(id, moved.order.placed_dc);
+    return moved.view;
+  }
+
+  /** Releasing is idempotent (held -> released once), so a later retry by the outbox is safe. */
+  private async returnStockElsewhere(orderId: string, dc: string): Promise<void> {
+    try {
+      await this.router.forOwner(dc).transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(orderId, dc)));
+    } catch (err) {
+      this.logger.warn('cancelled order: its stock could not be returned to the DC that sold it yet', { orderId, dc, error: (err as Error).message });
+    }
   }
 
   /**

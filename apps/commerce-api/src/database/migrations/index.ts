@@ -1,4 +1,5 @@
 import { InitialSchema1732300000000 } from './1732300000000-initial-schema';
+import { StockReservation1732400000000 } from './1732400000000-stock-reservation';
 
 /** Every migration, oldest first (listed, not globbed, so that the build output needs no file scan). */
-export const migrations = [InitialSchema1732300000000];
+export const migrations = [InitialSchema1732300000000, StockReservation1732400000000];
