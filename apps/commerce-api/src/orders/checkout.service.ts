@@ -132,17 +132,20 @@ export class CheckoutService {
         throw cart ? cartClosed() : notFound('cart');
       }
       const { priced, shippingCode } = await this.price(cart, lines, input.dto);
-      const email = input.dto.email ?? rowsOf<{ email: string }>((await local.batch([this.accounts.emailOf(ctx.account!.id)]))[0])[0].email;
-      const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto);
       const stock = stockLines(lines);
-
-      const reservation = this.repo.reserveStock(newId(ctx.dc), built.order.id, ctx.dc, stock);
+      const orderId = newId(ctx.dc);
+      // the account's e-mail comes back with the reservation's round trip
+      const reservation = [...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock),
+        ...(input.dto.email ? [] : [this.accounts.emailOf(ctx.account!.id)])];
+      let reserved;
       try {
-        await local.transaction((tx) => tx.batchAndCommit(reservation));
+        reserved = await local.transaction((tx) => tx.batchAndCommit(reservation));
       } catch (err) {
         if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
         throw err;
       }
+      const email = input.dto.email ?? rowsOf<{ email: string }>(reserved[reserved.length - 1])[0].email;
+      const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto, orderId);
       try {
         await owner.transaction((tx) => tx.batchAndCommit([
           this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
