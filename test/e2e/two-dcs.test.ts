@@ -240,6 +240,94 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     await caughtUp();
   });
 
+  it('its session is checked against b\'s own replica: with the link to a cut it still reads at b, and a log-out reaches b by replication', async () => {
+    await registerInA('reads-at-b@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    const login = await atB.post('/api/accounts/login', { email: 'reads-at-b@example.com', password: 'a long password' });
+    expect(login.body.homeDc).toBe('a');
+    await caughtUp(); // the session row (written at a) is now in b's database too
+    await links[1].cut(); // b -> a
+    try {
+      const me = await atB.get('/api/accounts/me');
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ email: 'reads-at-b@example.com', homeDc: 'a' });
+      expect((await atB.get('/api/orders')).status).toBe(503); // the account's orders are read at its home
+    } finally {
+      await links[1].heal();
+    }
+    expect((await atB.post('/api/accounts/logout')).status).toBe(204); // revoked in a's database, where the row lives
+    await caughtUp();
+    expect((await atB.get('/api/accounts/me')).status).toBe(401);
+  });
+
+  it('a write routed on a stale home (a claim b has not seen yet) is refused by the old home, writes nothing, and goes through once b has caught up', async () => {
+    await registerInA('fenced@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    expect((await atB.post('/api/accounts/login', { email: 'fenced@example.com', password: 'a long password' })).body.homeDc).toBe('a');
+    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const cart = await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    await caughtUp();
+    const lines = (db: MariaDbNode) => db.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [cart.body.id]);
+    const held = "SELECT COUNT(*) AS n FROM meridian.stock_reservation WHERE status = 'held'";
+    await nodes.b.rootQuery("STOP SLAVE 'from_a'");
+    try {
+      // what a claim of the home for DC b does in a's database, which b has not received
+      await nodes.a.rootQuery("UPDATE meridian.account SET home_dc = 'b', home_epoch = home_epoch + 1 WHERE email = 'fenced@example.com'");
+      const [linesInA, linesInB, heldInB] = [await lines(nodes.a), await lines(nodes.b), await nodes.b.rootQuery(held)];
+      const r = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+      expect(r.status).toBe(503);
+      expect(r.body.message).toMatch(/moving to another DC/);
+      const order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'stale-home-1' });
+      expect(order.status).toBe(503);
+      // neither the old home nor b took a write, and every reservation b made was given back
+      expect(await lines(nodes.a)).toEqual(linesInA);
+      expect(await lines(nodes.b)).toEqual(linesInB);
+      expect(await nodes.a.rootQuery("SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = 'stale-home-1'")).toEqual([{ n: 0 }]);
+      expect(await nodes.b.rootQuery(held)).toEqual(heldInB);
+    } finally {
+      await nodes.b.rootQuery("START SLAVE 'from_a'");
+    }
+    await caughtUp();
+    const added = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+    expect(added.status).toBe(200);
+    // written at the new home straight away
+    expect(await lines(nodes.b)).toEqual([{ variant_id: variants[0], quantity: 1 }, { variant_id: variants[1], quantity: 2 }]
+      .sort((x, y) => x.variant_id.localeCompare(y.variant_id)));
+  });
+
+  it('a guest cart of DC b joins, at log-in at b, the cart of an account homed in a: in a\'s database, once, and the guest cart is closed in b', async () => {
+    const inA = await registerInA('merging@example.com');
+    const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const mine = await inA.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    const guest = await atB.post('/api/cart/items', { variantId: variants[0], quantity: 2 });
+    await atB.post('/api/cart/items', { variantId: variants[2], quantity: 1 });
+    expect(guest.body.id).toMatch(/^b_/);
+    const guestCookie = atB.cookies.get('meridian_cart');
+
+    const login = await atB.post('/api/accounts/login', { email: 'merging@example.com', password: 'a long password' });
+    expect(login.status).toBe(200);
+    expect(login.body.homeDc).toBe('a');
+    expect(atB.cookies.has('meridian_cart')).toBe(false);
+    const want = [{ variant_id: variants[0], quantity: 3 }, { variant_id: variants[2], quantity: 1 }].sort((x, y) => x.variant_id.localeCompare(y.variant_id));
+    expect(await nodes.a.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [mine.body.id])).toEqual(want);
+    expect(await nodes.b.rootQuery('SELECT status FROM meridian.cart WHERE id = ?', [guest.body.id])).toEqual([{ status: 'merged' }]);
+    await caughtUp();
+    const cart = await atB.get('/api/cart');
+    expect(cart.body.id).toBe(mine.body.id);
+    expect(cart.body.lines.map((l: { variantId: string; quantity: number }) => ({ variant_id: l.variantId, quantity: l.quantity }))
+      .sort((x: { variant_id: string }, y: { variant_id: string }) => x.variant_id.localeCompare(y.variant_id))).toEqual(want);
+
+    // the same guest cookie at a second log-in: the cart is closed, nothing is added twice
+    const again = new Shopper(url.b);
+    again.cookies.set('meridian_cart', guestCookie!);
+    expect((await again.post('/api/accounts/login', { email: 'merging@example.com', password: 'a long password' })).status).toBe(200);
+    expect(await nodes.a.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [mine.body.id])).toEqual(want);
+  });
+
   it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {
     const atB = new Shopper(url.b);
     await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' });

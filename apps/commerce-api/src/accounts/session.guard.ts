@@ -6,8 +6,8 @@ import { Clock } from '../common/clock';
 import { forbidden, unauthenticated } from '../common/domain-error';
 import { ContextualRequest, RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { AccountsRepository } from './accounts.repository';
-import { CART_COOKIE, SESSION_COOKIE, Tokens } from './tokens';
+import { AccountsRepository, SessionRow } from './accounts.repository';
+import { CART_COOKIE, SESSION_COOKIE, SessionClaims, Tokens } from './tokens';
 
 export type AuthMode = 'required' | 'optional' | 'admin';
 const AUTH = 'meridian:auth';
@@ -18,7 +18,7 @@ export const Auth = (mode: AuthMode) => SetMetadata(AUTH, mode);
 /**
  * Builds the request context of every route. On routes marked with @Auth it reads the session
  * cookie (and the guest cart cookie), checks the signature and the session row (so that logout
- * revokes), and refuses a bad or missing session where one is needed.
+ * revokes), and refuses a bad or missing session where one is needed. The row is read locally.
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
@@ -52,7 +52,7 @@ export class SessionGuard implements CanActivate {
     const sessionToken = cookies[SESSION_COOKIE];
     if (typeof sessionToken === 'string' && sessionToken) {
       const claims = this.tokens.verifySession(sessionToken);
-      const row = claims && await this.accounts.findSession(this.router.forOwner(claims.home), claims.sid, claims.sub);
+      const row = claims && await this.findSession(claims);
       if (!claims || !row || row.revoked_at || row.expires_at <= this.clock.now()) {
         res.clearCookie(SESSION_COOKIE, { path: '/' });
         throw unauthenticated('the session is invalid or has ended; log in again');
@@ -63,5 +63,18 @@ export class SessionGuard implements CanActivate {
     if (mode !== 'optional' && !ctx.account) throw unauthenticated();
     if (mode === 'admin' && ctx.account?.role !== 'admin') throw forbidden('admin only');
     return true;
+  }
+
+  /**
+   * The session row and its account as this DC's replica has them: no WAN round trip on the
+   * requests of a shopper whose home is elsewhere. A session begun elsewhere moments ago may not
+   * have arrived yet: only the DC that wrote it can say it does not exist. The home read here may
+   * be stale (a claim not yet replicated); every account write is fenced at the home for that.
+   * A revocation (log-out) elsewhere takes effect here once it has replicated.
+   */
+  private async findSession(claims: SessionClaims): Promise<SessionRow | undefined> {
+    const local = await this.accounts.findSession(this.router.local, claims.sid, claims.sub);
+    if (local || claims.home === this.router.dc) return local;
+    return this.accounts.findSession(this.router.forOwner(claims.home), claims.sid, claims.sub);
   }
 }

@@ -84,6 +84,17 @@ export class CartRepository {
     return { affected: w ? affectedOf(w) : 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows as BatchResult)) };
   }
 
+  /**
+   * The write and the cart with its lines as they are after it, in one transaction and one round
+   * trip; `fence` (the account's home fence) goes first when given.
+   */
+  async write(db: OrderDataSource, ref: CartRef, dc: string, write: Statement, fence?: Statement): Promise<LoadedCart> {
+    const [cond, params] = refWhere(ref);
+    const results = await db.transaction((tx) => tx.batchAndCommit([...(fence ? [fence] : []), write, cartWithLines(dc, cond, params)]));
+    const [w, rows] = results.slice(-2);
+    return { affected: affectedOf(w), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
+  }
+
   /** Adds to a line of the active cart (or creates it), for an active variant only. */
   addLine(ref: CartRef, lineId: string, variantId: string, quantity: number): Statement {
     const [cond, params] = refWhere(ref);
@@ -128,9 +139,10 @@ export class CartRepository {
    * made when the variant exists, so an unknown variant leaves nothing behind.
    */
   async createWithLine(db: OrderDataSource, c: { id: string; lineId: string; accountId?: string; ownerDc: string; currency: string },
-    variantId: string, quantity: number, dc: string): Promise<LoadedCart> {
+    variantId: string, quantity: number, dc: string, fence?: Statement): Promise<LoadedCart> {
     return db.transaction(async (tx) => {
-      const [made, , rows] = await tx.batchAndCommit([
+      const results = await tx.batchAndCommit([
+        ...(fence ? [fence] : []),
         { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
                 SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`,
         params: [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency, variantId] },
@@ -138,6 +150,7 @@ export class CartRepository {
           params: [c.lineId, c.id, quantity, variantId] },
         cartWithLines(dc, 'c.id = ?', [c.id]),
       ]);
+      const [made, , rows] = results.slice(-3);
       return { affected: affectedOf(made), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
     });
   }
@@ -152,8 +165,8 @@ export class CartRepository {
     ];
   }
 
-  async findCart(db: Sql, id: string, forUpdate = false): Promise<CartRow | undefined> {
-    return (await db.query<CartRow>(`SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]))[0];
+  lockCart(id: string): Statement {
+    return { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ? FOR UPDATE`, params: [id] };
   }
 
   async findActiveCartOfAccount(db: Sql, accountId: string): Promise<CartRow | undefined> {
@@ -171,6 +184,35 @@ export class CartRepository {
         lines.flatMap((l) => [newLineId(), toCartId, l.variant_id, l.quantity]));
     }
     await db.execute(`UPDATE cart SET status = 'merged', active_account_id = NULL WHERE id = ?`, [fromCartId]);
+  }
+
+  /**
+   * For a merge across DCs, at the account's home: the merge's key row (a second attempt fails on
+   * it), the account's active cart if it has none, and the guest's lines added to it.
+   */
+  mergeIntoAccountCart(cart: { id: string; accountId: string; ownerDc: string; currency: string }, key: { id: string; guestCartId: string },
+    lines: { id: string; v: string; q: number }[]): Statement[] {
+    return [
+      { sql: `INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, SHA2(?, 256), NULL)`,
+        params: [key.id, `merge:${cart.accountId}`, key.guestCartId, key.guestCartId] },
+      { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency) VALUES (?, ?, ?, ?, ?)
+              ON DUPLICATE KEY UPDATE id = id`,
+      params: [cart.id, cart.accountId, cart.accountId, cart.ownerDc, cart.currency] },
+      ...(lines.length === 0 ? [] : [{
+        sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity)
+              SELECT j.id, c.id, v.id, j.q FROM cart c
+              JOIN JSON_TABLE(?, '$[*]' COLUMNS (id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PATH '$.id',
+                v VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PATH '$.v', q INT PATH '$.q')) j
+              JOIN variant v ON v.id = j.v AND v.active = 1
+              WHERE c.active_account_id = ?
+              ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
+        params: [JSON.stringify(lines), cart.accountId] }]),
+    ];
+  }
+
+  /** The guest cart after its lines went into an account's cart elsewhere. */
+  async closeMergedGuestCart(db: Sql, cartId: string): Promise<void> {
+    await db.execute(`UPDATE cart SET status = 'merged' WHERE id = ? AND status = 'active' AND account_id IS NULL`, [cartId]);
   }
 
   async adoptGuestCart(db: Sql, cartId: string, accountId: string): Promise<void> {

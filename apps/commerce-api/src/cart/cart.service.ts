@@ -4,11 +4,12 @@ import { AppEnv } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
+import { homeFence } from '../database/home-fence';
 import { isDuplicateKey, OrderDataSource, Sql, Statement } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
-import { CartLineRow, CartRef, CartRepository, CartRow } from './cart.repository';
+import { CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
 import { PricingRules } from './pricing-rules';
 
@@ -35,7 +36,8 @@ export interface CartTarget {
 /**
  * Carts live in the database of their owner: an account's cart in its home DC, a guest cart in
  * the DC whose prefix its id carries. A process keeps nothing, so a restart loses no cart.
- * Each operation is one round trip: the write and the reloaded cart travel in one batch.
+ * Each operation is one round trip: the write and the reloaded cart travel in one batch, in one
+ * transaction that for an account's cart starts with the home fence (the home may have moved).
  */
 @Injectable()
 export class CartService {
@@ -65,16 +67,18 @@ export class CartService {
   async addItem(ctx: RequestContext, dto: AddItemDto): Promise<CartAnswer> {
     const t = this.target(ctx);
     if (t) {
-      const loaded = await this.repo.run(t.db, t.ref, ctx.dc, this.repo.addLine(t.ref, newId(ctx.dc), dto.variantId, dto.quantity));
+      const loaded = await this.write(ctx, t, this.repo.addLine(t.ref, newId(ctx.dc), dto.variantId, dto.quantity));
       if (loaded.affected > 0) return { cart: await this.view(loaded) };
       if (loaded.cart?.status === 'active') throw notFound('variant', dto.variantId);
     }
-    const db = t?.db ?? this.router.local;
     const id = newId(ctx.dc);
+    const cart = { id, lineId: newId(ctx.dc), accountId: ctx.account?.id, ownerDc: ctx.dc, currency: this.env.STORE_CURRENCY };
     let created;
     try {
-      created = await this.repo.createWithLine(db, { id, lineId: newId(ctx.dc), accountId: ctx.account?.id, ownerDc: ctx.dc,
-        currency: this.env.STORE_CURRENCY }, dto.variantId, dto.quantity, ctx.dc);
+      created = ctx.account
+        ? await this.router.atHome(ctx.account, (db) => this.repo.createWithLine(db, { ...cart, ownerDc: db.dc }, dto.variantId, dto.quantity,
+          ctx.dc, homeFence(cart.accountId!, db.dc)))
+        : await this.repo.createWithLine(t?.db ?? this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
     } catch (err) {
       // two first items of one account at once: the other request made the cart, add to it
       if (ctx.account && t && isDuplicateKey(err)) return this.addItem(ctx, dto);
@@ -114,20 +118,44 @@ export class CartService {
   /**
    * At log-in: the guest cart's lines join the account's cart (or the guest cart becomes the
    * account's cart when it has none). Returns whether the guest cart was taken over.
+   * Guest cart and account at home in the same DC: one transaction there. Else the lines are
+   * copied into the account's cart at its home, once per guest cart (a key row in the same
+   * transaction), and then the guest cart is closed in its own DC; a retry after a failure in
+   * between finds the key and only closes the guest cart.
    */
-  async mergeGuestCart(ctx: RequestContext, accountId: string, guestCartId: string): Promise<boolean> {
-    const db = this.router.forOwner(dcOfId(guestCartId) ?? ctx.dc);
-    return db.transaction(async (tx) => {
-      const guest = await this.repo.findCart(tx, guestCartId, true);
+  async mergeGuestCart(ctx: RequestContext, account: HomedAccount, guestCartId: string): Promise<boolean> {
+    const guestDc = dcOfId(guestCartId) ?? ctx.dc;
+    if (guestDc !== account.homeDc) return this.mergeAcross(ctx, account, guestCartId, this.router.forOwner(guestDc));
+    return this.router.atHome(account, (db) => db.transaction(async (tx) => {
+      const [, guestRows] = await tx.batch([homeFence(account.id, db.dc), this.repo.lockCart(guestCartId)]);
+      const guest = (guestRows as CartRow[])[0];
       if (!guest || guest.status !== 'active' || guest.account_id !== null) return false;
-      const mine = await this.repo.findActiveCartOfAccount(tx, accountId);
+      const mine = await this.repo.findActiveCartOfAccount(tx, account.id);
       if (!mine) {
-        await this.repo.adoptGuestCart(tx, guest.id, accountId);
+        await this.repo.adoptGuestCart(tx, guest.id, account.id);
       } else {
         await this.repo.mergeLines(tx, guest.id, mine.id, () => newId(ctx.dc));
       }
       return true;
-    });
+    }));
+  }
+
+  private async mergeAcross(ctx: RequestContext, account: HomedAccount, guestCartId: string, guestDb: OrderDataSource): Promise<boolean> {
+    const guest = await this.repo.run(guestDb, { guestCartId }, ctx.dc);
+    if (!guest.cart || guest.cart.status !== 'active') return false;
+    const lines = guest.lines.map((l) => ({ id: newId(ctx.dc), v: l.variant_id, q: l.quantity }));
+    try {
+      await this.router.atHome(account, (db) => db.transaction((tx) => tx.batchAndCommit([
+        homeFence(account.id, db.dc),
+        ...this.repo.mergeIntoAccountCart({ id: newId(ctx.dc), accountId: account.id, ownerDc: db.dc, currency: guest.cart!.currency },
+          { id: newId(ctx.dc), guestCartId }, lines),
+      ])));
+    } catch (err) {
+      // the key row is there: an earlier attempt copied the lines and failed before closing the guest cart
+      if (!isDuplicateKey(err)) throw err;
+    }
+    await this.repo.closeMergedGuestCart(guestDb, guestCartId);
+    return true;
   }
 
   /** For a checkout batch: lock the cart, then read its priced lines. */
@@ -149,10 +177,17 @@ export class CartService {
   private async change(ctx: RequestContext, write: (ref: CartRef) => Statement, missing?: () => Error): Promise<CartView> {
     const t = this.target(ctx);
     if (!t) throw notFound('cart');
-    const loaded = await this.repo.run(t.db, t.ref, ctx.dc, write(t.ref));
+    const loaded = await this.write(ctx, t, write(t.ref));
     if (loaded.cart?.status !== 'active') throw notFound('cart');
     if (loaded.affected === 0 && missing) throw missing();
     return this.view(loaded);
+  }
+
+  /** A write to the cart of `t` at its owner (behind the home fence for an account), with the cart after it. */
+  private write(ctx: RequestContext, t: CartTarget, write: Statement): Promise<LoadedCart> {
+    if (!ctx.account) return this.repo.write(t.db, t.ref, ctx.dc, write);
+    const account = ctx.account;
+    return this.router.atHome(account, (db) => this.repo.write(db, t.ref, ctx.dc, write, homeFence(account.id, db.dc)));
   }
 
   private async price(cart: CartRow, lines: CartLineRow[], shippingCode: string | null): Promise<PricedCart> {

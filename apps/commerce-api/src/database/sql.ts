@@ -200,6 +200,11 @@ export class PoolDataSource implements OrderDataSource {
   }
 }
 
+/** A SIGNAL raised by our own SQL (errno 1644) carrying `signal` as its message. */
+export function isSignal(err: unknown, signal: string): boolean {
+  return (err as { errno?: number }).errno === 1644 && String((err as Error).message).includes(signal);
+}
+
 export function isDuplicateKey(err: unknown): boolean {
   return (err as { errno?: number }).errno === 1062;
 }

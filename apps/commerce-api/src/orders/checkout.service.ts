@@ -3,8 +3,9 @@ import { createHash, randomInt } from 'node:crypto';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { isDuplicateKey, OrderDataSource, rowsOf, TxSql, UnreachableError } from '../database/sql';
+import { isDuplicateKey, isSignal, OrderDataSource, rowsOf, TxSql, UnreachableError } from '../database/sql';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { homeFence } from '../database/home-fence';
 import { AppLogger } from '../observability/logger';
 import { AppMetrics } from '../observability/metrics';
 import { AccountsRepository } from '../accounts/accounts.repository';
@@ -41,8 +42,7 @@ export function requestHash(dto: CheckoutDto): string {
   return createHash('sha256').update(JSON.stringify(canonical(dto))).digest('hex');
 }
 
-const signalled = (err: unknown, signal: string) => (err as { errno?: number }).errno === 1644 && String((err as Error).message).includes(signal);
-const isOutOfStock = (err: unknown) => signalled(err, OUT_OF_STOCK_SIGNAL);
+const isOutOfStock = (err: unknown) => isSignal(err, OUT_OF_STOCK_SIGNAL);
 const stockLines = (lines: CartLineRow[]): StockLine[] => lines.map((l) => ({ v: l.variant_id, q: l.quantity }));
 
 interface CheckoutInput {
@@ -56,6 +56,9 @@ interface CheckoutInput {
  * Places an order from the cart, once per Idempotency-Key. The order belongs to the cart's owner
  * (the account's home DC, or the DC that made a guest cart); the stock to this DC's allocation.
  *
+ * An account's order is written behind the home fence (first statement of the owner's transaction):
+ * if the home moved since this DC's replica said where it is, the fence refuses and the order
+ * follows the home (see OrderDataSourceRouter.atHome).
  * Owner here: one transaction of two round trips on this DC's database:
  *   1. claim the (scope, key) row, lock the cart, read its priced lines (and the account's e-mail);
  *   2. take the stock from this DC's allocation with a reservation row (the batch aborts unless
@@ -90,9 +93,10 @@ export class CheckoutService {
     if (!target) throw notFound('cart');
     const scope = ctx.account ? `account:${ctx.account.id}` : `cart:${ctx.guestCartId}`;
     const input: CheckoutInput = { scope, key, hash: requestHash(dto), dto };
-    const order = target.db.dc === this.router.local.dc
-      ? await this.placeHere(ctx, target.db, target.ref, input)
-      : await this.placeAtOwner(ctx, target.db, target.ref, input);
+    const place = (db: OrderDataSource) => (db.dc === this.router.local.dc
+      ? this.placeHere(ctx, db, target.ref, input)
+      : this.placeAtOwner(ctx, db, target.ref, input));
+    const order = ctx.account ? await this.router.atHome(ctx.account, place) : await place(target.db);
     if (!order.replayed) this.metrics.ordersPlaced.inc({ dc: ctx.dc });
     return order;
   }
@@ -148,6 +152,7 @@ export class CheckoutService {
       const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto, orderId);
       try {
         await owner.transaction((tx) => tx.batchAndCommit([
+          ...(ctx.account ? [homeFence(ctx.account.id, owner.dc)] : []),
           this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
           ...this.repo.guardCartUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }),
           ...this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
@@ -162,7 +167,7 @@ export class CheckoutService {
           throw err;
         }
         await local.transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(built.order.id, ctx.dc)));
-        if (signalled(err, CART_CHANGED_SIGNAL)) {
+        if (isSignal(err, CART_CHANGED_SIGNAL)) {
           source = owner;
           continue;
         }
@@ -195,11 +200,13 @@ export class CheckoutService {
 
   private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, seenStock: (lines: StockLine[]) => void): Promise<OrderView> {
     const orderId = newId(ctx.dc);
-    const results = await tx.batch([
+    const fenced = ctx.account ? [homeFence(ctx.account.id, ctx.dc)] : [];
+    const results = (await tx.batch([
+      ...fenced,
       this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }),
       ...this.carts.lockForCheckout(ref, ctx.dc),
       ...(ctx.account ? [this.accounts.emailOf(ctx.account.id)] : []),
-    ]);
+    ])).slice(fenced.length);
     const cart = rowsOf<CartRow>(results[1])[0];
     const lines = rowsOf<CartLineRow>(results[2]);
     if (!cart) throw notFound('cart');

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { dcOfId, newId } from '@meridian/dc';
 import { notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
+import { homeFence } from '../database/home-fence';
 import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AppLogger } from '../observability/logger';
@@ -60,10 +61,16 @@ export class OrdersService {
    * database: in the same transaction when it is this one, else right after the commit.
    */
   private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
-    const db = await this.ownerDb(ctx, id);
+    const owner = await this.owner(ctx, id);
+    return owner.account
+      ? this.router.atHome(owner.account, (db) => this.moveAt(ctx, db, id, steps, homeFence(owner.account!.id, db.dc)))
+      : this.moveAt(ctx, owner.db, id, steps);
+  }
+
+  private async moveAt(ctx: RequestContext, db: OrderDataSource, id: string, steps: OrderStatus[], fence?: Statement): Promise<OrderView> {
     const actor = ctx.account ? `${ctx.account.role}:${ctx.account.id}` : 'guest';
     const moved = await db.transaction(async (tx) => {
-      const [orderRows, lineRows] = await tx.batch(this.repo.lockWithLines(id));
+      const [orderRows, lineRows] = (await tx.batch([...(fence ? [fence] : []), ...this.repo.lockWithLines(id)])).slice(fence ? 1 : 0);
       const order = this.mayAct(ctx, rowsOf<OrderRow>(orderRows)[0], id);
       const writes: Statement[] = [];
       let status = order.status;
@@ -107,16 +114,16 @@ export class OrdersService {
   }
 
   /**
-   * Writes go to the owner: the account's home DC, or for a guest order the DC of its cart. Only an
-   * admin acting on someone else's order needs to read the order first to know which.
+   * Writes go to the owner: the account's home DC (behind its fence), or for a guest order the DC
+   * of its cart. Only an admin acting on someone else's order needs to read the order first to know which.
    */
-  private async ownerDb(ctx: RequestContext, id: string): Promise<OrderDataSource> {
-    if (ctx.account && ctx.account.role !== 'admin') return this.router.forOwner(ctx.account.homeDc);
-    if (!ctx.account) return this.router.forOwner(dcOfId(ctx.guestCartId ?? '') ?? ctx.dc);
+  private async owner(ctx: RequestContext, id: string): Promise<{ account: HomedAccount; db?: undefined } | { account?: undefined; db: OrderDataSource }> {
+    if (ctx.account && ctx.account.role !== 'admin') return { account: ctx.account };
+    if (!ctx.account) return { db: this.router.forOwner(dcOfId(ctx.guestCartId ?? '') ?? ctx.dc) };
     const order = await this.repo.findOrder(this.router.local, id);
     if (!order) throw notFound('order', id);
-    if (order.account_id === null) return this.router.forOwner(dcOfId(order.cart_id) ?? ctx.dc);
+    if (order.account_id === null) return { db: this.router.forOwner(dcOfId(order.cart_id) ?? ctx.dc) };
     const account = await this.accounts.findById(this.router.local, order.account_id);
-    return this.router.forOwner(account?.home_dc ?? ctx.dc);
+    return { account: { id: order.account_id, homeDc: account?.home_dc ?? ctx.dc } };
   }
 }
