@@ -85,13 +85,13 @@ export class CartRepository {
   }
 
   /**
-   * The write and the cart with its lines as they are after it, in one transaction and one round
-   * trip; `fence` (the account's home fence) goes first when given.
+   * The write and the cart with its lines as they are after it, in one round trip. With `fence`
+   * (an account's home fence) all three are one transaction, so that the fence holds until the commit.
    */
   async write(db: OrderDataSource, ref: CartRef, dc: string, write: Statement, fence?: Statement): Promise<LoadedCart> {
+    if (!fence) return this.run(db, ref, dc, write);
     const [cond, params] = refWhere(ref);
-    const results = await db.transaction((tx) => tx.batchAndCommit([...(fence ? [fence] : []), write, cartWithLines(dc, cond, params)]));
-    const [w, rows] = results.slice(-2);
+    const [, w, rows] = await db.transaction((tx) => tx.batchAndCommit([fence, write, cartWithLines(dc, cond, params)]));
     return { affected: affectedOf(w), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
   }
 
