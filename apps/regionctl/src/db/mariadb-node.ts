@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { createConnection, format } from 'mysql2/promise';
 import { binary } from '../process/binaries';
 
+/**
+ * Threads applying replicated transactions (optimistic mode, MariaDB's default: in parallel, committed
+ * in the source's order). Their commits share the replica's fsyncs (group commit), which is what a
+ * catch-up after a cut waits for with sync_binlog=1 and innodb_flush_log_at_trx_commit=1.
+ */
+const PARALLEL_APPLIERS = 4;
+
 export type Spawner = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 
 export interface MariaDbNodeOptions {
@@ -50,7 +57,7 @@ export class MariaDbNode {
       `--innodb-buffer-pool-size=${o.bufferPool ?? '128M'}`, '--innodb-flush-log-at-trx-commit=1', '--sync-binlog=1',
       `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
       '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
-      '--slave-net-timeout=4', ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
+      '--slave-net-timeout=4', `--slave-parallel-threads=${PARALLEL_APPLIERS}`, ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
       ...(o.semiSync ? ['--rpl-semi-sync-master-enabled=ON', '--rpl-semi-sync-slave-enabled=ON',
         `--rpl-semi-sync-master-timeout=${o.semiSync.timeoutMs}`, '--rpl-semi-sync-master-wait-point=AFTER_COMMIT'] : []),
     ];
