@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection, createConnection } from 'mysql2/promise';
+import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
+import { runDirFor } from '../../apps/regionctl/src/topology/plan';
+import { ADDRESS, Shopper } from '../support/client';
+import { regionctlUp, Topology, writeRegions } from '../support/regionctl';
+import { waitFor } from '../support/processes';
+
+type Dc = 'a' | 'b' | 'c';
+const DCS: Dc[] = ['a', 'b', 'c'];
+
+/**
+ * Three DCs from `regionctl up`: every database replicates from both others (a full mesh, where
+ * each DC also receives the third DC's transactions twice and applies them once), and an account
+ * write routed on a home that moved while this DC's replica was behind follows the home.
+ */
+describe('three DCs as real processes: a replication mesh, and writes that follow a moved home', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-3dc-'));
+  const regions = join(dir, 'regions');
+  const data = join(dir, 'data');
+  const BLOCK = 34; // 127.0.34-36.0/24: no other suite uses them
+  const base = 20000 + Math.floor(Math.random() * 300) * 100;
+  const entry = (dc: Dc) => `http://127.0.${BLOCK + DCS.indexOf(dc)}.1:${base + 80}`;
+  let topo: Topology | undefined;
+
+  const status = async () => {
+    const r = await topo!.run('status', '--json');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as StatusReport;
+  };
+  const caughtUp = () => waitFor('replication to catch up everywhere', async () =>
+    (await status()).dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0)), 60000, 250);
+  /** as root over the DC's socket: the test plays the operator, and reads the databases directly */
+  const root = (dc: Dc): Promise<Connection> =>
+    createConnection({ socketPath: join(runDirFor(data), `db-${dc}.sock`), user: 'root', database: 'meridian' });
+  const sql = async <T = Record<string, unknown>>(dc: Dc, text: string, params: unknown[] = []): Promise<T[]> => {
+    const c = await root(dc);
+    try {
+      return (await c.query(text, params))[0] as T[];
+    } finally {
+      await c.end();
+    }
+  };
+  const guestOrder = async (dc: Dc, key: string) => {
+    const s = new Shopper(entry(dc));
+    const variant = (await s.get('/api/products?pageSize=3')).body.items[1].variants[0].id;
+    expect((await s.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
+    return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+  };
+
+  beforeAll(async () => {
+    writeRegions(regions, DCS.map((code) => ({ code })), BLOCK);
+    topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
+  }, 240000);
+
+  afterAll(async () => {
+    if (topo && topo.child.exitCode === null) {
+      await topo.run('down');
+      await topo.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }, 60000);
+
+  it('every DC replicates from both others (gtid_ignore_duplicates on); orders from three DCs at once reach every database once', async () => {
+    const s = await status();
+    for (const d of s.dcs) {
+      expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' }), expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
+    }
+    for (const dc of DCS) expect(await sql(dc, 'SELECT @@gtid_ignore_duplicates AS d')).toEqual([{ d: 1 }]);
+
+    const orders = await Promise.all(Array.from({ length: 30 }, (_, i) => guestOrder(DCS[i % 3], `mesh-order-${i}`)));
+    expect(orders.map((o) => o.status)).toEqual(Array(30).fill(201));
+    await caughtUp();
+    const byPrefix = 'SELECT LEFT(id, 2) AS dc, COUNT(*) AS n FROM orders GROUP BY LEFT(id, 2) ORDER BY dc';
+    const counts = await Promise.all(DCS.map((dc) => sql(dc, byPrefix)));
+    expect(counts[0].map((r) => Number(r.n))).toEqual([10, 10, 10]);
+    expect(counts[1]).toEqual(counts[0]);
+    expect(counts[2]).toEqual(counts[0]);
+    const units = 'SELECT dc, SUM(available) AS units FROM stock_allocation GROUP BY dc ORDER BY dc';
+    const stock = await Promise.all(DCS.map((dc) => sql(dc, units)));
+    expect(stock[1]).toEqual(stock[0]);
+    expect(stock[2]).toEqual(stock[0]);
+    // each GTID applied once everywhere, although it arrived twice: the same positions in all three
+    const positions = await Promise.all(DCS.map((dc) => sql<{ p: string }>(dc, 'SELECT @@gtid_binlog_pos AS p')));
+    expect(new Set(positions.map((p) => p[0].p.split(',').sort().join(','))).size).toBe(1);
+    for (const d of (await status()).dcs) for (const c of d.channels as { error: string }[]) expect(c.error).toBe('');
+  });
+
+  it('b claims the home of an account that shops at c while c\'s replica is behind: c\'s writes are refused by a and follow the home to b', async () => {
+    const email = 'follows@example.com';
+    expect((await new Shopper(entry('a')).post('/api/accounts/register', { email, password: 'a long password', name: 'F' })).status).toBe(201);
+    await caughtUp();
+    const atC = new Shopper(entry('c'));
+    expect((await atC.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
+    const variants = (await atC.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const cart = await atC.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    expect(cart.status).toBe(200);
+    expect(await sql('a', 'SELECT quantity FROM cart_line WHERE cart_id = ?', [cart.body.id])).toEqual([{ quantity: 1 }]);
+    await caughtUp();
+
+    await sql('c', 'STOP ALL SLAVES');
+    try {
+      // no log-in at a for two hours: a log-in at b claims the home (run on a's database; b waits for it)
+      await sql('a', 'UPDATE account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE email = ?', [email]);
+      expect((await new Shopper(entry('b')).post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('b');
+      expect(await sql('c', 'SELECT home_dc FROM account WHERE email = ?', [email])).toEqual([{ home_dc: 'a' }]); // c has not seen it
+
+      const added = await atC.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+      expect(added.status).toBe(200);
+      // c sent it to a (its replica's home); a refused it and said b; it was written at b
+      expect(await sql('b', 'SELECT variant_id, quantity FROM cart_line WHERE cart_id = ? ORDER BY quantity', [cart.body.id]))
+        .toEqual([{ variant_id: variants[0], quantity: 1 }, { variant_id: variants[1], quantity: 2 }]);
+      const order = await atC.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'follows-1' });
+      expect(order.status).toBe(201);
+      expect(order.body.lines).toHaveLength(2);
+      expect(await sql('b', 'SELECT placed_dc FROM orders WHERE id = ?', [order.body.id])).toEqual([{ placed_dc: 'c' }]);
+      // the units are c's, taken in c's own database
+      expect(await sql('c', 'SELECT status FROM stock_reservation WHERE order_id = ?', [order.body.id])).toEqual([{ status: 'held' }]);
+    } finally {
+      await sql('c', 'START ALL SLAVES');
+    }
+    await caughtUp();
+    for (const dc of DCS) {
+      expect(await sql(dc, 'SELECT home_dc, home_epoch FROM account WHERE email = ?', [email])).toEqual([{ home_dc: 'b', home_epoch: 2 }]);
+      expect(await sql(dc, "SELECT COUNT(*) AS n FROM orders WHERE id IN (SELECT order_id FROM idempotency_key WHERE idem_key = 'follows-1')")).toEqual([{ n: 1 }]);
+    }
+  });
+});
