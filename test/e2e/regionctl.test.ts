@@ -33,4 +33,15 @@ describe('regionctl check (the built CLI)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/usage: regionctl/);
   });
+
+  it('refuses an unknown routing mode before starting anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regions-data-'));
+    try {
+      const r = regionctl('up', '--regions', REGIONS, '--data', dir, '--routing', 'teleport');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/--routing is remote-write or relocate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { Server } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROUTING_MODES, RoutingMode } from '@meridian/dc';
 import { loadTopology, RegionConfigError } from '@meridian/regions';
 import { callControl, ControlError, serveControl } from './control/control';
 import { RegionRuntime, StatusReport } from './runtime/region-runtime';
@@ -21,8 +22,12 @@ const USAGE = `usage: regionctl <command> [options]
 options:
   --regions DIR             the topology (default: ./regions)
   --data DIR                data and logs (default: ./.data/regions)
-  --port-base N             ports: entry N+80, commerce-api N+100, MariaDB N+306, Redis N+379 (default 8000)
-  --catalog demo|bench      the catalog loaded into an empty topology (default: demo)`;
+  --port-base N             ports: entry N+80, commerce-api N+100, MariaDB N+306, Redis N+379, edge N+81
+                            on 127.0.0.1 (default 8000)
+  --catalog demo|bench      the catalog loaded into an empty topology (default: demo)
+  --routing remote-write|relocate
+                            remote-write (default): any DC serves any shopper, writes go to the home DC;
+                            relocate: shoppers are sent to their home DC through an edge HAProxy`;
 
 class UsageError extends Error {}
 
@@ -30,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   const { values: o, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
-      regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' },
+      regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
       fresh: { type: 'boolean' }, json: { type: 'boolean' },
     },
   });
@@ -89,12 +94,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; 'port-base'?: string }): Promise<number> {
+async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string }): Promise<number> {
   if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
+  if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
   const portBase = o['port-base'] === undefined ? undefined : Number(o['port-base']);
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
   const runtime = RegionRuntime.prepare({
-    regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, path: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`,
+    regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`,
     say: (line) => say(`regionctl: ${line}`),
   });
   mkdirSync(runtime.plan.runDir, { recursive: true, mode: 0o700 });
@@ -131,6 +137,9 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   for (const d of runtime.plan.dcs) {
     const url = `http://${d.entry.host}:${d.entry.port}`;
     say(`  DC ${d.region.code} (${d.region.name}): ${url}/api  docs ${url}/api/docs  (${d.apis.length} commerce-api behind HAProxy, MariaDB ${d.db.host}:${d.db.port})`);
+  }
+  if (runtime.routing === 'relocate') {
+    say(`  edge (relocate mode): http://${runtime.plan.edge.entry.host}:${runtime.plan.edge.entry.port}/api  routes each shopper to its home DC`);
   }
   say('  admin: admin@meridian.local / meridian-admin-password (homed in DC ' + runtime.plan.dcs[0].region.code + ')');
   say('');

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AppEnv } from '../config/app-config';
 import { AccountView } from './accounts.dto';
 import { LoggedIn } from './accounts.service';
+import { HOME_COOKIE, HOME_HEADER } from '@meridian/dc';
 import { CART_COOKIE, SESSION_COOKIE } from './tokens';
 
 /** The HTTP side of sessions: httpOnly, SameSite cookies. */
@@ -19,11 +20,20 @@ export class SessionCookies {
   loggedIn(res: FastifyReply, result: LoggedIn): AccountView {
     res.setCookie(SESSION_COOKIE, result.sessionToken, this.options(this.env.SESSION_TTL_SECONDS));
     if (result.guestCartMerged) res.clearCookie(CART_COOKIE, this.options());
+    this.home(res, result.account.homeDc);
     return result.account;
   }
 
   loggedOut(res: FastifyReply): void {
     res.clearCookie(SESSION_COOKIE, this.options());
+    if (this.env.ROUTING_MODE === 'relocate') res.clearCookie(HOME_COOKIE, this.options());
+  }
+
+  /** relocate mode: tells the client (header) and the edge load balancer (cookie) the account's home DC */
+  home(res: FastifyReply, dc: string): void {
+    if (this.env.ROUTING_MODE !== 'relocate') return;
+    res.header(HOME_HEADER, dc);
+    res.setCookie(HOME_COOKIE, dc, this.options(this.env.SESSION_TTL_SECONDS));
   }
 
   guestCart(res: FastifyReply, token: string): void {

@@ -3,17 +3,22 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { AppEnv } from '../config/app-config';
 import { Clock } from '../common/clock';
-import { forbidden, unauthenticated } from '../common/domain-error';
+import { DomainError, ErrorCode, forbidden, unauthenticated } from '../common/domain-error';
 import { ContextualRequest, RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AccountsRepository, SessionRow } from './accounts.repository';
+import { SessionCookies } from './session-cookies';
+import { HOME_COOKIE } from '@meridian/dc';
 import { CART_COOKIE, SESSION_COOKIE, SessionClaims, Tokens } from './tokens';
 
 export type AuthMode = 'required' | 'optional' | 'admin';
 const AUTH = 'meridian:auth';
+const STAY = 'meridian:stay';
 
 /** How a route treats the session cookie: must be logged in, may be, or must be an admin. */
 export const Auth = (mode: AuthMode) => SetMetadata(AUTH, mode);
+/** relocate mode: this route is served in whatever DC it reaches (log-in, log-out, register) */
+export const ServedAnywhere = () => SetMetadata(STAY, true);
 
 /**
  * Builds the request context of every route. On routes marked with @Auth it reads the session
@@ -29,6 +34,7 @@ export class SessionGuard implements CanActivate {
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(SessionCookies) private readonly cookies: SessionCookies,
   ) {}
 
   async canActivate(host: ExecutionContext): Promise<boolean> {
@@ -58,11 +64,28 @@ export class SessionGuard implements CanActivate {
         throw unauthenticated('the session is invalid or has ended; log in again');
       }
       ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, homeDc: row.home_dc, sessionDc: claims.home };
+      if (this.env.ROUTING_MODE === 'relocate' && row.home_dc !== ctx.dc && !this.reflector.get<boolean>(STAY, host.getHandler())) {
+        this.relocate(req, res, row.home_dc, cookies[HOME_COOKIE]);
+      }
     }
 
     if (mode !== 'optional' && !ctx.account) throw unauthenticated();
     if (mode === 'admin' && ctx.account?.role !== 'admin') throw forbidden('admin only');
     return true;
+  }
+
+  /**
+   * relocate mode, a shopper whose home is another DC: 307 to the same URL with the home cookie, on
+   * which the edge load balancer routes the repeated request to the home. A request that already
+   * carried that cookie was sent here by the edge anyway (the home's entry is down) or did not come
+   * through the edge: it is served here, writing across the WAN as in remote-write mode.
+   */
+  private relocate(req: ContextualRequest, res: FastifyReply, homeDc: string, homeCookie: string | undefined): void {
+    if (homeCookie === homeDc) return;
+    this.cookies.home(res, homeDc);
+    res.header('location', req.url);
+    throw new DomainError(ErrorCode.WrongDc, `this account's home is DC ${homeDc}: repeat the request there (the ${HOME_COOKIE} cookie routes it)`,
+      { homeDc });
   }
 
   /**

@@ -13,6 +13,8 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   RateLimited = 'RATE_LIMITED',
   Unavailable = 'UNAVAILABLE',
+  /** relocate mode: the account's home is another DC; the answer says which and where to repeat the request */
+  WrongDc = 'WRONG_DC',
 }
 
 export class DomainError extends Error {

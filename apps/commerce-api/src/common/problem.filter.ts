@@ -26,6 +26,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.IdempotencyKeyReused: return HttpStatus.UNPROCESSABLE_ENTITY;
     case ErrorCode.RateLimited: return HttpStatus.TOO_MANY_REQUESTS;
     case ErrorCode.Unavailable: return HttpStatus.SERVICE_UNAVAILABLE;
+    case ErrorCode.WrongDc: return HttpStatus.TEMPORARY_REDIRECT;
     default: return assertUnreachable(code);
   }
 }

@@ -9,6 +9,8 @@ describe('loadAppEnv', () => {
     expect(env.COOKIE_SECURE).toBe(true);
     expect(env.DB_POOL_SIZE).toBe(16);
     expect(env.STORE_CURRENCY).toBe('USD');
+    expect(env.ROUTING_MODE).toBe('remote-write');
+    expect(loadAppEnv({ ...base, ROUTING_MODE: 'relocate' }).ROUTING_MODE).toBe('relocate');
   });
 
   it('names every bad field', () => {
@@ -16,6 +18,7 @@ describe('loadAppEnv', () => {
     expect(bad).toThrow(/DC_ID: DC_ID must be a DC code/);
     expect(bad).toThrow(/JWT_SECRET: JWT_SECRET must be at least 32 characters/);
     expect(bad).toThrow(/PORT: .*PORT must be an integer number/);
+    expect(() => loadAppEnv({ ...base, ROUTING_MODE: 'teleport' })).toThrow(/ROUTING_MODE: ROUTING_MODE must be remote-write or relocate/);
   });
 
   it('requires DC_ID and JWT_SECRET', () => {

@@ -2,7 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
-import { DC_CODE_PATTERN } from '@meridian/dc';
+import { DC_CODE_PATTERN, ROUTING_MODES, RoutingMode } from '@meridian/dc';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) =>
@@ -42,6 +42,12 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Matches(REMOTE_DBS, { message: 'REMOTE_DBS must be like "b=127.0.1.21:3306,c=127.0.1.22:3306"' })
   REMOTE_DBS = '';
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) REMOTE_DB_POOL_SIZE = 8;
+  /**
+   * remote-write: any DC serves any shopper, writes cross the WAN to the home. relocate: a request
+   * of a shopper whose home is elsewhere is sent there (307 and the home cookie the edge routes on).
+   */
+  @IsOptional() @IsIn(ROUTING_MODES, { message: 'ROUTING_MODE must be remote-write or relocate' })
+  ROUTING_MODE: RoutingMode = 'remote-write';
 
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET: string;

@@ -54,6 +54,62 @@ ${o.slots.map((s, i) => `  server ${slotName(i)} ${s.host}:${s.port} check${i >=
 `;
 }
 
+export interface EdgeConfigInput {
+  entry: Endpoint;
+  statsSocket: string;
+  /** every DC's entry (its own HAProxy) */
+  dcs: { code: string; entry: Endpoint }[];
+  /** the cookie naming the account's home DC */
+  homeCookie: string;
+}
+
+const HEALTH = `  option httpchk
+  http-check send meth GET uri /health/ready
+  http-check expect status 200
+  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 1`;
+
+/**
+ * The edge of relocate mode, in front of every DC: a request carrying the home cookie goes to that
+ * DC, or while its entry is down to another DC (backup servers); any other request goes to any
+ * healthy DC (round robin: locally there is no geography to choose by), which serves it or answers
+ * 307 with the cookie. Only `any_dc` checks the DCs' entries; the per-DC backends track it, so
+ * both see a DC go down at the same moment.
+ */
+export function edgeConfig(o: EdgeConfigInput): string {
+  const backend = (d: { code: string }) => `dc_${d.code}`;
+  return `# written by regionctl for the edge (relocate mode); regenerated on every start
+global
+  maxconn 4000
+  stats socket ${o.statsSocket} mode 600 level admin
+  stats timeout 10s
+
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-request 10s
+  timeout http-keep-alive 10s
+  option redispatch 1
+  retries 2
+  retry-on conn-failure
+
+frontend edge
+  bind ${o.entry.host}:${o.entry.port}
+${o.dcs.map((d) => `  use_backend ${backend(d)} if { req.cook(${o.homeCookie}) -m str ${d.code} }`).join('\n')}
+  default_backend any_dc
+
+${o.dcs.map((d) => `backend ${backend(d)}
+  server ${d.code} ${d.entry.host}:${d.entry.port} track any_dc/${d.code}
+${o.dcs.filter((x) => x.code !== d.code).map((x) => `  server ${x.code} ${x.entry.host}:${x.entry.port} backup track any_dc/${x.code}`).join('\n')}
+`).join('\n')}
+backend any_dc
+  balance roundrobin
+${HEALTH}
+${o.dcs.map((d) => `  server ${d.code} ${d.entry.host}:${d.entry.port} check`).join('\n')}
+`;
+}
+
 export interface LbServer {
   name: string;
   /** UP, DOWN, MAINT, DRAIN, no check … as HAProxy reports it */
@@ -77,12 +133,12 @@ export function haproxyCommand(socket: string, command: string, timeoutMs = 2000
   });
 }
 
-/** The servers of the `api` backend, from `show stat`. */
-export async function lbServers(socket: string): Promise<LbServer[]> {
+/** The servers of one backend (a DC's `api`, or the edge's `any_dc`), from `show stat`. */
+export async function lbServers(socket: string, backend = 'api'): Promise<LbServer[]> {
   const csv = (await haproxyCommand(socket, 'show stat')).trim().split('\n');
   const head = csv[0].replace(/^# /, '').split(',');
   const col = (name: string) => head.indexOf(name);
   return csv.slice(1).map((line) => line.split(','))
-    .filter((r) => r[col('pxname')] === 'api' && !['BACKEND', 'FRONTEND'].includes(r[col('svname')]))
+    .filter((r) => r[col('pxname')] === backend && !['BACKEND', 'FRONTEND'].includes(r[col('svname')]))
     .map((r) => ({ name: r[col('svname')], status: r[col('status')], check: r[col('check_status')], sessions: Number(r[col('scur')]) }));
 }

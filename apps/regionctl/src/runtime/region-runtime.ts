@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'mysql2/promise';
+import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
 import { APP_USER, MariaDbNode } from '../db/mariadb-node';
 import { binlogPosition, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus, waitForPosition } from '../db/replication';
-import { haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
+import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
 import { ProcessInfo, ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
@@ -20,6 +21,8 @@ export interface UpOptions {
   /** start from empty databases (the DCs' data folders are removed first) */
   fresh?: boolean;
   catalog?: 'demo' | 'bench';
+  /** remote-write (default) or relocate (commerce-api sends shoppers to their home; an edge HAProxy routes on it) */
+  routing?: RoutingMode;
   /** PATH for the processes started (the servers' binaries, node) */
   path: string;
   /** progress and events, one line each */
@@ -51,6 +54,9 @@ export interface DcReport {
 export interface StatusReport {
   dataDir: string;
   portBase: number;
+  routing: RoutingMode;
+  /** relocate mode: the edge's address and its view of each DC's entry */
+  edge?: { entry: string; dcs: LbServer[] | { error: string } };
   dcs: DcReport[];
   processes: ProcessInfo[];
   links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number }[];
@@ -128,6 +134,11 @@ export class RegionRuntime {
     await Promise.all(plan.dcs.flatMap((d) => d.apis.map((_, i) => this.startApi(d, i))));
     o.say('starting HAProxy');
     await Promise.all(plan.dcs.map((d) => this.startLb(d)));
+    if (this.routing === 'relocate') await this.startEdge();
+  }
+
+  get routing(): RoutingMode {
+    return this.o.routing ?? 'remote-write';
   }
 
   private async startDb(d: DcPlan): Promise<void> {
@@ -206,7 +217,7 @@ export class RegionRuntime {
         env: {
           ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
           REMOTE_DBS: d.remoteDbs.map((r) => `${r.dc}=${r.via.host}:${r.via.port}`).join(','),
-          REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`,
+          REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`, ROUTING_MODE: this.routing,
         },
       });
     await this.until(`commerce-api ${name}`, name, async () => (await fetch(`http://${at.host}:${at.port}/health/ready`)).ok, 60000);
@@ -221,6 +232,19 @@ export class RegionRuntime {
     const active = this.apiCounts.get(dc)!;
     await this.until(`HAProxy of DC ${dc} to see its ${active} commerce-api processes up`, `haproxy-${dc}`, async () =>
       (await lbServers(d.haproxy.statsSocket)).filter((s) => s.status === 'UP').length === active);
+  }
+
+  /** relocate mode: the edge in front of every DC's entry, routing on the home-DC cookie. */
+  private async startEdge(): Promise<void> {
+    const e = this.plan.edge;
+    this.o.say(`starting the edge HAProxy (relocate mode) on ${e.entry.host}:${e.entry.port}`);
+    writeFileSync(e.config, edgeConfig({ entry: e.entry, statsSocket: e.statsSocket, homeCookie: HOME_COOKIE,
+      dcs: this.plan.dcs.map((d) => ({ code: d.region.code, entry: d.entry })) }));
+    rmSync(e.statsSocket, { force: true });
+    this.table.spawn({ name: 'edge', dc: '', role: 'edge', address: `${e.entry.host}:${e.entry.port}`, logFile: join(this.plan.logDir, 'haproxy-edge.log') },
+      binary('haproxy'), ['-f', e.config, '-db']);
+    await this.until('the edge HAProxy to see every DC up', 'edge', async () =>
+      (await lbServers(e.statsSocket, 'any_dc')).filter((s) => s.status === 'UP').length === this.plan.dcs.length);
   }
 
   /** Polls `check` until it holds; fails at once if the process it waits for has exited. */
@@ -308,8 +332,11 @@ export class RegionRuntime {
         channels: await channelReport().catch(failure),
       };
     }));
+    const e = this.plan.edge;
     return {
-      dataDir: this.plan.dataDir, portBase: this.plan.portBase, dcs, processes: this.table.list(),
+      dataDir: this.plan.dataDir, portBase: this.plan.portBase, routing: this.routing, dcs, processes: this.table.list(),
+      edge: this.routing === 'relocate'
+        ? { entry: `http://${e.entry.host}:${e.entry.port}`, dcs: await lbServers(e.statsSocket, 'any_dc').catch(failure) } : undefined,
       links: this.plan.links.map((l) => {
         const s = this.links.get(linkKey(l.from, l.to))?.stats;
         return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, connections: s?.connections ?? 0 };
@@ -322,7 +349,7 @@ export class RegionRuntime {
     if (this.stopping) return;
     this.stopping = true;
     const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
-    for (const role of ['api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
+    for (const role of ['edge', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }
 }

@@ -43,6 +43,16 @@ export function printStatus(s: StatusReport): string {
     }
     out.push('');
   }
+  if (s.edge) {
+    out.push(`Edge (relocate mode)  ${s.edge.entry}`);
+    const rows = [['process', 'address', 'pid', 'state', 'DC entries']];
+    const view = Array.isArray(s.edge.dcs) ? s.edge.dcs.map((x) => `${x.name} ${x.status}`).join(', ') : `cannot be asked: ${s.edge.dcs.error}`;
+    for (const p of s.processes.filter((x) => x.role === 'edge')) {
+      if (p.state !== 'running') healthy = false;
+      rows.push([p.name, p.address, String(p.pid ?? '-'), p.state === 'running' ? 'running' : `${p.state.toUpperCase()} (${p.exit})`, view]);
+    }
+    out.push(table(rows), '');
+  }
   out.push('WAN links');
   out.push(table([['link', 'listens on', 'latency', 'state', 'connections'],
     ...s.links.map((l) => [`${l.from} -> ${l.to}`, l.listen, `${l.latencyMs} ms`, l.cut ? 'CUT' : 'up', String(l.connections)])]));

@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binary } from '../process/binaries';
 import { RegionConfig } from '@meridian/regions';
-import { haproxyConfig } from '../lb/haproxy';
+import { edgeConfig, haproxyConfig } from '../lb/haproxy';
 import { hostIn, planTopology, runDirFor } from './plan';
 
 const region = (code: string, block: number, latency: Record<string, number>, apiProcesses = 2) =>
@@ -43,5 +48,32 @@ describe('haproxyConfig', () => {
     expect(cfg).toContain('http-check send meth GET uri /health/ready');
     expect(cfg).toContain('  server api1 127.0.1.11:8100 check\n  server api2 127.0.1.12:8100 check\n  server api3 127.0.1.13:8100 check disabled\n');
     expect(cfg).toContain('stats socket /tmp/x/lb-a.sock mode 600 level admin');
+  });
+});
+
+describe('edgeConfig (relocate mode)', () => {
+  const cfg = edgeConfig({ entry: { host: '127.0.0.1', port: 8081 }, statsSocket: '/tmp/x/lb-edge.sock', homeCookie: 'meridian_home',
+    dcs: [{ code: 'a', entry: { host: '127.0.1.1', port: 8080 } }, { code: 'b', entry: { host: '127.0.2.1', port: 8080 } }] });
+
+  it('routes a request carrying the home cookie to that DC (the others as backups), anything else to any healthy DC', () => {
+    expect(cfg).toContain('use_backend dc_a if { req.cook(meridian_home) -m str a }');
+    expect(cfg).toContain('use_backend dc_b if { req.cook(meridian_home) -m str b }');
+    expect(cfg).toContain('backend dc_a\n  server a 127.0.1.1:8080 track any_dc/a\n  server b 127.0.2.1:8080 backup track any_dc/b\n');
+    expect(cfg).toContain('default_backend any_dc');
+    const anyDc = cfg.slice(cfg.indexOf('backend any_dc'));
+    expect(anyDc).toContain('balance roundrobin');
+    expect(anyDc).toContain('  server a 127.0.1.1:8080 check\n  server b 127.0.2.1:8080 check\n');
+  });
+
+  it('is a configuration HAProxy itself accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-edge-'));
+    try {
+      writeFileSync(join(dir, 'edge.cfg'), cfg);
+      const r = spawnSync(binary('haproxy'), ['-c', '-f', join(dir, 'edge.cfg')], { encoding: 'utf8' });
+      expect(r.stderr + r.stdout).toMatch(/Configuration file is valid/);
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,8 @@ import { Endpoint } from '../wan/wan-link';
  *   127.0.X.3    Redis (base+379)
  *   127.0.X.11…  commerce-api processes 1…N (base+100)
  *   127.0.X.101… the WAN links from this DC to each other DC's database (base+306), one address per far DC
+ *
+ * and, in relocate mode, the edge HAProxy in front of every DC on 127.0.0.1 (base+81).
  */
 export const DEFAULT_PORT_BASE = 8000;
 
@@ -56,6 +58,8 @@ export interface Plan {
   portBase: number;
   dcs: DcPlan[];
   links: LinkPlan[];
+  /** the edge load balancer of relocate mode: routes on the home-DC cookie */
+  edge: { entry: Endpoint; config: string; statsSocket: string };
 }
 
 /** `127.0.3.0/24`, 11 → `127.0.3.11` */
@@ -95,5 +99,6 @@ export function planTopology(regions: RegionConfig[], options: PlanOptions): Pla
       remoteDbs: links.filter((l) => l.from === r.code).map((l) => ({ dc: l.to, via: l.listen })),
     };
   });
-  return { dataDir, logDir: join(dataDir, 'logs'), runDir, controlSocket: join(runDir, 'regionctl.sock'), portBase: base, dcs, links };
+  const edge = { entry: { host: '127.0.0.1', port: base + 81 }, config: join(dataDir, 'edge-haproxy.cfg'), statsSocket: join(runDir, 'lb-edge.sock') };
+  return { dataDir, logDir: join(dataDir, 'logs'), runDir, controlSocket: join(runDir, 'regionctl.sock'), portBase: base, dcs, links, edge };
 }
