@@ -246,19 +246,58 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     const atB = new Shopper(url.b);
     const login = await atB.post('/api/accounts/login', { email: 'reads-at-b@example.com', password: 'a long password' });
     expect(login.body.homeDc).toBe('a');
-    await caughtUp(); // the session row (written at a) is now in b's database too
+    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    expect((await atB.post('/api/cart/items', { variantId: variant, quantity: 2 })).status).toBe(200);
+    expect(atB.cookies.get('meridian_rw')).toMatch(/^1-1-\d+$/); // the GTID of that write in a's database
+    await caughtUp(); // the session row and the cart (written at a) are now in b's database too
     await links[1].cut(); // b -> a
     try {
       const me = await atB.get('/api/accounts/me');
       expect(me.status).toBe(200);
       expect(me.body).toMatchObject({ email: 'reads-at-b@example.com', homeDc: 'a' });
-      expect((await atB.get('/api/orders')).status).toBe(503); // the account's orders are read at its home
+      // reads come from b's replica, which has applied the client's last write
+      const cart = await atB.get('/api/cart');
+      expect(cart.status).toBe(200);
+      expect(cart.body.lines.map((l: { variantId: string; quantity: number }) => [l.variantId, l.quantity])).toEqual([[variant, 2]]);
+      expect((await atB.get('/api/orders')).status).toBe(200);
+      expect((await atB.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(503); // writes need the home
     } finally {
       await links[1].heal();
     }
     expect((await atB.post('/api/accounts/logout')).status).toBe(204); // revoked in a's database, where the row lives
     await caughtUp();
     expect((await atB.get('/api/accounts/me')).status).toBe(401);
+  });
+
+  it('read-your-writes: reads at b wait for the client\'s last write at a on b\'s replica, and ask a when the replica lags', async () => {
+    await registerInA('ryw@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    expect((await atB.post('/api/accounts/login', { email: 'ryw@example.com', password: 'a long password' })).body.homeDc).toBe('a');
+    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    await caughtUp();
+    await nodes.b.rootQuery("STOP SLAVE 'from_a'");
+    try {
+      expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 })).status).toBe(200); // written at a; b never gets it
+      const lines = (r: { body: { lines: { variantId: string; quantity: number }[] } }) => r.body.lines.map((l) => [l.variantId, l.quantity]);
+      expect(lines(await atB.get('/api/cart'))).toEqual([[variants[0], 1], [variants[1], 2]]);
+      const order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'read-your-writes-1' });
+      expect(order.status).toBe(201);
+      expect(lines(order)).toEqual([[variants[0], 1], [variants[1], 2]]);
+      const mine = await atB.get('/api/orders');
+      expect(mine.body.items.map((o: { id: string }) => o.id)).toEqual([order.body.id]); // not in b's replica: read at a
+    } finally {
+      await nodes.b.rootQuery("START SLAVE 'from_a'");
+    }
+    await caughtUp();
+    // a forged or garbled cookie only costs this client a bounded wait: the answer is still right
+    for (const forged of ['1-1-99999999999', 'not-a-gtid', "1-1-1' OR 1=1"]) {
+      atB.cookies.set('meridian_rw', encodeURIComponent(forged));
+      const r = await atB.get('/api/orders');
+      expect(r.status).toBe(200);
+      expect(r.body.total).toBe(1);
+    }
   });
 
   it('a write routed on a stale home (a claim b has not seen yet) is refused by the old home, writes nothing, and goes through once b has caught up', async () => {

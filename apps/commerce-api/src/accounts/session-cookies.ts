@@ -5,7 +5,7 @@ import { AppEnv } from '../config/app-config';
 import { AccountView } from './accounts.dto';
 import { LoggedIn } from './accounts.service';
 import { HOME_COOKIE, HOME_HEADER } from '@meridian/dc';
-import { CART_COOKIE, SESSION_COOKIE } from './tokens';
+import { CART_COOKIE, READ_AFTER_COOKIE, SESSION_COOKIE } from './tokens';
 
 /** The HTTP side of sessions: httpOnly, SameSite cookies. */
 @Injectable()
@@ -34,6 +34,15 @@ export class SessionCookies {
     if (this.env.ROUTING_MODE !== 'relocate') return;
     res.header(HOME_HEADER, dc);
     res.setCookie(HOME_COOKIE, dc, this.options(this.env.SESSION_TTL_SECONDS));
+  }
+
+  /**
+   * read-your-writes: the GTID of a write just made at another DC's database. Short-lived: after a
+   * minute every replica has it, and a forged value only makes this client's own reads wait (at
+   * most READ_YOUR_WRITES_WAIT_MS) before asking the home.
+   */
+  readAfter(res: FastifyReply, gtid: string): void {
+    res.setCookie(READ_AFTER_COOKIE, gtid, this.options(60));
   }
 
   guestCart(res: FastifyReply, token: string): void {

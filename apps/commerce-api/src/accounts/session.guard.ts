@@ -9,7 +9,7 @@ import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AccountsRepository, SessionRow } from './accounts.repository';
 import { SessionCookies } from './session-cookies';
 import { HOME_COOKIE } from '@meridian/dc';
-import { CART_COOKIE, SESSION_COOKIE, SessionClaims, Tokens } from './tokens';
+import { CART_COOKIE, GTID_PATTERN, READ_AFTER_COOKIE, SESSION_COOKIE, SessionClaims, Tokens } from './tokens';
 
 export type AuthMode = 'required' | 'optional' | 'admin';
 const AUTH = 'meridian:auth';
@@ -54,6 +54,9 @@ export class SessionGuard implements CanActivate {
         throw unauthenticated('the cart cookie is not valid; it has been cleared');
       }
     }
+
+    const readAfter = cookies[READ_AFTER_COOKIE];
+    if (typeof readAfter === 'string' && GTID_PATTERN.test(readAfter)) ctx.readAfter = readAfter;
 
     const sessionToken = cookies[SESSION_COOKIE];
     if (typeof sessionToken === 'string' && sessionToken) {

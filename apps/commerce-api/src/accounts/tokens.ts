@@ -15,6 +15,10 @@ export interface SessionClaims {
 
 export const SESSION_COOKIE = 'meridian_session';
 export const CART_COOKIE = 'meridian_cart';
+/** read-your-writes: the GTID of the client's last write at another DC's database */
+export const READ_AFTER_COOKIE = 'meridian_rw';
+/** one GTID, domain-server-sequence */
+export const GTID_PATTERN = /^\d{1,10}-\d{1,10}-\d{1,20}$/;
 const ALGORITHM = 'HS256';
 
 /** Signs and checks the two cookies: the account session and the guest cart. */

@@ -30,6 +30,8 @@ export type CartRef = { guestCartId: string } | { accountId: string };
 export interface LoadedCart {
   /** rows the write changed (when there was one) */
   affected: number;
+  /** the GTID of the write's commit, when it was made in a transaction */
+  gtid?: string;
   cart: CartRow | undefined;
   lines: CartLineRow[];
 }
@@ -91,8 +93,20 @@ export class CartRepository {
   async write(db: OrderDataSource, ref: CartRef, dc: string, write: Statement, fence?: Statement): Promise<LoadedCart> {
     if (!fence) return this.run(db, ref, dc, write);
     const [cond, params] = refWhere(ref);
-    const [, w, rows] = await db.transaction((tx) => tx.batchAndCommit([fence, write, cartWithLines(dc, cond, params)]));
-    return { affected: affectedOf(w), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
+    const { results: [, w, rows], gtid } = await db.transaction((tx) => tx.batchCommitGtid([fence, write, cartWithLines(dc, cond, params)]));
+    return { affected: affectedOf(w), gtid, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
+  }
+
+  /**
+   * The cart as this database has it once it has applied `gtid` (waiting at most `waitSeconds`), in
+   * one round trip; `caughtUp` false means the read may miss that write.
+   */
+  async runAfter(db: Sql, ref: CartRef, dc: string, gtid: string | undefined, waitSeconds: number): Promise<LoadedCart & { caughtUp: boolean }> {
+    const [cond, params] = refWhere(ref);
+    const wait = gtid ? [{ sql: 'SELECT MASTER_GTID_WAIT(?, ?) AS w', params: [gtid, waitSeconds] }] : [];
+    const results = await db.batch([...wait, cartWithLines(dc, cond, params)]);
+    const caughtUp = gtid ? Number(rowsOf<{ w: number }>(results[0])[0].w) === 0 : true;
+    return { affected: 0, caughtUp, ...splitCartRows(rowsOf<CartLineJoinRow>(results[results.length - 1])) };
   }
 
   /** Adds to a line of the active cart (or creates it), for an active variant only. */
@@ -141,7 +155,7 @@ export class CartRepository {
   async createWithLine(db: OrderDataSource, c: { id: string; lineId: string; accountId?: string; ownerDc: string; currency: string },
     variantId: string, quantity: number, dc: string, fence?: Statement): Promise<LoadedCart> {
     return db.transaction(async (tx) => {
-      const results = await tx.batchAndCommit([
+      const { results, gtid } = await tx.batchCommitGtid([
         ...(fence ? [fence] : []),
         { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
                 SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`,
@@ -151,7 +165,7 @@ export class CartRepository {
         cartWithLines(dc, 'c.id = ?', [c.id]),
       ]);
       const [made, , rows] = results.slice(-3);
-      return { affected: affectedOf(made), ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
+      return { affected: affectedOf(made), gtid, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
     });
   }
 

@@ -59,7 +59,7 @@ export class CartService {
   async getCart(ctx: RequestContext): Promise<CartView> {
     const t = this.target(ctx);
     if (!t) return this.emptyView();
-    const loaded = await this.repo.run(t.db, t.ref, ctx.dc);
+    const loaded = (ctx.account && t.db.kind === 'remote' && await this.fromReplica(ctx, t.ref)) || await this.repo.run(t.db, t.ref, ctx.dc);
     // an ordered or merged cart is finished: the shopper has no cart until the next item
     return loaded.cart?.status === 'active' ? this.view(loaded) : this.emptyView();
   }
@@ -76,8 +76,8 @@ export class CartService {
     let created;
     try {
       created = ctx.account
-        ? await this.router.atHome(ctx.account, (db) => this.repo.createWithLine(db, { ...cart, ownerDc: db.dc }, dto.variantId, dto.quantity,
-          ctx.dc, homeFence(cart.accountId!, db.dc)))
+        ? await this.router.atHome(ctx.account, async (db) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
+          dto.variantId, dto.quantity, ctx.dc, homeFence(cart.accountId!, db.dc))))
         : await this.repo.createWithLine(t?.db ?? this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
     } catch (err) {
       // two first items of one account at once: the other request made the cart, add to it
@@ -145,11 +145,11 @@ export class CartService {
     if (!guest.cart || guest.cart.status !== 'active') return false;
     const lines = guest.lines.map((l) => ({ id: newId(ctx.dc), v: l.variant_id, q: l.quantity }));
     try {
-      await this.router.atHome(account, (db) => db.transaction((tx) => tx.batchAndCommit([
+      await this.router.atHome(account, async (db) => this.remembered(ctx, db, await db.transaction((tx) => tx.batchCommitGtid([
         homeFence(account.id, db.dc),
         ...this.repo.mergeIntoAccountCart({ id: newId(ctx.dc), accountId: account.id, ownerDc: db.dc, currency: guest.cart!.currency },
           { id: newId(ctx.dc), guestCartId }, lines),
-      ])));
+      ]))));
     } catch (err) {
       // the key row is there: an earlier attempt copied the lines and failed before closing the guest cart
       if (!isDuplicateKey(err)) throw err;
@@ -158,10 +158,19 @@ export class CartService {
     return true;
   }
 
-  /** For a checkout batch: lock the cart, then read its priced lines. */
   /** For checkout elsewhere than the cart's owner: the cart and its priced lines as `db` has them (no lock). */
   async loadForCheckout(db: Sql, ref: CartRef, dc: string): Promise<{ cart?: CartRow; lines: CartLineRow[] }> {
     return this.repo.run(db, ref, dc);
+  }
+
+  /**
+   * Read-your-writes from this DC's replica for a cart owned elsewhere: the cart once the replica has
+   * applied the client's last remote write (ctx.readAfter), or undefined when it has not within
+   * READ_YOUR_WRITES_WAIT_MS or shows no active cart (only the owner can say there is none).
+   */
+  async fromReplica(ctx: RequestContext, ref: CartRef): Promise<LoadedCart | undefined> {
+    const r = await this.repo.runAfter(this.router.local, ref, ctx.dc, ctx.readAfter, this.env.READ_YOUR_WRITES_WAIT_MS / 1000);
+    return r.caughtUp && r.cart?.status === 'active' && r.lines.length > 0 ? r : undefined;
   }
 
   lockForCheckout(ref: CartRef, dc: string): [Statement, Statement] {
@@ -187,7 +196,13 @@ export class CartService {
   private write(ctx: RequestContext, t: CartTarget, write: Statement): Promise<LoadedCart> {
     if (!ctx.account) return this.repo.write(t.db, t.ref, ctx.dc, write);
     const account = ctx.account;
-    return this.router.atHome(account, (db) => this.repo.write(db, t.ref, ctx.dc, write, homeFence(account.id, db.dc)));
+    return this.router.atHome(account, async (db) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write, homeFence(account.id, db.dc))));
+  }
+
+  /** A write committed at another DC's database: its GTID is what this client's next local reads wait for. */
+  private remembered<T extends { gtid?: string }>(ctx: RequestContext, db: OrderDataSource, written: T): T {
+    if (db.kind === 'remote' && written.gtid) ctx.wroteAt = written.gtid;
+    return written;
   }
 
   private async price(cart: CartRow, lines: CartLineRow[], shippingCode: string | null): Promise<PricedCart> {

@@ -20,6 +20,13 @@ export interface RequestContext {
   account?: SessionAccount;
   /** the guest cart named by the cart cookie, when its signature checked out */
   guestCartId?: string;
+  /**
+   * read-your-writes: the GTID of this client's last write at another DC's database (its cookie);
+   * a read from this DC's replica first waits, briefly, until the replica has applied it
+   */
+  readAfter?: string;
+  /** set by a write at another DC's database during this request: the GTID the next reads wait for */
+  wroteAt?: string;
   ip: string;
   userAgent?: string;
 }

@@ -58,6 +58,8 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HOME_ACTIVE_WINDOW_SECONDS = 1800;
   /** how long a new home waits for the old home's writes to replicate before its first write */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 10;
+  /** read-your-writes: how long a read from the local replica waits for the client's last remote write before asking the home */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(5000) READ_YOUR_WRITES_WAIT_MS = 250;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 

@@ -30,6 +30,11 @@ export interface Sql {
 export interface TxSql extends Sql {
   /** `batch`, then COMMIT in the same round trip; nothing of it is kept if a statement fails */
   batchAndCommit(statements: Statement[]): Promise<BatchResult[]>;
+  /**
+   * `batchAndCommit`, and the GTID the commit was given (`@@last_gtid`), still one round trip: what
+   * another DC's database must have applied before it can read what this transaction wrote.
+   */
+  batchCommitGtid(statements: Statement[]): Promise<{ results: BatchResult[]; gtid: string }>;
 }
 
 /**
@@ -90,11 +95,16 @@ function run<T>(target: Runner, sql: string, params?: SqlParams): Promise<T> {
   });
 }
 
-function runBatch(target: Runner, statements: Statement[], before: string[] = [], after: string[] = []): Promise<BatchResult[]> {
+/** Every result of a multi-statement text: `before`, the statements, `after` (plain SQL around them). */
+function runAll(target: Runner, statements: Statement[], before: string[] = [], after: string[] = []): Promise<BatchResult[]> {
   const text = [...before, ...statements.map((s) => format(s.sql, (s.params ?? []) as Parameters<typeof format>[1])), ...after].join(';\n');
   const total = before.length + statements.length + after.length;
-  return run<BatchResult | BatchResult[]>(target, text)
-    .then((r) => (total === 1 ? [r as BatchResult] : (r as BatchResult[]).slice(before.length, before.length + statements.length)));
+  return run<BatchResult | BatchResult[]>(target, text).then((r) => (total === 1 ? [r as BatchResult] : r as BatchResult[]));
+}
+
+/** The results of the statements only. */
+function runBatch(target: Runner, statements: Statement[], before: string[] = [], after: string[] = []): Promise<BatchResult[]> {
+  return runAll(target, statements, before, after).then((r) => r.slice(before.length, before.length + statements.length));
 }
 
 const START = 'START TRANSACTION';
@@ -132,6 +142,14 @@ class ConnectionSql implements TxSql {
     const r = await reachable(this.dc, runBatch(this.conn, statements, this.begin(), ['COMMIT']));
     this.committed = true;
     return r;
+  }
+
+  async batchCommitGtid(statements: Statement[]): Promise<{ results: BatchResult[]; gtid: string }> {
+    const before = this.begin();
+    const all = await reachable(this.dc, runAll(this.conn, statements, before, ['COMMIT', 'SELECT @@last_gtid AS g']));
+    this.committed = true;
+    const [row] = all[all.length - 1] as { g: string | null }[];
+    return { results: all.slice(before.length, before.length + statements.length), gtid: String(row?.g ?? '') };
   }
 
   async end(): Promise<void> {

@@ -121,14 +121,16 @@ export class CheckoutService {
 
   private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput): Promise<CheckoutAnswer> {
     const local = this.router.local;
-    let source: OrderDataSource = local;
+    let atOwner = false;
     for (let attempt = 1; attempt <= 3; attempt++) {
-      let { cart, lines } = await this.carts.loadForCheckout(source, ref, ctx.dc);
-      // the replica may not have the shopper's latest cart write yet: only the owner can say "no cart"
-      if (source === local && (!cart || cart.status !== 'active' || lines.length === 0)) {
-        source = owner;
-        ({ cart, lines } = await this.carts.loadForCheckout(owner, ref, ctx.dc));
+      // this DC's replica once it has the client's last remote write (read-your-writes); else the owner,
+      // which alone can say "no cart"
+      let loaded: { cart?: CartRow; lines: CartLineRow[] } | undefined = atOwner ? undefined : await this.carts.fromReplica(ctx, ref);
+      if (!loaded) {
+        atOwner = true;
+        loaded = await this.carts.loadForCheckout(owner, ref, ctx.dc);
       }
+      const { cart, lines } = loaded;
       if (!cart || cart.status !== 'active') {
         // a retry of a checkout that went through finds its order; anything else has no cart to order
         const replayed = await this.replay(owner, input);
@@ -151,13 +153,14 @@ export class CheckoutService {
       const email = input.dto.email ?? rowsOf<{ email: string }>(reserved[reserved.length - 1])[0].email;
       const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto, orderId);
       try {
-        await owner.transaction((tx) => tx.batchAndCommit([
+        const { gtid } = await owner.transaction((tx) => tx.batchCommitGtid([
           ...(ctx.account ? [homeFence(ctx.account.id, owner.dc)] : []),
           this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
           ...this.repo.guardCartUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }),
           ...this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
           this.repo.closeCart(cart.id),
         ]));
+        if (gtid) ctx.wroteAt = gtid;
         const now = new Date();
         return { order: orderView({ ...built.order, created_at: now, updated_at: now }, built.lines), replayed: false };
       } catch (err) {
@@ -168,7 +171,7 @@ export class CheckoutService {
         }
         await local.transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(built.order.id, ctx.dc)));
         if (isSignal(err, CART_CHANGED_SIGNAL)) {
-          source = owner;
+          atOwner = true;
           continue;
         }
         if (!isDuplicateKey(err)) throw err;

@@ -7,6 +7,7 @@ import { homeFence } from '../database/home-fence';
 import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AppLogger } from '../observability/logger';
+import { AppEnv } from '../config/app-config';
 import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
@@ -20,11 +21,19 @@ export class OrdersService {
     @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(AppEnv) private readonly env: AppEnv,
   ) {}
 
+  /**
+   * The account's orders. Home elsewhere: read from this DC's replica once it has applied the
+   * client's last remote write (read-your-writes, bounded wait), else at the home.
+   */
   async listMine(ctx: RequestContext, page: number, pageSize: number): Promise<OrderPageView> {
     if (!ctx.account) throw unauthenticated();
-    const db = this.router.forOwner(ctx.account.homeDc);
+    const home = this.router.forOwner(ctx.account.homeDc);
+    const replicaFresh = home.kind === 'remote'
+      && await this.accounts.waitForGtid(this.router.local, ctx.readAfter ?? '', this.env.READ_YOUR_WRITES_WAIT_MS / 1000);
+    const db = replicaFresh ? this.router.local : home;
     const { rows, total } = await this.repo.findOrdersOfAccount(db, ctx.account.id, pageSize, (page - 1) * pageSize);
     const lines = await this.repo.findLines(db, rows.map((r) => r.id));
     return { items: rows.map((o) => orderView(o, lines.filter((l) => l.order_id === o.id))), total, page, pageSize };
