@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
 import { ADDRESS, Shopper } from '../support/client';
-import { regionctlUp, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 
 /**
@@ -21,11 +20,7 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
   const entry = { a: `http://127.0.31.1:${base + 80}`, b: `http://127.0.32.1:${base + 80}` };
   let topo: Topology | undefined;
 
-  const status = async (t: Topology) => {
-    const r = await t.run('status', '--json');
-    expect(r.status).toBe(0);
-    return JSON.parse(r.stdout) as StatusReport;
-  };
+  const status = (t: Topology) => statusOf(t);
   const db = (dc: 'a' | 'b') => createConnection({ host: `127.0.${dc === 'a' ? BLOCK : BLOCK + 1}.2`, port: base + 306, user: 'meridian', password: 'meridian', database: 'meridian' });
   const count = async (dc: 'a' | 'b', sql: string) => {
     const c = await db(dc);
@@ -36,10 +31,7 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
       await c.end();
     }
   };
-  const caughtUp = (t: Topology) => waitFor('replication to catch up both ways', async () => {
-    const s = await status(t);
-    return s.dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0));
-  }, 60000, 250);
+  const caughtUp = (t: Topology) => caughtUpEverywhere(t);
   const guestOrder = async (url: string, key: string) => {
     const s = new Shopper(url);
     const variant = (await s.get('/api/products?pageSize=3')).body.items[2].variants[0].id;
@@ -52,13 +44,7 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 180000);
 
-  afterAll(async () => {
-    if (topo && topo.child.exitCode === null) {
-      await topo.run('down');
-      await topo.exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }, 60000);
+  afterAll(() => tearDown(topo, dir), 60000);
 
   it('starts every process of both DCs, replication running both ways, and says how to reach each DC', async () => {
     const t = topo!;

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
 import { Shopper } from '../support/client';
-import { regionctlUp, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 
 /**
@@ -21,13 +20,8 @@ describe('relocate mode: a shopper at the wrong DC ends up on its home DC throug
   const edge = `http://127.0.0.1:${base + 81}`;
   let topo: Topology | undefined;
 
-  const status = async () => {
-    const r = await topo!.run('status', '--json');
-    expect(r.status).toBe(0);
-    return JSON.parse(r.stdout) as StatusReport;
-  };
-  const caughtUp = () => waitFor('replication to catch up both ways', async () =>
-    (await status()).dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0)), 60000, 250);
+  const status = () => statusOf(topo!);
+  const caughtUp = () => caughtUpEverywhere(topo!);
   /** the same shopper (its cookies) talking to another address: the GSLB's choice, or the edge */
   const via = (s: Shopper, url: string) => {
     const moved = new Shopper(url);
@@ -40,13 +34,7 @@ describe('relocate mode: a shopper at the wrong DC ends up on its home DC throug
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench', '--routing', 'relocate');
   }, 180000);
 
-  afterAll(async () => {
-    if (topo && topo.child.exitCode === null) {
-      await topo.run('down');
-      await topo.exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }, 60000);
+  afterAll(() => tearDown(topo, dir), 60000);
 
   it('starts the edge in front of both DCs and shows it in status', async () => {
     expect(topo!.lines.join('\n')).toContain(`edge (relocate mode): ${edge}/api`);

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
-import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Shopper } from '../support/client';
-import { regionctlUp, Topology, writeRegions } from '../support/regionctl';
-import { waitFor } from '../support/processes';
+import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 
 type Dc = 'a' | 'b' | 'c';
 const DCS: Dc[] = ['a', 'b', 'c'];
@@ -25,13 +23,8 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
   const entry = (dc: Dc) => `http://127.0.${BLOCK + DCS.indexOf(dc)}.1:${base + 80}`;
   let topo: Topology | undefined;
 
-  const status = async () => {
-    const r = await topo!.run('status', '--json');
-    expect(r.status).toBe(0);
-    return JSON.parse(r.stdout) as StatusReport;
-  };
-  const caughtUp = () => waitFor('replication to catch up everywhere', async () =>
-    (await status()).dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0)), 60000, 250);
+  const status = () => statusOf(topo!);
+  const caughtUp = () => caughtUpEverywhere(topo!);
   /** as root over the DC's socket: the test plays the operator, and reads the databases directly */
   const root = (dc: Dc): Promise<Connection> =>
     createConnection({ socketPath: join(runDirFor(data), `db-${dc}.sock`), user: 'root', database: 'meridian' });
@@ -55,13 +48,7 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 240000);
 
-  afterAll(async () => {
-    if (topo && topo.child.exitCode === null) {
-      await topo.run('down');
-      await topo.exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }, 60000);
+  afterAll(() => tearDown(topo, dir), 60000);
 
   it('every DC replicates from both others (gtid_ignore_duplicates on); orders from three DCs at once reach every database once', async () => {
     const s = await status();

@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnTied } from './processes';
+import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
+import { spawnTied, waitFor } from './processes';
 
 export const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');
 
@@ -63,4 +64,24 @@ export async function regionctlUp(regionsDir: string, dataDir: string, portBase:
   ]);
   if (!up) throw new Error(`regionctl up failed:\n${lines.slice(-20).join('\n')}`);
   return { child, lines, exited, run: (...args: string[]) => regionctl(common, ...args) };
+}
+
+/** `regionctl status --json` of a running topology. */
+export async function statusOf(t: Topology): Promise<StatusReport> {
+  const r = await t.run('status', '--json');
+  if (r.status !== 0) throw new Error(`regionctl status exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusReport;
+}
+
+/** Until every channel of every DC runs and has applied everything its source DC has committed. */
+export const caughtUpEverywhere = (t: Topology) => waitFor('replication to catch up everywhere', async () =>
+  (await statusOf(t)).dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0)), 60000, 250);
+
+/** For afterAll: `regionctl down` if the topology is still up, then the test's folder. */
+export async function tearDown(t: Topology | undefined, dir: string): Promise<void> {
+  if (t && t.child.exitCode === null) {
+    await t.run('down');
+    await t.exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

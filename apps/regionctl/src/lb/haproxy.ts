@@ -15,17 +15,21 @@ export interface LbConfigInput {
 
 export const slotName = (i: number) => `api${i + 1}`;
 
+/** Active health checks on /health/ready: out after 2 failures (~2 s), back after 1 success. */
+const HEALTH = `  option httpchk
+  http-check send meth GET uri /health/ready
+  http-check expect status 200
+  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 1`;
+
 /**
- * One DC's load balancer: every commerce-api process is a server slot with an active health check
- * on /health/ready (a draining or dead process leaves the rotation within ~2 s); a request whose
- * connection was refused is sent again to another server, which is safe because it never arrived.
- * Idle slots are disabled so that `regionctl scale` only enables or disables them at run time.
+ * What every HAProxy of the topology shares: the runtime API socket regionctl drives, HTTP mode, and
+ * a request whose connection was refused sent again (it never arrived), to another server if any.
  */
-export function haproxyConfig(o: LbConfigInput): string {
-  return `# written by regionctl for DC ${o.dc}; regenerated on every start
+function preamble(whose: string, statsSocket: string): string {
+  return `# written by regionctl for ${whose}; regenerated on every start
 global
   maxconn 4000
-  stats socket ${o.statsSocket} mode 600 level admin
+  stats socket ${statsSocket} mode 600 level admin
   stats timeout 10s
 
 defaults
@@ -38,7 +42,17 @@ defaults
   option redispatch 1
   retries 2
   retry-on conn-failure
+`;
+}
 
+/**
+ * One DC's load balancer: every commerce-api process is a server slot with an active health check
+ * on /health/ready (a draining or dead process leaves the rotation within ~2 s); a request whose
+ * connection was refused is sent again to another server, which is safe because it never arrived.
+ * Idle slots are disabled so that `regionctl scale` only enables or disables them at run time.
+ */
+export function haproxyConfig(o: LbConfigInput): string {
+  return `${preamble(`DC ${o.dc}`, o.statsSocket)}
 frontend shop
   bind ${o.entry.host}:${o.entry.port}
   http-response set-header X-Meridian-Edge-DC ${o.dc}
@@ -46,10 +60,7 @@ frontend shop
 
 backend api
   balance leastconn
-  option httpchk
-  http-check send meth GET uri /health/ready
-  http-check expect status 200
-  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 1
+${HEALTH}
 ${o.slots.map((s, i) => `  server ${slotName(i)} ${s.host}:${s.port} check${i >= o.active ? ' disabled' : ''}`).join('\n')}
 `;
 }
@@ -63,11 +74,6 @@ export interface EdgeConfigInput {
   homeCookie: string;
 }
 
-const HEALTH = `  option httpchk
-  http-check send meth GET uri /health/ready
-  http-check expect status 200
-  default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 1`;
-
 /**
  * The edge of relocate mode, in front of every DC: a request carrying the home cookie goes to that
  * DC, or while its entry is down to another DC (backup servers); any other request goes to any
@@ -77,23 +83,7 @@ const HEALTH = `  option httpchk
  */
 export function edgeConfig(o: EdgeConfigInput): string {
   const backend = (d: { code: string }) => `dc_${d.code}`;
-  return `# written by regionctl for the edge (relocate mode); regenerated on every start
-global
-  maxconn 4000
-  stats socket ${o.statsSocket} mode 600 level admin
-  stats timeout 10s
-
-defaults
-  mode http
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  timeout http-request 10s
-  timeout http-keep-alive 10s
-  option redispatch 1
-  retries 2
-  retry-on conn-failure
-
+  return `${preamble('the edge (relocate mode)', o.statsSocket)}
 frontend edge
   bind ${o.entry.host}:${o.entry.port}
 ${o.dcs.map((d) => `  use_backend ${backend(d)} if { req.cook(${o.homeCookie}) -m str ${d.code} }`).join('\n')}

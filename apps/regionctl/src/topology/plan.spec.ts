@@ -65,13 +65,17 @@ describe('edgeConfig (relocate mode)', () => {
     expect(anyDc).toContain('  server a 127.0.1.1:8080 check\n  server b 127.0.2.1:8080 check\n');
   });
 
-  it('is a configuration HAProxy itself accepts', () => {
+  it('is a configuration HAProxy itself accepts, as is a DC\'s', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-edge-'));
+    const dcCfg = haproxyConfig({ dc: 'a', entry: { host: '127.0.1.1', port: 8080 }, statsSocket: join(dir, 'lb-a.sock'),
+      slots: [{ host: '127.0.1.11', port: 8100 }], active: 1 });
     try {
-      writeFileSync(join(dir, 'edge.cfg'), cfg);
-      const r = spawnSync(binary('haproxy'), ['-c', '-f', join(dir, 'edge.cfg')], { encoding: 'utf8' });
-      expect(r.stderr + r.stdout).toMatch(/Configuration file is valid/);
-      expect(r.status).toBe(0);
+      for (const [name, text] of [['edge.cfg', cfg], ['dc.cfg', dcCfg]]) {
+        writeFileSync(join(dir, name), text);
+        const r = spawnSync(binary('haproxy'), ['-c', '-f', join(dir, name)], { encoding: 'utf8' });
+        expect(r.stderr + r.stdout).toMatch(/Configuration file is valid/);
+        expect(r.status).toBe(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
