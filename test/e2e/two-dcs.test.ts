@@ -10,6 +10,7 @@ import { createApp } from '../../apps/commerce-api/src/bootstrap';
 import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
+import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
 import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { freePort } from '../support/processes';
 import { dcNode } from '../support/dc-node';
@@ -365,6 +366,46 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     again.cookies.set('meridian_cart', guestCookie!);
     expect((await again.post('/api/accounts/login', { email: 'merging@example.com', password: 'a long password' })).status).toBe(200);
     expect(await nodes.a.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [mine.body.id])).toEqual(want);
+  });
+
+  it('the reservation sweeper gives back units no order took, only once every DC has been asked', async () => {
+    const sweeper = apps[1].get(ReservationSweeper);
+    const variant = (await new Shopper(url.b).get('/api/products?pageSize=1')).body.items[0].variants[2].id;
+    await caughtUp();
+    // an order placed at b whose owner (a) b's replica has not heard from: its reservation is not an orphan
+    await registerInA('swept@example.com');
+    await caughtUp();
+    const atB = new Shopper(url.b);
+    await atB.post('/api/accounts/login', { email: 'swept@example.com', password: 'a long password' });
+    await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
+    await nodes.b.rootQuery("STOP SLAVE 'from_a'");
+    try {
+      const real = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'swept-real-1' });
+      expect(real.status).toBe(201);
+      // and what a checkout whose owner batch never answered leaves behind: units taken, no order anywhere
+      const orphan = newId('b');
+      await nodes.b.rootQuery(`UPDATE meridian.stock_allocation SET available = available - 3 WHERE variant_id = ? AND dc = 'b'`, [variant]);
+      await nodes.b.rootQuery('INSERT INTO meridian.stock_reservation (id, order_id, dc, `lines`) VALUES (?, ?, ?, ?)',
+        [newId('b'), orphan, 'b', JSON.stringify([{ v: variant, q: 3 }])]);
+      await nodes.b.rootQuery("UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id IN (?, ?)", [orphan, real.body.id]);
+      const stock = await stockIn(nodes.b, variant, 'b');
+
+      await links[1].cut(); // a cannot be asked: the round fails, nothing is released
+      try {
+        await expect(sweeper.sweep()).rejects.toThrow(/DC a cannot be reached/);
+      } finally {
+        await links[1].heal();
+      }
+      expect(await sweeper.sweep()).toEqual([orphan]); // a has the real order, nobody has the orphan's
+      expect(await stockIn(nodes.b, variant, 'b')).toBe(stock + 3);
+      expect(await nodes.b.rootQuery('SELECT order_id, status FROM meridian.stock_reservation WHERE order_id IN (?, ?) ORDER BY status',
+        [orphan, real.body.id])).toEqual([{ order_id: real.body.id, status: 'held' }, { order_id: orphan, status: 'released' }]);
+      expect(await sweeper.sweep()).toEqual([]); // once
+      expect(await stockIn(nodes.b, variant, 'b')).toBe(stock + 3);
+    } finally {
+      await nodes.b.rootQuery("START SLAVE 'from_a'");
+    }
+    await caughtUp();
   });
 
   it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {

@@ -60,6 +60,10 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 10;
   /** read-your-writes: how long a read from the local replica waits for the client's last remote write before asking the home */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(5000) READ_YOUR_WRITES_WAIT_MS = 250;
+  /** how often each process looks for stock reservations left held without an order (0: never) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) RESERVATION_SWEEP_SECONDS = 60;
+  /** a held reservation without an order is given back only when older than this (no checkout still running) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) RESERVATION_GRACE_SECONDS = 300;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 

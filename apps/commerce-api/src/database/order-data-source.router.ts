@@ -27,6 +27,11 @@ export class OrderDataSourceRouter {
     this.remotes.set(ds.dc, ds);
   }
 
+  /** Every other DC's database (Order_DS_Remote), in no particular order. */
+  remoteSources(): OrderDataSource[] {
+    return [...this.remotes.values()];
+  }
+
   async closeRemotes(): Promise<void> {
     await Promise.all([...this.remotes.values()].map((r) => r.close()));
   }

@@ -4,10 +4,11 @@ import { CheckoutService } from './checkout.service';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
+import { ReservationSweeper } from './reservation-sweeper';
 
 @Module({
   imports: [CartModule],
   controllers: [OrdersController],
-  providers: [CheckoutService, OrdersService, OrdersRepository],
+  providers: [CheckoutService, OrdersService, OrdersRepository, ReservationSweeper],
 })
 export class OrdersModule {}

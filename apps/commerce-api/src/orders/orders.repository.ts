@@ -114,6 +114,25 @@ export class OrdersRepository {
     ];
   }
 
+  /**
+   * Reservations of DC `dc` still held for an order this database does not have, older than
+   * `graceSeconds`: left by a checkout whose owner batch ended without an answer (or by one that
+   * committed at an owner whose rows have not replicated here yet).
+   */
+  async findUnmatchedReservations(db: Sql, dc: string, graceSeconds: number, limit: number): Promise<string[]> {
+    const rows = await db.query<{ order_id: string }>(
+      `SELECT r.order_id FROM stock_reservation r LEFT JOIN orders o ON o.id = r.order_id
+       WHERE r.status = 'held' AND r.dc = ? AND o.id IS NULL AND r.created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
+       ORDER BY r.created_at LIMIT ?`, [dc, graceSeconds, limit]);
+    return rows.map((r) => r.order_id);
+  }
+
+  /** Which of these orders `db` has. */
+  async findOrderIds(db: Sql, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await db.query<{ id: string }>('SELECT id FROM orders WHERE id IN (?)', [ids])).map((r) => r.id);
+  }
+
   /** The lines this DC's allocation cannot cover now. */
   async findShortLines(db: Sql, lines: StockLine[], dc: string): Promise<ShortLine[]> {
     return db.query<ShortLine>(

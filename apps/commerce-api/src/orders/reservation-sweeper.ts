@@ -1,0 +1,64 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppEnv } from '../config/app-config';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { AppLogger } from '../observability/logger';
+import { OrdersRepository } from './orders.repository';
+
+const LOCK = 'meridian:reservation-sweeper';
+const BATCH = 100;
+
+/**
+ * Gives back the units of stock reservations that no order matches. A checkout at a DC that does
+ * not own the order reserves the units here, then sends the order to the owner; when the link
+ * breaks while that batch is on its way, the outcome is unknown and the reservation stays held
+ * (selling the units twice would be worse). Once older than RESERVATION_GRACE_SECONDS, no such
+ * batch can still commit, so asking every DC settles it: if no database has the order, the units
+ * come back (held -> released, once). If any DC cannot be asked, the round fails (logged as a
+ * warning) and nothing is released.
+ * Every process runs it; a MariaDB named lock lets one at a time work per DC.
+ */
+@Injectable()
+export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(OrdersRepository) private readonly repo: OrdersRepository,
+    @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
+    @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(AppEnv) private readonly env: AppEnv,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.env.RESERVATION_SWEEP_SECONDS === 0) return;
+    this.timer = setInterval(() => void this.sweep().catch((err: Error) =>
+      this.logger.warn('stock reservation sweep failed; next round will try again', { error: err.message })), this.env.RESERVATION_SWEEP_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One round; answers the order ids whose reservations were given back. */
+  async sweep(): Promise<string[]> {
+    const local = this.router.local;
+    // one connection holds the named lock for the round
+    return local.transaction(async (tx) => {
+      const [{ got }] = await tx.query<{ got: number | null }>('SELECT GET_LOCK(?, 0) AS got', [LOCK]);
+      if (Number(got) !== 1) return [];
+      try {
+        const candidates = await this.repo.findUnmatchedReservations(tx, local.dc, this.env.RESERVATION_GRACE_SECONDS, BATCH);
+        const found = new Set<string>();
+        for (const remote of this.router.remoteSources()) {
+          for (const id of await this.repo.findOrderIds(remote, candidates)) found.add(id);
+        }
+        const orphans = candidates.filter((id) => !found.has(id));
+        for (const id of orphans) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
+        if (orphans.length) this.logger.info('stock reservations without an order given back', { dc: local.dc, orders: orphans });
+        return orphans;
+      } finally {
+        await tx.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+      }
+    });
+  }
+}
