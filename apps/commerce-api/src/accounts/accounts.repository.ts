@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, Statement } from '../database/sql';
+import { gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
 import { Role } from '../common/request-context';
 
 export interface AccountRow {
@@ -64,8 +64,8 @@ export class AccountsRepository {
   /** Waits until this database has applied `gtid` (0: applied, -1: timed out). */
   async waitForGtid(db: Sql, gtid: string, timeoutSeconds: number): Promise<boolean> {
     if (!gtid) return true;
-    const [r] = await db.query<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [gtid, timeoutSeconds]);
-    return Number(r.w) === 0;
+    const [r] = await db.batch([gtidWait(gtid, timeoutSeconds)]);
+    return gtidApplied(r);
   }
 
   emailOf(id: string): Statement {

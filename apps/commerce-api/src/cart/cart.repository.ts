@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, BatchResult, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { affectedOf, BatchResult, gtidApplied, gtidWait, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 
 export interface CartRow {
   id: string;
@@ -103,9 +103,9 @@ export class CartRepository {
    */
   async runAfter(db: Sql, ref: CartRef, dc: string, gtid: string | undefined, waitSeconds: number): Promise<LoadedCart & { caughtUp: boolean }> {
     const [cond, params] = refWhere(ref);
-    const wait = gtid ? [{ sql: 'SELECT MASTER_GTID_WAIT(?, ?) AS w', params: [gtid, waitSeconds] }] : [];
+    const wait = gtid ? [gtidWait(gtid, waitSeconds)] : [];
     const results = await db.batch([...wait, cartWithLines(dc, cond, params)]);
-    const caughtUp = gtid ? Number(rowsOf<{ w: number }>(results[0])[0].w) === 0 : true;
+    const caughtUp = gtid ? gtidApplied(results[0]) : true;
     return { affected: 0, caughtUp, ...splitCartRows(rowsOf<CartLineJoinRow>(results[results.length - 1])) };
   }
 

@@ -5,7 +5,6 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { homeFence } from '../database/home-fence';
 import { isDuplicateKey, OrderDataSource, Sql, Statement } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
@@ -76,8 +75,8 @@ export class CartService {
     let created;
     try {
       created = ctx.account
-        ? await this.router.atHome(ctx.account, async (db) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
-          dto.variantId, dto.quantity, ctx.dc, homeFence(cart.accountId!, db.dc))))
+        ? await this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
+          dto.variantId, dto.quantity, ctx.dc, fence)))
         : await this.repo.createWithLine(t?.db ?? this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
     } catch (err) {
       // two first items of one account at once: the other request made the cart, add to it
@@ -126,8 +125,8 @@ export class CartService {
   async mergeGuestCart(ctx: RequestContext, account: HomedAccount, guestCartId: string): Promise<boolean> {
     const guestDc = dcOfId(guestCartId) ?? ctx.dc;
     if (guestDc !== account.homeDc) return this.mergeAcross(ctx, account, guestCartId, this.router.forOwner(guestDc));
-    return this.router.atHome(account, (db) => db.transaction(async (tx) => {
-      const [, guestRows] = await tx.batch([homeFence(account.id, db.dc), this.repo.lockCart(guestCartId)]);
+    return this.router.atHome(account, (db, fence) => db.transaction(async (tx) => {
+      const [, guestRows] = await tx.batch([fence, this.repo.lockCart(guestCartId)]);
       const guest = (guestRows as CartRow[])[0];
       if (!guest || guest.status !== 'active' || guest.account_id !== null) return false;
       const mine = await this.repo.findActiveCartOfAccount(tx, account.id);
@@ -145,8 +144,8 @@ export class CartService {
     if (!guest.cart || guest.cart.status !== 'active') return false;
     const lines = guest.lines.map((l) => ({ id: newId(ctx.dc), v: l.variant_id, q: l.quantity }));
     try {
-      await this.router.atHome(account, async (db) => this.remembered(ctx, db, await db.transaction((tx) => tx.batchCommitGtid([
-        homeFence(account.id, db.dc),
+      await this.router.atHome(account, async (db, fence) => this.remembered(ctx, db, await db.transaction((tx) => tx.batchCommitGtid([
+        fence,
         ...this.repo.mergeIntoAccountCart({ id: newId(ctx.dc), accountId: account.id, ownerDc: db.dc, currency: guest.cart!.currency },
           { id: newId(ctx.dc), guestCartId }, lines),
       ]))));
@@ -195,8 +194,7 @@ export class CartService {
   /** A write to the cart of `t` at its owner (behind the home fence for an account), with the cart after it. */
   private write(ctx: RequestContext, t: CartTarget, write: Statement): Promise<LoadedCart> {
     if (!ctx.account) return this.repo.write(t.db, t.ref, ctx.dc, write);
-    const account = ctx.account;
-    return this.router.atHome(account, async (db) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write, homeFence(account.id, db.dc))));
+    return this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write, fence)));
   }
 
   /** A write committed at another DC's database: its GTID is what this client's next local reads wait for. */

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { isNotHome } from './home-fence';
-import { OrderDataSource } from './sql';
+import { homeFence, isNotHome } from './home-fence';
+import { OrderDataSource, Statement } from './sql';
 
 /** The account a write is for and where its home is believed to be; `homeDc` is corrected when the home moved. */
 export interface HomedAccount {
@@ -47,16 +47,16 @@ export class OrderDataSourceRouter {
   }
 
   /**
-   * Runs an account write at the account's home. `work` must start its transaction with
-   * homeFence(account.id, db.dc). When the fence refuses (the home moved and the row this process
+   * Runs an account write at the account's home. `work` gets the home's database and its home fence
+   * (homeFence(account.id, db.dc)), which must be the first statement of its transaction. When the fence refuses (the home moved and the row this process
    * routed on was stale), the refusing database, which saw the move, says where the home went:
    * follow it, at most a few hops, and remember it in `account.homeDc` for the rest of the request.
    */
-  async atHome<T>(account: HomedAccount, work: (db: OrderDataSource) => Promise<T>): Promise<T> {
+  async atHome<T>(account: HomedAccount, work: (db: OrderDataSource, fence: Statement) => Promise<T>): Promise<T> {
     for (let hop = 1; ; hop++) {
       const db = this.forOwner(account.homeDc);
       try {
-        return await work(db);
+        return await work(db, homeFence(account.id, db.dc));
       } catch (err) {
         if (!isNotHome(err)) throw err;
         const [row] = await db.query<{ home_dc: string }>('SELECT home_dc FROM account WHERE id = ?', [account.id]);

@@ -218,6 +218,16 @@ export class PoolDataSource implements OrderDataSource {
   }
 }
 
+/**
+ * Waits until this database has applied `gtid` (another DC's write), at most `seconds`; its one row
+ * says `w` = 0 when applied, -1 when the wait timed out.
+ */
+export function gtidWait(gtid: string, seconds: number): Statement {
+  return { sql: 'SELECT MASTER_GTID_WAIT(?, ?) AS w', params: [gtid, seconds] };
+}
+
+export const gtidApplied = (r: BatchResult): boolean => Number((r as { w: number }[])[0].w) === 0;
+
 /** A SIGNAL raised by our own SQL (errno 1644) carrying `signal` as its message. */
 export function isSignal(err: unknown, signal: string): boolean {
   return (err as { errno?: number }).errno === 1644 && String((err as Error).message).includes(signal);

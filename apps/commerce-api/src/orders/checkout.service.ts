@@ -3,9 +3,8 @@ import { createHash, randomInt } from 'node:crypto';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { isDuplicateKey, isSignal, OrderDataSource, rowsOf, TxSql, UnreachableError } from '../database/sql';
+import { isDuplicateKey, isSignal, OrderDataSource, rowsOf, Statement, TxSql, UnreachableError } from '../database/sql';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { homeFence } from '../database/home-fence';
 import { AppLogger } from '../observability/logger';
 import { AppMetrics } from '../observability/metrics';
 import { AccountsRepository } from '../accounts/accounts.repository';
@@ -93,19 +92,20 @@ export class CheckoutService {
     if (!target) throw notFound('cart');
     const scope = ctx.account ? `account:${ctx.account.id}` : `cart:${ctx.guestCartId}`;
     const input: CheckoutInput = { scope, key, hash: requestHash(dto), dto };
-    const place = (db: OrderDataSource) => (db.dc === this.router.local.dc
-      ? this.placeHere(ctx, db, target.ref, input)
-      : this.placeAtOwner(ctx, db, target.ref, input));
+    // an account's order goes behind its home fence; a guest cart's owner never moves
+    const place = (db: OrderDataSource, fence?: Statement) => (db.dc === this.router.local.dc
+      ? this.placeHere(ctx, db, target.ref, input, fence)
+      : this.placeAtOwner(ctx, db, target.ref, input, fence));
     const order = ctx.account ? await this.router.atHome(ctx.account, place) : await place(target.db);
     if (!order.replayed) this.metrics.ordersPlaced.inc({ dc: ctx.dc });
     return order;
   }
 
-  private async placeHere(ctx: RequestContext, db: OrderDataSource, ref: CartRef, input: CheckoutInput): Promise<CheckoutAnswer> {
+  private async placeHere(ctx: RequestContext, db: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Statement): Promise<CheckoutAnswer> {
     for (let attempt = 1; ; attempt++) {
       let stock: StockLine[] = [];
       try {
-        const order = await db.transaction((tx) => this.place(ctx, tx, ref, input, (lines) => { stock = lines; }));
+        const order = await db.transaction((tx) => this.place(ctx, tx, ref, input, fence, (lines) => { stock = lines; }));
         return { order, replayed: false };
       } catch (err) {
         if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
@@ -119,7 +119,7 @@ export class CheckoutService {
     }
   }
 
-  private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput): Promise<CheckoutAnswer> {
+  private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Statement): Promise<CheckoutAnswer> {
     const local = this.router.local;
     let atOwner = false;
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -154,7 +154,7 @@ export class CheckoutService {
       const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto, orderId);
       try {
         const { gtid } = await owner.transaction((tx) => tx.batchCommitGtid([
-          ...(ctx.account ? [homeFence(ctx.account.id, owner.dc)] : []),
+          ...(fence ? [fence] : []),
           this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
           ...this.repo.guardCartUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }),
           ...this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
@@ -201,9 +201,10 @@ export class CheckoutService {
     return { order: orderView(order, await this.repo.findLines(db, [order.id])), replayed: true };
   }
 
-  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, seenStock: (lines: StockLine[]) => void): Promise<OrderView> {
+  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, fence: Statement | undefined,
+    seenStock: (lines: StockLine[]) => void): Promise<OrderView> {
     const orderId = newId(ctx.dc);
-    const fenced = ctx.account ? [homeFence(ctx.account.id, ctx.dc)] : [];
+    const fenced = fence ? [fence] : [];
     const results = (await tx.batch([
       ...fenced,
       this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }),

@@ -3,7 +3,6 @@ import { dcOfId, newId } from '@meridian/dc';
 import { notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { homeFence } from '../database/home-fence';
 import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AppLogger } from '../observability/logger';
@@ -72,7 +71,7 @@ export class OrdersService {
   private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
     const owner = await this.owner(ctx, id);
     return owner.account
-      ? this.router.atHome(owner.account, (db) => this.moveAt(ctx, db, id, steps, homeFence(owner.account!.id, db.dc)))
+      ? this.router.atHome(owner.account, (db, fence) => this.moveAt(ctx, db, id, steps, fence))
       : this.moveAt(ctx, owner.db, id, steps);
   }
 
