@@ -114,4 +114,42 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
       expect(await sql(dc, "SELECT COUNT(*) AS n FROM orders WHERE id IN (SELECT order_id FROM idempotency_key WHERE idem_key = 'follows-1')")).toEqual([{ n: 1 }]);
     }
   });
+
+  it('regionctl stock transfer moves allocation between two DCs of three; the sum is the same in every database; bad commands are refused', async () => {
+    const [{ sku, id }] = await sql<{ sku: string; id: string }>('a', 'SELECT sku, id FROM variant ORDER BY sku LIMIT 1');
+    const stockIn = (dc: Dc) => sql<{ dc: string; available: number }>(dc, 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [id]);
+    const before = await stockIn('a');
+    const sum = (rows: { available: number }[]) => rows.reduce((s, r) => s + Number(r.available), 0);
+
+    const moved = await topo!.run('stock', 'transfer', sku, '7', 'a', 'c');
+    expect(moved.stdout).toMatch(new RegExp(`moved 7 units of ${sku} from DC a to DC c`));
+    expect(moved.status).toBe(0);
+    await caughtUp();
+    for (const dc of DCS) {
+      const rows = await stockIn(dc);
+      expect(sum(rows)).toBe(sum(before));
+      expect(rows).toEqual(before.map((r) => ({ dc: r.dc, available: Number(r.available) + (r.dc === 'a' ? -7 : r.dc === 'c' ? 7 : 0) })));
+    }
+    const shown = await topo!.run('stock', 'show', sku, 'b');
+    expect(shown.stdout).toContain(`DC c: ${Number(before.find((r) => r.dc === 'c')!.available) + 7}`);
+    expect(shown.stdout).toContain(`total ${sum(before)} (as DC b's database sees it)`);
+
+    for (const [args, message] of [
+      [['transfer', sku, '1000000', 'a', 'c'], /DC a has \d+ units of this variant; cannot move 1000000/],
+      [['transfer', 'NO-SUCH-SKU', '1', 'a', 'c'], /variant NO-SUCH-SKU not found/],
+      [['transfer', sku, '1', 'a', 'x'], /no DC "x"/],
+      [['transfer', sku, '1', 'a', 'a'], /two different DCs/],
+      [['transfer', sku, '0', 'a', 'c'], /units must be/],
+      [['transfer', sku, 'many', 'a', 'c'], /stock needs/],
+      [['move', sku], /stock needs/],
+    ] as const) {
+      const r = await topo!.run('stock', ...args);
+      expect([args.join(' '), r.status]).toEqual([args.join(' '), expect.any(Number)]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr + r.stdout).toMatch(message);
+    }
+    await caughtUp();
+    expect(await stockIn('b')).toEqual(await stockIn('a'));
+    expect(sum(await stockIn('c'))).toBe(sum(before));
+  });
 });

@@ -6,12 +6,13 @@ import { AppLogger } from './observability/logger';
 import { DatabaseModule } from './database/database.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { SessionGuard } from './accounts/session.guard';
-import { ReadYourWritesInterceptor } from './accounts/read-your-writes.interceptor';
+import { ContextCookiesInterceptor } from './accounts/context-cookies.interceptor';
 import { AdminModule } from './admin/admin.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { HealthModule } from './health/health.module';
 import { OrdersModule } from './orders/orders.module';
+import { StockModule } from './stock/stock.module';
 
 @Module({})
 export class AppModule {
@@ -20,11 +21,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot(env, logger), DatabaseModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
-        AdminModule, HealthModule,
+        AdminModule, StockModule, HealthModule,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: SessionGuard },
-        { provide: APP_INTERCEPTOR, useExisting: ReadYourWritesInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: ContextCookiesInterceptor },
       ],
     };
   }

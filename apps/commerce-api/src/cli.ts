@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { newId } from '@meridian/dc';
-import { ConfigError, DbEnv, loadEnv } from './config/app-config';
-import { createTypeOrmDataSource, mysqlPoolOf } from './database/data-source';
+import { ConfigError, DbEnv, loadEnv, parseRemoteDbs } from './config/app-config';
+import { DomainError } from './common/domain-error';
+import { createRemotePool, createTypeOrmDataSource, mysqlPoolOf } from './database/data-source';
+import { OrderDataSourceRouter } from './database/order-data-source.router';
 import { PoolDataSource } from './database/sql';
 import { PasswordHasher } from './accounts/password-hasher';
+import { StockRepository } from './stock/stock.repository';
+import { StockTransfers } from './stock/stock-transfers';
 import { BENCH_SHAPE, CatalogShape, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
 
 const USAGE = `usage: cli <command>
@@ -13,16 +17,20 @@ const USAGE = `usage: cli <command>
   seed stock              give this DC a stock allocation row (STOCK_UNITS, default 1000) for every variant lacking one
   create-admin            create the admin account ADMIN_EMAIL / ADMIN_PASSWORD unless it exists
   setup demo|bench        all three, in that order
-environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME; STOCK_DCS (default: DC_ID)`;
+  stock transfer SKU UNITS FROM TO
+                          move UNITS of SKU from DC FROM's allocation to DC TO's (REMOTE_DBS reaches the other DCs)
+  stock show SKU          SKU's allocation in every DC and its units in transit, as this DC's database sees them
+environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   const local = argv.includes('--local');
-  if (!command || !['migrate', 'seed', 'create-admin', 'setup'].includes(command)) {
+  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   const env = loadEnv(DbEnv);
+  if (command === 'stock') return stock(env, argv.slice(1));
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: local ? 1 : 2 }).initialize();
   // one connection, so the session setting holds for every statement of the migrations
@@ -62,6 +70,41 @@ async function main(argv: string[]): Promise<void> {
       }
     }
   } finally {
+    await ds.destroy();
+  }
+}
+
+/** The operator's stock commands: the same code as the admin endpoints, run from this DC. */
+async function stock(env: DbEnv, [action, sku, units, from, to]: string[]): Promise<void> {
+  if (!((action === 'transfer' && sku && units && from && to) || (action === 'show' && sku))) throw new ConfigError(USAGE);
+  const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
+    user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
+  const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
+  for (const r of parseRemoteDbs(env.REMOTE_DBS)) {
+    router.addRemote(new PoolDataSource(r.dc, 'remote', createRemotePool({ host: r.host, port: r.port, user: env.DB_USER,
+      password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 1 })));
+  }
+  const transfers = new StockTransfers(router, new StockRepository());
+  try {
+    if (action === 'transfer') {
+      if (!/^[1-9]\d{0,9}$/.test(units)) throw new ConfigError('UNITS must be a whole number of at least 1');
+      const t = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator' });
+      say(t.state === 'received'
+        ? `moved ${t.units} units of ${sku} from DC ${t.from} to DC ${t.to} (transfer ${t.id})`
+        : `${t.units} units of ${sku} left DC ${t.from} and are in transit to DC ${t.to}, which adds them once it is reachable (transfer ${t.id})`);
+    } else {
+      const variantId = await new StockRepository().variantIdOf(router.local, { sku });
+      if (!variantId) throw new ConfigError(`no variant has SKU ${sku}`);
+      const s = await transfers.stockOf(variantId);
+      for (const a of s.allocations) say(`DC ${a.dc}: ${a.available}`);
+      for (const t of s.inTransit) say(`in transit ${t.from} -> ${t.to}: ${t.units} (transfer ${t.id})`);
+      say(`total ${s.total} (as DC ${s.asSeenBy}'s database sees it)`);
+    }
+  } catch (err) {
+    if (err instanceof DomainError) throw new ConfigError(err.message);
+    throw err;
+  } finally {
+    await router.closeRemotes();
     await ds.destroy();
   }
 }

@@ -18,6 +18,10 @@ const USAGE = `usage: regionctl <command> [options]
   status [--json]           every process, each replication channel's state and lag, each WAN link
   wan cut|heal <dc> <dc>    cut or heal the WAN link between two DCs (both directions)
   scale <dc> <n>            run n commerce-api processes in a DC
+  stock transfer <sku> <units> <from-dc> <to-dc>
+                            move stock allocation between DCs: the units leave <from-dc> and arrive in
+                            <to-dc> (in transit until <to-dc> is reachable); the sum never changes
+  stock show <sku> [<dc>]   a SKU's allocation in every DC and its units in transit, as <dc> sees them
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -79,6 +83,18 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', '/scale', { dc, count: Number(n) })).message));
       return 0;
     }
+    case 'stock': {
+      const [action, sku, ...rest] = args;
+      if (action === 'transfer' && sku && rest.length === 3 && /^\d+$/.test(rest[0])) {
+        const [units, from, to] = rest;
+        say(String((await call('POST', '/stock', { action, sku, units: Number(units), from, to })).message));
+      } else if (action === 'show' && sku && rest.length <= 1) {
+        say(String((await call('POST', '/stock', { action, sku, dc: rest[0] })).message));
+      } else {
+        throw new UsageError('stock needs: transfer <sku> <units> <from-dc> <to-dc>, or show <sku> [<dc>]');
+      }
+      return 0;
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -119,7 +135,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
-    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), down: stop,
+    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c), down: stop,
   });
   try {
     await runtime.up();

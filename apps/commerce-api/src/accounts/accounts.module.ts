@@ -5,7 +5,7 @@ import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { PasswordHasher } from './password-hasher';
 import { SessionCookies } from './session-cookies';
-import { ReadYourWritesInterceptor } from './read-your-writes.interceptor';
+import { ContextCookiesInterceptor } from './context-cookies.interceptor';
 import { SessionGuard } from './session.guard';
 import { Tokens } from './tokens';
 
@@ -14,7 +14,7 @@ import { Tokens } from './tokens';
 @Module({
   imports: [CartModule],
   controllers: [AccountsController],
-  providers: [AccountsService, AccountsRepository, PasswordHasher, Tokens, SessionCookies, SessionGuard, ReadYourWritesInterceptor],
-  exports: [AccountsService, AccountsRepository, Tokens, SessionCookies, SessionGuard, ReadYourWritesInterceptor, PasswordHasher],
+  providers: [AccountsService, AccountsRepository, PasswordHasher, Tokens, SessionCookies, SessionGuard, ContextCookiesInterceptor],
+  exports: [AccountsService, AccountsRepository, Tokens, SessionCookies, SessionGuard, ContextCookiesInterceptor, PasswordHasher],
 })
 export class AccountsModule {}

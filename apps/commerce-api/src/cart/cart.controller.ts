@@ -1,11 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
 import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
-import { SessionCookies } from '../accounts/session-cookies';
-import { Tokens } from '../accounts/tokens';
 import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView } from './cart.dto';
 import { CartService } from './cart.service';
 
@@ -15,11 +12,7 @@ class ShippingMethodDto extends DiscountCodeDto {}
 @Controller()
 @Auth('optional')
 export class CartController {
-  constructor(
-    @Inject(CartService) private readonly carts: CartService,
-    @Inject(SessionCookies) private readonly cookies: SessionCookies,
-    @Inject(Tokens) private readonly tokens: Tokens,
-  ) {}
+  constructor(@Inject(CartService) private readonly carts: CartService) {}
 
   @Get('cart')
   @ApiOkResponse({ type: CartView })
@@ -29,11 +22,9 @@ export class CartController {
 
   @Post('cart/items')
   @HttpCode(200)
-  @ApiOkResponse({ type: CartView, description: 'the first item of a guest also sets the cart cookie' })
-  async add(@Ctx() ctx: RequestContext, @Body() dto: AddItemDto, @Res({ passthrough: true }) res: FastifyReply): Promise<CartView> {
-    const { cart, newGuestCartId } = await this.carts.addItem(ctx, dto);
-    if (newGuestCartId) this.cookies.guestCart(res, this.tokens.signCart(newGuestCartId));
-    return cart;
+  @ApiOkResponse({ type: CartView, description: 'the first item of a guest sets the cart cookie (so does a guest cart adopted from a DC that cannot be reached)' })
+  add(@Ctx() ctx: RequestContext, @Body() dto: AddItemDto): Promise<CartView> {
+    return this.carts.addItem(ctx, dto);
   }
 
   @Patch('cart/items/:variantId')

@@ -229,6 +229,31 @@ export class CartRepository {
     await db.execute(`UPDATE cart SET status = 'merged' WHERE id = ? AND status = 'active' AND account_id IS NULL`, [cartId]);
   }
 
+  /**
+   * A guest cart of another DC as this database has it: the cart this DC adopted from it if there
+   * is one, else the replicated copy (undefined when neither has arrived).
+   */
+  adoptedOrCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
+    return db.batch([cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ?), ?) AND c.account_id IS NULL', [cartId, cartId])])
+      .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
+  }
+
+  /**
+   * This DC's copy of a guest cart whose DC cannot be reached (one transaction, one round trip);
+   * a second adoption of the same cart here fails on the adopted_from key.
+   */
+  async adopt(db: OrderDataSource, from: CartRow, lines: CartLineRow[], ids: { cart: string; ownerDc: string; line: () => string }): Promise<void> {
+    await db.transaction((tx) => tx.batchAndCommit([
+      { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency, discount_code, shipping_method_code, adopted_from)
+              VALUES (?, NULL, NULL, ?, ?, ?, ?, ?)`,
+      params: [ids.cart, ids.ownerDc, from.currency, from.discount_code, from.shipping_method_code, from.id] },
+      ...(lines.length === 0 ? [] : [{
+        sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES ${lines.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        params: lines.flatMap((l) => [ids.line(), ids.cart, l.variant_id, l.quantity]),
+      }]),
+    ]));
+  }
+
   async adoptGuestCart(db: Sql, cartId: string, accountId: string): Promise<void> {
     await db.execute('UPDATE cart SET account_id = ?, active_account_id = ? WHERE id = ?', [accountId, accountId, cartId]);
   }

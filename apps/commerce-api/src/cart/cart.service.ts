@@ -5,18 +5,12 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey, OrderDataSource, Sql, Statement } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, Sql, Statement, UnreachableError } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
 import { CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
 import { PricingRules } from './pricing-rules';
-
-export interface CartAnswer {
-  cart: CartView;
-  /** set when this request made a new guest cart: the cookie to hand out */
-  newGuestCartId?: string;
-}
 
 export interface PricedCart {
   cart: CartRow;
@@ -58,18 +52,24 @@ export class CartService {
   async getCart(ctx: RequestContext): Promise<CartView> {
     const t = this.target(ctx);
     if (!t) return this.emptyView();
-    const loaded = (ctx.account && t.db.kind === 'remote' && await this.fromReplica(ctx, t.ref)) || await this.repo.run(t.db, t.ref, ctx.dc);
+    const loaded = (ctx.account && t.db.kind === 'remote' && await this.fromReplica(ctx, t.ref))
+      || await this.repo.run(t.db, t.ref, ctx.dc).catch((err) => {
+        // a guest cart whose DC cannot be reached: the cart this DC adopted from it, else its replicated copy
+        if (!this.adoptable(t, err)) throw err;
+        return this.repo.adoptedOrCopy(this.router.local, (t.ref as { guestCartId: string }).guestCartId, ctx.dc);
+      });
     // an ordered or merged cart is finished: the shopper has no cart until the next item
     return loaded.cart?.status === 'active' ? this.view(loaded) : this.emptyView();
   }
 
-  async addItem(ctx: RequestContext, dto: AddItemDto): Promise<CartAnswer> {
+  async addItem(ctx: RequestContext, dto: AddItemDto): Promise<CartView> {
     const t = this.target(ctx);
     if (t) {
-      const loaded = await this.write(ctx, t, this.repo.addLine(t.ref, newId(ctx.dc), dto.variantId, dto.quantity));
-      if (loaded.affected > 0) return { cart: await this.view(loaded) };
+      const loaded = await this.write(ctx, t, (ref) => this.repo.addLine(ref, newId(ctx.dc), dto.variantId, dto.quantity));
+      if (loaded.affected > 0) return this.view(loaded);
       if (loaded.cart?.status === 'active') throw notFound('variant', dto.variantId);
     }
+    // a new cart: an account's at its home, a guest's in this DC
     const id = newId(ctx.dc);
     const cart = { id, lineId: newId(ctx.dc), accountId: ctx.account?.id, ownerDc: ctx.dc, currency: this.env.STORE_CURRENCY };
     let created;
@@ -77,14 +77,15 @@ export class CartService {
       created = ctx.account
         ? await this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
           dto.variantId, dto.quantity, ctx.dc, fence)))
-        : await this.repo.createWithLine(t?.db ?? this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
+        : await this.repo.createWithLine(this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
     } catch (err) {
       // two first items of one account at once: the other request made the cart, add to it
       if (ctx.account && t && isDuplicateKey(err)) return this.addItem(ctx, dto);
       throw err;
     }
     if (created.affected === 0) throw notFound('variant', dto.variantId);
-    return { cart: await this.view(created), newGuestCartId: ctx.account ? undefined : id };
+    if (!ctx.account) ctx.newGuestCartId = id;
+    return this.view(created);
   }
 
   async setQuantity(ctx: RequestContext, variantId: string, quantity: number): Promise<CartView> {
@@ -140,7 +141,15 @@ export class CartService {
   }
 
   private async mergeAcross(ctx: RequestContext, account: HomedAccount, guestCartId: string, guestDb: OrderDataSource): Promise<boolean> {
-    const guest = await this.repo.run(guestDb, { guestCartId }, ctx.dc);
+    let closeAt: OrderDataSource | undefined = guestDb;
+    const guest = await this.repo.run(guestDb, { guestCartId }, ctx.dc).catch((err) => {
+      if (!this.adoptable({ db: guestDb, ref: { guestCartId } }, err)) throw err;
+      // the guest cart's DC cannot be reached: merge what this DC has (the cart it adopted, or its replica's
+      // copy, left active over there where no cookie names it any more)
+      closeAt = undefined;
+      return this.repo.adoptedOrCopy(this.router.local, guestCartId, ctx.dc);
+    });
+    if (guest.cart && guest.cart.id !== guestCartId) return this.mergeGuestCart(ctx, account, guest.cart.id);
     if (!guest.cart || guest.cart.status !== 'active') return false;
     const lines = guest.lines.map((l) => ({ id: newId(ctx.dc), v: l.variant_id, q: l.quantity }));
     try {
@@ -153,7 +162,7 @@ export class CartService {
       // the key row is there: an earlier attempt copied the lines and failed before closing the guest cart
       if (!isDuplicateKey(err)) throw err;
     }
-    await this.repo.closeMergedGuestCart(guestDb, guestCartId);
+    if (closeAt) await this.repo.closeMergedGuestCart(closeAt, guestCartId);
     return true;
   }
 
@@ -185,16 +194,62 @@ export class CartService {
   private async change(ctx: RequestContext, write: (ref: CartRef) => Statement, missing?: () => Error): Promise<CartView> {
     const t = this.target(ctx);
     if (!t) throw notFound('cart');
-    const loaded = await this.write(ctx, t, write(t.ref));
+    const loaded = await this.write(ctx, t, write);
     if (loaded.cart?.status !== 'active') throw notFound('cart');
     if (loaded.affected === 0 && missing) throw missing();
     return this.view(loaded);
   }
 
-  /** A write to the cart of `t` at its owner (behind the home fence for an account), with the cart after it. */
-  private write(ctx: RequestContext, t: CartTarget, write: Statement): Promise<LoadedCart> {
-    if (!ctx.account) return this.repo.write(t.db, t.ref, ctx.dc, write);
-    return this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write, fence)));
+  /**
+   * A write to the cart of `t` at its owner (behind the home fence for an account; for a guest, the
+   * cart this DC adopts when the owner cannot be reached), with the cart after it.
+   */
+  private write(ctx: RequestContext, t: CartTarget, write: (ref: CartRef) => Statement): Promise<LoadedCart> {
+    if (!ctx.account) return this.guestAtOwner(ctx, t, (g) => this.repo.write(g.db, g.ref, ctx.dc, write(g.ref)));
+    return this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write(t.ref), fence)));
+  }
+
+  /**
+   * Runs a guest cart's operation at the DC that owns the cart. When that DC cannot be reached (not
+   * even a connection could be opened, so nothing of the operation reached it), this DC adopts the
+   * cart: a copy from its own replica, made once (an adoption made earlier is reused), owned by
+   * this DC from then on; the operation runs on the copy and the answer hands out its cookie.
+   * Writes the owner made less than one replication lag before it became unreachable are not in
+   * the copy. A connection that broke mid-operation (the outcome unknown) is answered 503.
+   */
+  async guestAtOwner<T>(ctx: RequestContext, t: CartTarget, work: (t: CartTarget) => Promise<T>): Promise<T> {
+    try {
+      return await work(t);
+    } catch (err) {
+      if (!this.adoptable(t, err)) throw err;
+      return work(await this.adopt(ctx, (t.ref as { guestCartId: string }).guestCartId, t.db.dc));
+    }
+  }
+
+  private adoptable(t: CartTarget, err: unknown): boolean {
+    return 'guestCartId' in t.ref && t.db.kind === 'remote' && err instanceof UnreachableError && err.dc === t.db.dc && !err.outcomeUnknown;
+  }
+
+  private async adopt(ctx: RequestContext, cartId: string, ownerDc: string): Promise<CartTarget> {
+    const local = this.router.local;
+    const seen = await this.repo.adoptedOrCopy(local, cartId, ctx.dc);
+    if (!seen.cart) {
+      throw new DomainError(ErrorCode.Unavailable,
+        `the cart's DC ${ownerDc} cannot be reached and the cart has not been replicated to DC ${ctx.dc} yet; try again shortly`, undefined, 5);
+    }
+    let id = seen.cart.id;
+    if (id === cartId && seen.cart.status === 'active') {
+      id = newId(ctx.dc);
+      try {
+        await this.repo.adopt(local, seen.cart, seen.lines, { cart: id, ownerDc: ctx.dc, line: () => newId(ctx.dc) });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        id = (await this.repo.adoptedOrCopy(local, cartId, ctx.dc)).cart!.id; // adopted here meanwhile by another request
+      }
+    }
+    // a copy that is no longer active (ordered, merged) is left as it is: writes to it change nothing
+    if (id !== cartId) ctx.guestCartId = ctx.newGuestCartId = id;
+    return { db: local, ref: { guestCartId: id } };
   }
 
   /** A write committed at another DC's database: its GTID is what this client's next local reads wait for. */

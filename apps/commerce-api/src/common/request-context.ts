@@ -27,6 +27,8 @@ export interface RequestContext {
   readAfter?: string;
   /** set by a write at another DC's database during this request: the GTID the next reads wait for */
   wroteAt?: string;
+  /** set when this request made a guest cart, or adopted one of a DC that could not be reached: the cookie to hand out */
+  newGuestCartId?: string;
   ip: string;
   userAgent?: string;
 }

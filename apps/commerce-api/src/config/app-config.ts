@@ -8,6 +8,17 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
 
+/** `b=127.0.1.21:3306,c=127.0.1.22:3306`: each other DC and the address of the WAN link to its database. */
+const REMOTE_DBS = /^$|^[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5}(,[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5})*$/;
+
+export function parseRemoteDbs(value: string): { dc: string; host: string; port: number }[] {
+  return value.split(',').filter(Boolean).map((item) => {
+    const [dc, address] = item.split('=');
+    const [host, port] = address.split(':');
+    return { dc, host, port: Number(port) };
+  });
+}
+
 /** What every process of a DC needs: which DC it is and how to reach its database. */
 export class DbEnv {
   @Matches(DC_CODE_PATTERN, { message: 'DC_ID must be a DC code like "a" or "eu1"' })
@@ -20,17 +31,9 @@ export class DbEnv {
   @IsOptional() @IsString() DB_PASSWORD = '';
   @IsOptional() @IsString() DB_NAME = 'meridian';
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 16;
-}
-
-/** `b=127.0.1.21:3306,c=127.0.1.22:3306`: each other DC and the address of the WAN link to its database. */
-const REMOTE_DBS = /^$|^[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5}(,[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5})*$/;
-
-export function parseRemoteDbs(value: string): { dc: string; host: string; port: number }[] {
-  return value.split(',').filter(Boolean).map((item) => {
-    const [dc, address] = item.split('=');
-    const [host, port] = address.split(':');
-    return { dc, host, port: Number(port) };
-  });
+  /** other DCs' databases (Order_DS_Remote), as dc=host:port through the WAN links */
+  @IsOptional() @Matches(REMOTE_DBS, { message: 'REMOTE_DBS must be like "b=127.0.1.21:3306,c=127.0.1.22:3306"' })
+  REMOTE_DBS = '';
 }
 
 /** The environment commerce-api reads, validated once at boot. */
@@ -38,9 +41,6 @@ export class AppEnv extends DbEnv {
   @IsOptional() @IsString() HOST = '127.0.0.1';
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
 
-  /** other DCs' databases (Order_DS_Remote), as dc=host:port through the WAN links */
-  @IsOptional() @Matches(REMOTE_DBS, { message: 'REMOTE_DBS must be like "b=127.0.1.21:3306,c=127.0.1.22:3306"' })
-  REMOTE_DBS = '';
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200) REMOTE_DB_POOL_SIZE = 8;
   /**
    * remote-write: any DC serves any shopper, writes cross the WAN to the home. relocate: a request
@@ -64,6 +64,8 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) RESERVATION_SWEEP_SECONDS = 60;
   /** a held reservation without an order is given back only when older than this (no checkout still running) */
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) RESERVATION_GRACE_SECONDS = 300;
+  /** how often each process receives the stock transfers to its DC that arrived by replication only (0: never) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) STOCK_RECEIVE_SECONDS = 5;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 

@@ -64,27 +64,28 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT
 
 /** A database that cannot be reached: answered 503 naming its DC, never 500, so the shopper may retry. */
 export class UnreachableError extends DomainError {
-  constructor(readonly dc: string, readonly networkCode: string) {
+  constructor(readonly dc: string, readonly networkCode: string, private readonly whileSending = true) {
     super(ErrorCode.Unavailable, `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`, undefined, 5);
   }
 
   /** the connection broke while statements were on their way: the server may have run (and committed) them */
   get outcomeUnknown(): boolean {
-    return !NEVER_SENT.has(this.networkCode);
+    return this.whileSending && !NEVER_SENT.has(this.networkCode);
   }
 }
 
-function unreachable(dc: string, err: unknown): unknown {
+/** `whileSending` false: the error came while opening a connection, before any statement was sent */
+function unreachable(dc: string, err: unknown, whileSending = true): unknown {
   const e = err as { code?: string; fatal?: boolean };
   if (!CONNECTION_ERRORS.has(e.code ?? '') && !e.fatal) return err;
-  return new UnreachableError(dc, e.code ?? 'connection lost');
+  return new UnreachableError(dc, e.code ?? 'connection lost', whileSending);
 }
 
-async function reachable<T>(dc: string, work: Promise<T>): Promise<T> {
+async function reachable<T>(dc: string, work: Promise<T>, whileSending = true): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    throw unreachable(dc, err);
+    throw unreachable(dc, err, whileSending);
   }
 }
 
@@ -170,20 +171,35 @@ export class PoolDataSource implements OrderDataSource {
   ) {}
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return reachable(this.dc, run<T[]>(this.pool, sql, params));
+    return this.onConnection((c) => run<T[]>(c, sql, params));
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    return { affectedRows: (await reachable(this.dc, run<ResultSetHeader>(this.pool, sql, params))).affectedRows };
+    return { affectedRows: (await this.onConnection((c) => run<ResultSetHeader>(c, sql, params))).affectedRows };
   }
 
   batch(statements: Statement[]): Promise<BatchResult[]> {
-    return reachable(this.dc, runBatch(this.pool, statements));
+    return this.onConnection((c) => runBatch(c, statements));
   }
 
+  /** A connection of the pool (opened now if none is free): failing here, nothing was sent. */
   private connection(): Promise<PoolConnection> {
     return reachable(this.dc, new Promise<PoolConnection>((resolve, reject) =>
-      this.pool.getConnection((err, c) => (err ? reject(err) : resolve(c)))));
+      this.pool.getConnection((err, c) => (err ? reject(err) : resolve(c)))), false);
+  }
+
+  /** What pool.query does, in two steps, so that a database that cannot be reached is known to have received nothing. */
+  private async onConnection<T>(work: (c: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await this.connection();
+    let broken = false;
+    try {
+      return await work(conn);
+    } catch (err) {
+      broken = Boolean((err as { fatal?: boolean }).fatal);
+      throw unreachable(this.dc, err);
+    } finally {
+      if (broken) conn.destroy(); else conn.release();
+    }
   }
 
   async warm(connections: number): Promise<void> {

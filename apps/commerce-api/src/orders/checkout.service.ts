@@ -90,13 +90,17 @@ export class CheckoutService {
     if (!ctx.account && !dto.email) throw invalidInput('email: a guest checkout needs an e-mail address');
     const target = this.carts.target(ctx);
     if (!target) throw notFound('cart');
-    const scope = ctx.account ? `account:${ctx.account.id}` : `cart:${ctx.guestCartId}`;
-    const input: CheckoutInput = { scope, key, hash: requestHash(dto), dto };
-    // an account's order goes behind its home fence; a guest cart's owner never moves
-    const place = (db: OrderDataSource, fence?: Statement) => (db.dc === this.router.local.dc
-      ? this.placeHere(ctx, db, target.ref, input, fence)
-      : this.placeAtOwner(ctx, db, target.ref, input, fence));
-    const order = ctx.account ? await this.router.atHome(ctx.account, place) : await place(target.db);
+    const hash = requestHash(dto);
+    const place = (db: OrderDataSource, ref: CartRef, fence?: Statement) => {
+      const scope = 'accountId' in ref ? `account:${ref.accountId}` : `cart:${ref.guestCartId}`;
+      const input: CheckoutInput = { scope, key, hash, dto };
+      return db.dc === this.router.local.dc ? this.placeHere(ctx, db, ref, input, fence) : this.placeAtOwner(ctx, db, ref, input, fence);
+    };
+    // an account's order goes behind its home fence; a guest's to its cart's DC, or to the cart this DC
+    // adopts when that DC cannot be reached
+    const order = ctx.account
+      ? await this.router.atHome(ctx.account, (db, fence) => place(db, target.ref, fence))
+      : await this.carts.guestAtOwner(ctx, target, (t) => place(t.db, t.ref));
     if (!order.replayed) this.metrics.ordersPlaced.inc({ dc: ctx.dc });
     return order;
   }

@@ -6,8 +6,13 @@ export interface ControlHandlers {
   status(): Promise<unknown>;
   wan(action: 'cut' | 'heal', a: string, b: string): Promise<string>;
   scale(dc: string, count: number): Promise<string>;
+  stock(command: StockCommand): Promise<string>;
   down(): Promise<void>;
 }
+
+export type StockCommand =
+  | { action: 'transfer'; sku: string; units: number; from: string; to: string }
+  | { action: 'show'; sku: string; dc?: string };
 
 export class ControlError extends Error {}
 
@@ -33,7 +38,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -57,6 +62,14 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.wan(b.action, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
       }
       if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
+      if (req.url === '/stock') {
+        const sku = text(b.sku, 'the SKU');
+        if (b.action === 'show') return send(200, { message: await h.stock({ action: 'show', sku, dc: b.dc === undefined ? undefined : text(b.dc, 'the DC') }) });
+        if (b.action !== 'transfer') throw new ControlError('action must be "transfer" or "show"');
+        const units = Number(b.units);
+        if (!Number.isInteger(units) || units < 1 || units > 1_000_000_000) throw new ControlError('units must be a whole number from 1 to 1000000000');
+        return send(200, { message: await h.stock({ action: 'transfer', sku, units, from: text(b.from, 'the DC to move from'), to: text(b.to, 'the DC to move to') }) });
+      }
       if (req.url === '/down') {
         send(202, { message: 'stopping' });
         return void h.down();

@@ -13,6 +13,7 @@ import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanLink } from '../wan/wan-link';
 import { commerceApi, runApiCli } from './commands';
+import type { StockCommand } from '../control/control';
 
 export interface UpOptions {
   regionsDir: string;
@@ -216,7 +217,7 @@ export class RegionRuntime {
       process.execPath, [commerceApi().main], {
         env: {
           ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
-          REMOTE_DBS: d.remoteDbs.map((r) => `${r.dc}=${r.via.host}:${r.via.port}`).join(','),
+          REMOTE_DBS: this.remoteDbs(d),
           REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`, ROUTING_MODE: this.routing,
         },
       });
@@ -271,6 +272,23 @@ export class RegionRuntime {
     const line = `WAN ${a} <-> ${b}: ${action === 'cut' ? 'cut' : 'healed'}`;
     this.o.say(line);
     return line;
+  }
+
+  /**
+   * The operator's stock commands, run by commerce-api's CLI as if in a DC (a transfer in its
+   * source DC): that DC's database, and the others through its WAN links, as its processes see them.
+   */
+  async stock(c: StockCommand): Promise<string> {
+    const at = this.dc(c.action === 'transfer' ? c.from : c.dc ?? this.plan.dcs[0].region.code);
+    if (c.action === 'transfer') this.dc(c.to);
+    const args = c.action === 'transfer' ? ['stock', 'transfer', c.sku, String(c.units), c.from, c.to] : ['stock', 'show', c.sku];
+    const out = await runApiCli(args, { ...this.dbEnv(at), REMOTE_DBS: this.remoteDbs(at) });
+    if (c.action === 'transfer') this.o.say(out);
+    return out;
+  }
+
+  private remoteDbs(d: DcPlan): string {
+    return d.remoteDbs.map((r) => `${r.dc}=${r.via.host}:${r.via.port}`).join(',');
   }
 
   /**

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newId } from '@meridian/dc';
+import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { OrderDataSource, UnreachableError } from '../database/sql';
+import { isShortStock, receivedAtOf, StockRepository, Transfer, TransferRow } from './stock.repository';
+
+/** how long a transfer's receiving DC waits to have applied the source's commit before the answer says "in transit" */
+const RECEIVE_WAIT_SECONDS = 2;
+
+export interface TransferRequest {
+  variantId?: string;
+  sku?: string;
+  from: string;
+  to: string;
+  units: number;
+  requestedBy: string;
+}
+
+export type TransferState = 'in_transit' | 'received';
+
+export interface TransferView {
+  id: string;
+  variantId: string;
+  from: string;
+  to: string;
+  units: number;
+  requestedBy: string;
+  state: TransferState;
+  createdAt?: string;
+  receivedAt?: string;
+}
+
+export interface StockView {
+  variantId: string;
+  /** the DC whose database answered: other DCs' rows are as replicated to it */
+  asSeenBy: string;
+  allocations: { dc: string; available: number }[];
+  inTransit: TransferView[];
+  /** every allocation plus the units in transit: a transfer never changes it */
+  total: number;
+}
+
+const view = (t: Transfer, receivedAt: Date | null, createdAt?: Date): TransferView => ({
+  ...t, state: receivedAt ? 'received' : 'in_transit',
+  ...(createdAt ? { createdAt: new Date(createdAt).toISOString() } : {}),
+  ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
+});
+
+const fromRow = (r: TransferRow): Transfer => ({ id: r.id, variantId: r.variant_id, from: r.from_dc, to: r.to_dc, units: Number(r.units), requestedBy: r.requested_by });
+
+/**
+ * Moves stock allocation between DCs without ever making the sum wrong. The units leave the
+ * source DC's allocation in one transaction at the source's database (with the transfer row),
+ * then arrive in the destination's in one transaction there (with the receipt row), never
+ * before the destination's database has applied the source's commit. Between the two they are
+ * "in transit", counted in no allocation and in the sum. When the destination cannot be reached
+ * the transfer stays in transit and the destination's StockReceiver completes it once the
+ * transfer row has replicated there. Used by the admin endpoint and by the operator CLI.
+ */
+@Injectable()
+export class StockTransfers {
+  constructor(
+    @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
+    @Inject(StockRepository) private readonly repo: StockRepository,
+  ) {}
+
+  /** every DC this process can reach a database of */
+  dcs(): string[] {
+    return [this.router.dc, ...this.router.remoteSources().map((r) => r.dc)].sort();
+  }
+
+  async transfer(req: TransferRequest): Promise<TransferView> {
+    const known = this.dcs();
+    for (const dc of [req.from, req.to]) {
+      if (!known.includes(dc)) throw invalidInput(`unknown DC "${dc}"; the DCs are ${known.join(', ')}`);
+    }
+    if (req.from === req.to) throw invalidInput('from and to must be two different DCs');
+    if (!Number.isInteger(req.units) || req.units < 1) throw invalidInput('units must be a whole number of at least 1');
+    const variantId = await this.repo.variantIdOf(this.router.local, { id: req.variantId, sku: req.sku });
+    if (!variantId) throw notFound('variant', req.variantId ?? req.sku);
+
+    const t: Transfer = { id: newId(req.from), variantId, from: req.from, to: req.to, units: req.units, requestedBy: req.requestedBy };
+    const source = this.router.forOwner(t.from);
+    let gtid: string;
+    try {
+      ({ gtid } = await source.transaction((tx) => tx.batchCommitGtid([this.repo.send(t)])));
+    } catch (err) {
+      if (!isShortStock(err)) throw err;
+      const available = await this.repo.available(source, variantId, t.from);
+      throw new DomainError(ErrorCode.OutOfStock, `DC ${t.from} has ${available} units of this variant; cannot move ${t.units}`,
+        { dc: t.from, variantId, available, requested: t.units });
+    }
+    return view(t, await this.deliver(t, gtid));
+  }
+
+  /** Receives `t` at its destination now; null when the destination cannot yet (it stays in transit). */
+  private async deliver(t: Transfer, sourceGtid: string): Promise<Date | null> {
+    let dest: OrderDataSource;
+    try {
+      dest = this.router.forOwner(t.to);
+      const [, receipt] = await dest.transaction((tx) => tx.batchAndCommit([
+        this.repo.receive(t, newId(t.to), { gtid: sourceGtid, waitSeconds: RECEIVE_WAIT_SECONDS }), this.repo.receiptOf(t.id)]));
+      return receivedAtOf(receipt);
+    } catch (err) {
+      if (err instanceof UnreachableError || (err instanceof DomainError && err.code === ErrorCode.Unavailable)) return null;
+      throw err;
+    }
+  }
+
+  /** A transfer as its source DC's database has it, with the receipt as the destination's has it (this DC's replica for one that cannot be reached). */
+  async find(id: string, sourceDc: string | undefined): Promise<TransferView> {
+    const read = <T>(dc: string | undefined, work: (db: OrderDataSource) => Promise<T>): Promise<T> => {
+      if (!dc || dc === this.router.dc || !this.dcs().includes(dc)) return work(this.router.local);
+      return work(this.router.forOwner(dc)).catch((err) => {
+        if (err instanceof UnreachableError) return work(this.router.local);
+        throw err;
+      });
+    };
+    const row = await read(sourceDc, (db) => this.repo.findTransfer(db, id));
+    if (!row) throw notFound('stock transfer', id);
+    const receivedAt = row.received_at ?? await read(row.to_dc, (db) => this.repo.receivedAt(db, id));
+    return view(fromRow(row), receivedAt, row.created_at);
+  }
+
+  /** One variant's allocation in every DC and its units in transit, as this DC's database sees them. */
+  async stockOf(variantId: string): Promise<StockView> {
+    const found = await this.repo.variantIdOf(this.router.local, { id: variantId });
+    if (!found) throw notFound('variant', variantId);
+    const { allocations, inTransit } = await this.repo.stockOf(this.router.local, variantId);
+    const moving = inTransit.map((r) => view(fromRow(r), null, r.created_at));
+    return {
+      variantId, asSeenBy: this.router.dc, allocations, inTransit: moving,
+      total: allocations.reduce((s, a) => s + a.available, 0) + moving.reduce((s, t) => s + t.units, 0),
+    };
+  }
+
+  /** Receives, in this DC's database, every transfer to this DC it has and has no receipt for; answers their ids. */
+  async receivePending(limit = 100): Promise<string[]> {
+    const local = this.router.local;
+    const pending = await this.repo.findUnreceived(local, local.dc, limit);
+    const received: string[] = [];
+    for (const row of pending) {
+      const [, receipt] = await local.transaction((tx) => tx.batchAndCommit([this.repo.receive(fromRow(row), newId(local.dc)), this.repo.receiptOf(row.id)]));
+      if (receivedAtOf(receipt)) received.push(row.id);
+    }
+    return received;
+  }
+}

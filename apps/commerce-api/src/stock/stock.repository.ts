@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { BatchResult, isSignal, rowsOf, Sql, Statement } from '../database/sql';
+
+export const SHORT_STOCK_SIGNAL = 'meridian:short_stock';
+export const isShortStock = (err: unknown): boolean => isSignal(err, SHORT_STOCK_SIGNAL);
+
+export interface TransferRow {
+  id: string;
+  variant_id: string;
+  from_dc: string;
+  to_dc: string;
+  units: number;
+  requested_by: string;
+  created_at: Date;
+  received_at: Date | null;
+}
+
+/** the receipt's time from the result of `receiptOf`; null: not received */
+export const receivedAtOf = (r: BatchResult): Date | null => rowsOf<{ received_at: Date }>(r)[0]?.received_at ?? null;
+
+export interface Transfer {
+  id: string;
+  variantId: string;
+  from: string;
+  to: string;
+  units: number;
+  requestedBy: string;
+}
+
+const TRANSFER_COLUMNS = 't.id, t.variant_id, t.from_dc, t.to_dc, t.units, t.requested_by, t.created_at';
+
+/**
+ * The SQL of stock transfers. Sending runs at the source DC's database, receiving at the
+ * destination's; each is one compound statement, so one round trip whatever the distance.
+ */
+@Injectable()
+export class StockRepository {
+  /**
+   * Takes the units off the source DC's allocation (a guarded decrement: never below zero) and
+   * writes the transfer row; SIGNALs SHORT_STOCK_SIGNAL when the allocation has too few units.
+   */
+  send(t: Transfer): Statement {
+    return {
+      sql: `BEGIN NOT ATOMIC
+              UPDATE stock_allocation SET available = available - ? WHERE variant_id = ? AND dc = ? AND available >= ?;
+              IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${SHORT_STOCK_SIGNAL}'; END IF;
+              INSERT INTO stock_transfer (id, variant_id, from_dc, to_dc, units, requested_by) VALUES (?, ?, ?, ?, ?, ?);
+            END`,
+      params: [t.units, t.variantId, t.from, t.units, t.id, t.variantId, t.from, t.to, t.units, t.requestedBy],
+    };
+  }
+
+  /**
+   * Adds the units to the destination DC's allocation (its row is made when missing), once: the
+   * receipt row's key is the transfer's id, and a second receipt adds nothing. With `afterGtid`
+   * (the source's commit) nothing happens unless this database has applied it within
+   * `waitSeconds`: a receipt never reaches any database before the units left the source.
+   */
+  receive(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): Statement {
+    const receipt = `INSERT IGNORE INTO stock_transfer_receipt (transfer_id, dc) VALUES (?, ?);
+              IF ROW_COUNT() = 1 THEN
+                INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES (?, ?, ?, ?)
+                  ON DUPLICATE KEY UPDATE available = available + VALUES(available);
+              END IF;`;
+    const params = [t.id, t.to, allocationId, t.variantId, t.to, t.units];
+    if (!afterGtid) return { sql: `BEGIN NOT ATOMIC ${receipt} END`, params };
+    return {
+      sql: `BEGIN NOT ATOMIC IF MASTER_GTID_WAIT(?, ?) = 0 THEN ${receipt} END IF; END`,
+      params: [afterGtid.gtid, afterGtid.waitSeconds, ...params],
+    };
+  }
+
+  receiptOf(transferId: string): Statement {
+    return { sql: 'SELECT received_at FROM stock_transfer_receipt WHERE transfer_id = ?', params: [transferId] };
+  }
+
+  async findTransfer(db: Sql, id: string): Promise<TransferRow | undefined> {
+    const [row] = await db.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS}, r.received_at FROM stock_transfer t LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id WHERE t.id = ?`, [id]);
+    return row;
+  }
+
+  async receivedAt(db: Sql, transferId: string): Promise<Date | null> {
+    const [row] = await db.query<{ received_at: Date }>('SELECT received_at FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId]);
+    return row?.received_at ?? null;
+  }
+
+  /** Transfers to `dc` that this database has (so their source's commit too) and no receipt for yet. */
+  findUnreceived(db: Sql, dc: string, limit: number): Promise<TransferRow[]> {
+    return db.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id
+        WHERE t.to_dc = ? AND r.transfer_id IS NULL ORDER BY t.created_at LIMIT ?`, [dc, limit]);
+  }
+
+  async available(db: Sql, variantId: string, dc: string): Promise<number> {
+    const [row] = await db.query<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ?', [variantId, dc]);
+    return Number(row?.available ?? 0);
+  }
+
+  /** One variant's allocations and its transfers without a receipt, as this database sees them (one round trip). */
+  async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[] }> {
+    const [allocations, inTransit] = await db.batch([
+      { sql: 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', params: [variantId] },
+      { sql: `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id
+               WHERE t.variant_id = ? AND r.transfer_id IS NULL ORDER BY t.created_at`, params: [variantId] },
+    ]);
+    return {
+      allocations: rowsOf<{ dc: string; available: number }>(allocations).map((a) => ({ dc: a.dc, available: Number(a.available) })),
+      inTransit: rowsOf<TransferRow>(inTransit),
+    };
+  }
+
+  async variantIdOf(db: Sql, idOrSku: { id?: string; sku?: string }): Promise<string | undefined> {
+    const [row] = idOrSku.id
+      ? await db.query<{ id: string }>('SELECT id FROM variant WHERE id = ?', [idOrSku.id])
+      : await db.query<{ id: string }>('SELECT id FROM variant WHERE sku = ?', [idOrSku.sku]);
+    return row?.id;
+  }
+}
