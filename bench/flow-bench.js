@@ -2,7 +2,8 @@
 // Multi-request flows, closed loop: VUS virtual users share a keep-alive pool of VUS connections.
 //   node bench/flow-bench.js checkout   per order, a new guest: add item → checkout → pay (3 requests)
 //   node bench/flow-bench.js account    per flow, an existing account: log in → add 2 items → checkout (4 requests)
-// env: API_URL, VUS (10), DURATION (15), WARMUP (5), ITEMS_PER_ORDER (1), ACCOUNTS (200), API_PID, DB_PID
+// env: API_URL, VUS (10), DURATION (15), WARMUP (5), ITEMS_PER_ORDER (1), ACCOUNTS (200), API_PID, DB_PID,
+//      RATE (0: as fast as the VUs go; else flows started per second, paced, a steady load below saturation)
 const { Pool } = require('undici');
 const { cpuWindow, summarize, envInt, machineInfo } = require('./lib');
 
@@ -12,6 +13,7 @@ const DURATION = envInt('DURATION', 15);
 const WARMUP = envInt('WARMUP', 5);
 const ITEMS = envInt('ITEMS_PER_ORDER', 1);
 const ACCOUNTS = envInt('ACCOUNTS', 200);
+const RATE = envInt('RATE', 0);
 const PASSWORD = 'bench password 0123';
 const ADDRESS = { fullName: 'Bench User', line1: '1 Main Street', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 const scenario = process.argv[2];
@@ -90,8 +92,20 @@ async function main() {
     }
   }
 
+  // paced: flow k starts at k / RATE seconds (whichever VU is free); a VU that falls behind starts at once
+  let nextStart = performance.now();
+  const paced = async () => {
+    if (!RATE) return;
+    const at = nextStart;
+    nextStart += 1000 / RATE;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
+
   async function vu(i) {
     while (phase !== 'done') {
+      await paced();
+      if (phase === 'done') break;
       try { await flow(i); } catch (e) { if (phase === 'measure') { stats.failed++; stats.sample ??= String(e.message); } }
     }
   }
@@ -108,7 +122,7 @@ async function main() {
   await Promise.all(workers);
   await pool.close();
   console.log(JSON.stringify({
-    scenario, tool: `undici ${require('undici/package.json').version} closed-loop`, vus: VUS,
+    scenario, tool: `undici ${require('undici/package.json').version} ${RATE ? `paced at ${RATE} flows/s` : 'closed-loop'}`, vus: VUS,
     requestsPerFlow: scenario === 'checkout' ? ITEMS + 2 : 4, itemsPerOrder: scenario === 'checkout' ? ITEMS : 2,
     durationSeconds: DURATION, warmupSeconds: WARMUP, flowsCompleted: done, flowsPerSec: +(done / elapsed).toFixed(2),
     requestsPerSec: +(stats.requests / elapsed).toFixed(1), failedFlows: stats.failed, sampleError: stats.sample ?? undefined,

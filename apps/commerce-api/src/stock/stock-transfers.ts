@@ -3,43 +3,14 @@ import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { OrderDataSource, UnreachableError } from '../database/sql';
+import { StockView, TransferView } from './stock.dto';
 import { isShortStock, receivedAtOf, StockRepository, Transfer, TransferRow } from './stock.repository';
 
 /** how long a transfer's receiving DC waits to have applied the source's commit before the answer says "in transit" */
 const RECEIVE_WAIT_SECONDS = 2;
 
-export interface TransferRequest {
-  variantId?: string;
-  sku?: string;
-  from: string;
-  to: string;
-  units: number;
-  requestedBy: string;
-}
-
-export type TransferState = 'in_transit' | 'received';
-
-export interface TransferView {
-  id: string;
-  variantId: string;
-  from: string;
-  to: string;
-  units: number;
-  requestedBy: string;
-  state: TransferState;
-  createdAt?: string;
-  receivedAt?: string;
-}
-
-export interface StockView {
-  variantId: string;
-  /** the DC whose database answered: other DCs' rows are as replicated to it */
-  asSeenBy: string;
-  allocations: { dc: string; available: number }[];
-  inTransit: TransferView[];
-  /** every allocation plus the units in transit: a transfer never changes it */
-  total: number;
-}
+/** a transfer to make: the variant by id (admin endpoint) or SKU (operator CLI) */
+export type TransferRequest = Omit<Transfer, 'id' | 'variantId'> & { variantId?: string; sku?: string };
 
 const view = (t: Transfer, receivedAt: Date | null, createdAt?: Date): TransferView => ({
   ...t, state: receivedAt ? 'received' : 'in_transit',
@@ -86,6 +57,11 @@ export class StockTransfers {
     try {
       ({ gtid } = await source.transaction((tx) => tx.batchCommitGtid([this.repo.send(t)])));
     } catch (err) {
+      if (err instanceof UnreachableError && err.outcomeUnknown) {
+        // the source may have committed: asking again blindly could move the units twice
+        throw new DomainError(ErrorCode.Unavailable, `the connection to DC ${t.from} broke while transfer ${t.id} was on its way: it may `
+          + `have been made; look it up (GET /api/admin/stock-transfers/${t.id}) before asking again`, { transferId: t.id }, 5);
+      }
       if (!isShortStock(err)) throw err;
       const available = await this.repo.available(source, variantId, t.from);
       throw new DomainError(ErrorCode.OutOfStock, `DC ${t.from} has ${available} units of this variant; cannot move ${t.units}`,
