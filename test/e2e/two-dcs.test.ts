@@ -432,6 +432,34 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect(await nodes.a.rootQuery('SELECT COUNT(*) AS n FROM meridian.cart_line')).toEqual(before);
   });
 
+  it('one e-mail registered at a and b within one replication lag: replication keeps running, and the earlier registration owns the address in both DCs', async () => {
+    const email = 'raced@example.com';
+    await Promise.all([nodes.a.rootQuery("STOP SLAVE 'from_b'"), nodes.b.rootQuery("STOP SLAVE 'from_a'")]);
+    let first: string;
+    try {
+      const atA = await new Shopper(url.a).post('/api/accounts/register', { email, password: 'password of a', name: 'A' });
+      const atB = await new Shopper(url.b).post('/api/accounts/register', { email, password: 'password of b', name: 'B' });
+      expect([atA.status, atB.status]).toEqual([201, 201]); // neither DC could know of the other
+      first = atA.body.id;
+    } finally {
+      await Promise.all([nodes.a.rootQuery("START SLAVE 'from_b'"), nodes.b.rootQuery("START SLAVE 'from_a'")]);
+    }
+    await caughtUp();
+    for (const db of [nodes.a, nodes.b]) {
+      const [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
+      expect([status.Slave_SQL_Running, status.Last_SQL_Errno]).toEqual(['Yes', 0]);
+      expect(await db.rootQuery('SELECT COUNT(*) AS n FROM meridian.account WHERE email = ?', [email])).toEqual([{ n: 2 }]);
+    }
+    for (const dc of ['a', 'b']) {
+      const won = await new Shopper(url[dc]).post('/api/accounts/login', { email, password: 'password of a' });
+      expect([dc, won.status, won.body.id]).toEqual([dc, 200, first!]);
+      expect((await new Shopper(url[dc]).post('/api/accounts/login', { email, password: 'password of b' })).status).toBe(401);
+      // and a third registration anywhere is refused
+      const again = await new Shopper(url[dc]).post('/api/accounts/register', { email, password: 'a third password', name: 'C' });
+      expect([again.status, again.body.error]).toEqual([409, 'EMAIL_TAKEN']);
+    }
+  });
+
   it('a guest cart of DC a, while a cannot be reached from b: b adopts it from its replica, once, and the guest shops, checks out and logs in at b', async () => {
     const inA = new Shopper(url.a);
     const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));

@@ -24,14 +24,25 @@ export interface SessionRow {
 
 @Injectable()
 export class AccountsRepository {
-  async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch'>): Promise<void> {
-    await db.execute(
-      `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at]);
+  /**
+   * A new account unless this database has one with the address (from any DC); false when it has.
+   * Two registrations of one address in this DC at once: the (email, origin_dc) key refuses the second.
+   */
+  async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch'>): Promise<boolean> {
+    const r = await db.execute(
+      `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at)
+       SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM account WHERE email = ?)`,
+      [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at, a.email]);
+    return r.affectedRows === 1;
   }
 
+  /**
+   * The account that owns an address. Two DCs may have registered it within one replication lag
+   * (both rows replicate); the earliest registration (smallest ULID after the DC prefix) owns it, the
+   * same in every database once replicated.
+   */
   async findByEmail(db: Sql, email: string): Promise<AccountRow | undefined> {
-    return (await db.query<AccountRow>('SELECT * FROM account WHERE email = ?', [email]))[0];
+    return (await db.query<AccountRow>(`SELECT * FROM account WHERE email = ? ORDER BY SUBSTRING_INDEX(id, '_', -1), id LIMIT 1`, [email]))[0];
   }
 
   async findById(db: Sql, id: string): Promise<AccountRow | undefined> {

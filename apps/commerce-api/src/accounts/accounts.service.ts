@@ -38,13 +38,13 @@ export class AccountsService {
     const db = this.router.local;
     const account = { id: newId(ctx.dc), email: dto.email, name: dto.name, role, home_dc: ctx.dc,
       password_hash: await this.hasher.hash(dto.password), last_login_at: this.clock.now() };
-    try {
-      await this.repo.insertAccount(db, account);
-    } catch (err) {
-      // registering cannot help but tell that the address is taken; log-in never tells
-      if (isDuplicateKey(err)) throw new DomainError(ErrorCode.EmailTaken, 'an account with this e-mail already exists');
+    // registering cannot help but tell that the address is taken; log-in never tells
+    const taken = () => new DomainError(ErrorCode.EmailTaken, 'an account with this e-mail already exists');
+    const made = await this.repo.insertAccount(db, account).catch((err) => {
+      if (isDuplicateKey(err)) throw taken();
       throw err;
-    }
+    });
+    if (!made) throw taken();
     return this.startSession(ctx, account);
   }
 
