@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { newId } from '@meridian/dc';
-import { ConfigError, DbEnv, loadEnv, parseRemoteDbs } from './config/app-config';
+import { ConfigError, DbEnv, loadEnv } from './config/app-config';
 import { DomainError } from './common/domain-error';
-import { createRemotePool, createTypeOrmDataSource, mysqlPoolOf } from './database/data-source';
+import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './database/data-source';
 import { OrderDataSourceRouter } from './database/order-data-source.router';
 import { PoolDataSource } from './database/sql';
 import { PasswordHasher } from './accounts/password-hasher';
@@ -80,10 +80,7 @@ async function stock(env: DbEnv, [action, sku, units, from, to]: string[]): Prom
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
   const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
-  for (const r of parseRemoteDbs(env.REMOTE_DBS)) {
-    router.addRemote(new PoolDataSource(r.dc, 'remote', createRemotePool({ host: r.host, port: r.port, user: env.DB_USER,
-      password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 1 })));
-  }
+  for (const remote of remoteDataSources(env, 1)) router.addRemote(remote);
   const transfers = new StockTransfers(router, new StockRepository());
   try {
     if (action === 'transfer') {

@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { createPool, type Pool as CallbackPool } from 'mysql2';
+import { type DbEnv, parseRemoteDbs } from '../config/app-config';
 import { migrations } from './migrations';
+import { PoolDataSource } from './sql';
 
 export interface DbSettings {
   host: string;
@@ -54,4 +56,10 @@ export function createRemotePool(db: DbSettings): CallbackPool {
 /** The mysql2 pool TypeORM opened: repositories run their SQL on it directly. */
 export function mysqlPoolOf(ds: DataSource): CallbackPool {
   return (ds.driver as unknown as { pool: CallbackPool }).pool;
+}
+
+/** Order_DS_Remote: a pool per other DC of REMOTE_DBS (through the WAN links), `poolSize` connections each, none opened yet. */
+export function remoteDataSources(env: DbEnv, poolSize: number): PoolDataSource[] {
+  return parseRemoteDbs(env.REMOTE_DBS).map((r) => new PoolDataSource(r.dc, 'remote', createRemotePool({
+    host: r.host, port: r.port, user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize })));
 }

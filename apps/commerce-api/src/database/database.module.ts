@@ -1,8 +1,8 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppEnv, parseRemoteDbs } from '../config/app-config';
+import { AppEnv } from '../config/app-config';
 import { AppLogger } from '../observability/logger';
-import { createRemotePool, createTypeOrmDataSource, mysqlPoolOf } from './data-source';
+import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './data-source';
 import { OrderDataSourceRouter } from './order-data-source.router';
 import { PoolDataSource } from './sql';
 
@@ -27,14 +27,12 @@ export const LOCAL_TYPEORM = Symbol('LOCAL_TYPEORM');
       inject: [AppEnv, LOCAL_TYPEORM, AppLogger],
       useFactory: (env: AppEnv, ds: DataSource, logger: AppLogger) => {
         const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
-        for (const r of parseRemoteDbs(env.REMOTE_DBS)) {
-          const remote = new PoolDataSource(r.dc, 'remote', createRemotePool({ host: r.host, port: r.port, user: env.DB_USER,
-            password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: env.REMOTE_DB_POOL_SIZE }));
+        for (const remote of remoteDataSources(env, env.REMOTE_DB_POOL_SIZE)) {
           router.addRemote(remote);
           // open the WAN connections now, not on a shopper's request (a new one costs ~3 round trips);
           // a DC that is down does not stop this one from starting
           void remote.warm(env.REMOTE_DB_POOL_SIZE).catch((err: Error) =>
-            logger.warn('remote database not reachable at start', { remoteDc: r.dc, error: err.message }));
+            logger.warn('remote database not reachable at start', { remoteDc: remote.dc, error: err.message }));
         }
         return router;
       },

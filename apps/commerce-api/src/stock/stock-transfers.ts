@@ -72,10 +72,8 @@ export class StockTransfers {
 
   /** Receives `t` at its destination now; null when the destination cannot yet (it stays in transit). */
   private async deliver(t: Transfer, sourceGtid: string): Promise<Date | null> {
-    let dest: OrderDataSource;
     try {
-      dest = this.router.forOwner(t.to);
-      const [, receipt] = await dest.transaction((tx) => tx.batchAndCommit([
+      const [, receipt] = await this.router.forOwner(t.to).transaction((tx) => tx.batchAndCommit([
         this.repo.receive(t, newId(t.to), { gtid: sourceGtid, waitSeconds: RECEIVE_WAIT_SECONDS }), this.repo.receiptOf(t.id)]));
       return receivedAtOf(receipt);
     } catch (err) {

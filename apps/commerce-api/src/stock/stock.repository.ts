@@ -28,6 +28,9 @@ export interface Transfer {
 }
 
 const TRANSFER_COLUMNS = 't.id, t.variant_id, t.from_dc, t.to_dc, t.units, t.requested_by, t.created_at';
+/** transfers this database has no receipt for: in transit, as far as it knows */
+const UNRECEIVED = `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t
+  LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id WHERE r.transfer_id IS NULL`;
 
 /**
  * The SQL of stock transfers. Sending runs at the source DC's database, receiving at the
@@ -81,15 +84,12 @@ export class StockRepository {
   }
 
   async receivedAt(db: Sql, transferId: string): Promise<Date | null> {
-    const [row] = await db.query<{ received_at: Date }>('SELECT received_at FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId]);
-    return row?.received_at ?? null;
+    return receivedAtOf((await db.batch([this.receiptOf(transferId)]))[0]);
   }
 
   /** Transfers to `dc` that this database has (so their source's commit too) and no receipt for yet. */
   findUnreceived(db: Sql, dc: string, limit: number): Promise<TransferRow[]> {
-    return db.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id
-        WHERE t.to_dc = ? AND r.transfer_id IS NULL ORDER BY t.created_at LIMIT ?`, [dc, limit]);
+    return db.query<TransferRow>(`${UNRECEIVED} AND t.to_dc = ? ORDER BY t.created_at LIMIT ?`, [dc, limit]);
   }
 
   async available(db: Sql, variantId: string, dc: string): Promise<number> {
@@ -101,8 +101,7 @@ export class StockRepository {
   async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[] }> {
     const [allocations, inTransit] = await db.batch([
       { sql: 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', params: [variantId] },
-      { sql: `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id
-               WHERE t.variant_id = ? AND r.transfer_id IS NULL ORDER BY t.created_at`, params: [variantId] },
+      { sql: `${UNRECEIVED} AND t.variant_id = ? ORDER BY t.created_at`, params: [variantId] },
     ]);
     return {
       allocations: rowsOf<{ dc: string; available: number }>(allocations).map((a) => ({ dc: a.dc, available: Number(a.available) })),
