@@ -115,6 +115,29 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
     }
   });
 
+  it('a guest cart of a, with a cut off from b and c: both adopt it from their replicas, once each, and every database applies both adoptions', async () => {
+    const guest = new Shopper(entry('a'));
+    const variants = (await guest.get('/api/products?pageSize=2')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
+    const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    expect([made.status, made.body.id.startsWith('a_')]).toEqual([200, true]);
+    await caughtUp();
+    for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
+    try {
+      for (const dc of ['b', 'c'] as const) {
+        const elsewhere = new Shopper(entry(dc));
+        for (const [k, v] of guest.cookies) elsewhere.cookies.set(k, v);
+        const added = await elsewhere.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+        expect([dc, added.status, added.body.id.startsWith(`${dc}_`), added.body.lines.length]).toEqual([dc, 200, true, 2]);
+      }
+    } finally {
+      for (const dc of ['b', 'c']) await topo!.run('wan', 'heal', 'a', dc);
+    }
+    await caughtUp(); // a replication error (two DCs adopting one cart) would stop a channel here
+    for (const dc of DCS) {
+      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ? ORDER BY owner_dc', [made.body.id])).toEqual([{ owner_dc: 'b' }, { owner_dc: 'c' }]);
+    }
+  });
+
   it('regionctl stock transfer moves allocation between two DCs of three; the sum is the same in every database; bad commands are refused', async () => {
     const [{ sku, id }] = await sql<{ sku: string; id: string }>('a', 'SELECT sku, id FROM variant ORDER BY sku LIMIT 1');
     const stockIn = (dc: Dc) => sql<{ dc: string; available: number }>(dc, 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [id]);

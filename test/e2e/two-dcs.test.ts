@@ -532,6 +532,139 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect(await nodes.a.rootQuery('SELECT adopted_from FROM meridian.cart WHERE id = ?', [adopted])).toEqual([{ adopted_from: original.id }]);
   });
 
+  describe('catalog rows written by their owner DC; slugs, SKUs and codes taken at two DCs at once', () => {
+    const admin = async (at: string) => {
+      const s = new Shopper(url[at]);
+      expect((await s.post('/api/accounts/login', { email: 'catalog-admin@example.com', password: 'an admin password' })).status).toBe(200);
+      return s;
+    };
+    /** both channels connected (after a cut, within a few connect retries) and applying without error */
+    const replicationHealthy = async () => {
+      for (const db of [nodes.a, nodes.b]) {
+        let status: Record<string, unknown> = {};
+        for (let i = 0; i < 50; i++) {
+          [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
+          if (status.Slave_IO_Running === 'Yes') break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect([status.Slave_IO_Running, status.Slave_SQL_Running, status.Last_SQL_Errno, status.Last_SQL_Error]).toEqual(['Yes', 'Yes', 0, '']);
+      }
+    };
+    let categoryId: string;
+
+    beforeAll(async () => {
+      await nodes.a.rootQuery("INSERT INTO meridian.account (id, email, password_hash, name, role, home_dc) VALUES (?, 'catalog-admin@example.com', ?, 'Admin', 'admin', 'a')",
+        [newId('a'), await new PasswordHasher().hash('an admin password')]);
+      [{ id: categoryId }] = await nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.category ORDER BY id LIMIT 1');
+      await caughtUp();
+    });
+
+    it('a change made at b to a product of a is written in a\'s database, and b answers once its replica has it', async () => {
+      const atB = await admin('b');
+      const [product] = (await atB.get('/api/products?pageSize=1')).body.items;
+      expect(product.id.startsWith('a_')).toBe(true);
+      await caughtUp();
+      await nodes.b.rootQuery("STOP SLAVE 'from_a'");
+      try {
+        const renamed = await atB.request('PATCH', `/api/admin/products/${product.id}`, { json: { name: 'Renamed at b' } });
+        expect(renamed.status).toBe(204);
+        // a's database has it; b's has it only by replication, which is stopped
+        expect(await nodes.a.rootQuery('SELECT name FROM meridian.product WHERE id = ?', [product.id])).toEqual([{ name: 'Renamed at b' }]);
+        expect(await nodes.b.rootQuery('SELECT name FROM meridian.product WHERE id = ?', [product.id])).toEqual([{ name: product.name }]);
+      } finally {
+        await nodes.b.rootQuery("START SLAVE 'from_a'");
+      }
+      await caughtUp();
+      expect((await new Shopper(url.b).get(`/api/products/${product.slug}`)).body.name).toBe('Renamed at b');
+      // with replication running, the admin reads its own change at b at once
+      expect((await atB.request('PATCH', `/api/admin/products/${product.id}`, { json: { name: 'Renamed again' } })).status).toBe(204);
+      expect((await new Shopper(url.b).get(`/api/products/${product.slug}`)).body.name).toBe('Renamed again');
+
+      // a slug another DC's product holds is refused at the owner, changing nothing
+      const made = await atB.post('/api/admin/products', { slug: 'made-at-b', name: 'Made at b', description: '', categoryId,
+        variants: [{ sku: 'MADE-AT-B', name: 'One', price: 100 }] });
+      expect([made.status, made.body.id.startsWith('b_')]).toEqual([201, true]);
+      await caughtUp();
+      const atA = await admin('a');
+      const clash = await atA.request('PATCH', `/api/admin/products/${product.id}`, { json: { slug: 'made-at-b', name: 'Not this' } });
+      expect([clash.status, clash.body.error]).toEqual([409, 'CONFLICT']);
+      expect(await nodes.a.rootQuery('SELECT slug, name FROM meridian.product WHERE id = ?', [product.id])).toEqual([{ slug: product.slug, name: 'Renamed again' }]);
+      // and b's product, changed from a, is written in b's database
+      expect((await atA.request('PATCH', `/api/admin/products/${made.body.id}`, { json: { name: 'Changed from a' } })).status).toBe(204);
+      expect(await nodes.b.rootQuery('SELECT name FROM meridian.product WHERE id = ?', [made.body.id])).toEqual([{ name: 'Changed from a' }]);
+      // an id of a DC this one does not know is not found; an owner DC that cannot be reached is 503
+      expect((await atA.request('PATCH', `/api/admin/products/${newId('zz')}`, { json: { name: 'x' } })).status).toBe(404);
+      await links[0].cut();
+      try {
+        const cut = await atA.request('PATCH', `/api/admin/products/${made.body.id}`, { json: { name: 'During the cut' } });
+        expect([cut.status, cut.body.error]).toEqual([503, 'UNAVAILABLE']);
+      } finally {
+        await links[0].heal();
+      }
+      expect(await nodes.b.rootQuery('SELECT name FROM meridian.product WHERE id = ?', [made.body.id])).toEqual([{ name: 'Changed from a' }]);
+      await caughtUp();
+      await replicationHealthy();
+    });
+
+    it('the same slug, SKU and codes created at a and b within one lag, and failed log-ins counted at both: replication keeps running, the earliest row wins everywhere', async () => {
+      const [atA, atB] = [await admin('a'), await admin('b')];
+      const email = 'throttled@example.com';
+      await Promise.all([nodes.a.rootQuery("STOP SLAVE 'from_b'"), nodes.b.rootQuery("STOP SLAVE 'from_a'")]);
+      const ids: Record<string, Record<string, string>> = { a: {}, b: {} };
+      try {
+        for (const [dc, s, percent] of [['a', atA, 10], ['b', atB, 50]] as const) {
+          const category = await s.post('/api/admin/categories', { slug: 'raced-category', name: `Raced at ${dc}` });
+          const made = {
+            category,
+            product: await s.post('/api/admin/products', { slug: 'raced-product', name: `Raced at ${dc}`, description: '', categoryId: category.body.id,
+              variants: [{ sku: 'RACED-SKU', name: 'One', price: 1000, stock: 10 }] }),
+            discount: await s.post('/api/admin/discounts', { code: 'RACED', name: `Raced at ${dc}`, kind: 'percentage', value: percent }),
+            shipping: await s.post('/api/admin/shipping-methods', { code: 'raced-post', name: `Raced at ${dc}`, price: 500 }),
+          };
+          for (const [what, r] of Object.entries(made)) {
+            expect([dc, what, r.status]).toEqual([dc, what, 201]); // neither DC could know of the other
+            ids[dc][what] = r.body.id;
+          }
+          for (let i = 0; i < (dc === 'a' ? 6 : 4); i++) {
+            expect((await new Shopper(url[dc]).post('/api/accounts/login', { email, password: 'not the password' })).status).toBe(401);
+          }
+        }
+      } finally {
+        await Promise.all([nodes.a.rootQuery("START SLAVE 'from_b'"), nodes.b.rootQuery("START SLAVE 'from_a'")]);
+      }
+      await caughtUp();
+      await replicationHealthy();
+      for (const db of [nodes.a, nodes.b]) {
+        const [counts] = await db.rootQuery<Record<string, number>>(`SELECT
+          (SELECT COUNT(*) FROM meridian.category WHERE slug = 'raced-category') AS category,
+          (SELECT COUNT(*) FROM meridian.product WHERE slug = 'raced-product') AS product,
+          (SELECT COUNT(*) FROM meridian.variant WHERE sku = 'RACED-SKU') AS variant,
+          (SELECT COUNT(*) FROM meridian.discount WHERE code = 'RACED') AS discount,
+          (SELECT COUNT(*) FROM meridian.shipping_method WHERE code = 'raced-post') AS shipping`);
+        expect(counts).toEqual({ category: 2, product: 2, variant: 2, discount: 2, shipping: 2 });
+      }
+      for (const dc of ['a', 'b']) {
+        const guest = new Shopper(url[dc]);
+        const product = await guest.get('/api/products/raced-product');
+        expect([dc, product.body.id, product.body.name]).toEqual([dc, ids.a.product, 'Raced at a']);
+        const listed = await guest.get('/api/products?category=raced-category');
+        expect([dc, listed.body.items.map((p: { id: string }) => p.id)]).toEqual([dc, [ids.a.product]]); // the slug names a's category
+        expect((await guest.post('/api/cart/items', { variantId: product.body.variants[0].id, quantity: 1 })).status).toBe(200);
+        const discounted = await guest.put('/api/cart/discount', { code: 'raced' });
+        expect([dc, discounted.status, discounted.body.totals.discount]).toEqual([dc, 200, 100]); // a's 10 %, once
+        const shipped = await guest.put('/api/cart/shipping-method', { code: 'raced-post' });
+        expect([dc, shipped.status, shipped.body.totals.shipping]).toEqual([dc, 200, 500]);
+        expect((await guest.get('/api/shipping-methods')).body.filter((m: { code: string }) => m.code === 'raced-post')).toHaveLength(1);
+        // a third of any of them is refused at either DC
+        expect((await (dc === 'a' ? atA : atB).post('/api/admin/discounts', { code: 'RACED', name: 'again', kind: 'percentage', value: 5 })).status).toBe(409);
+        expect((await (dc === 'a' ? atA : atB).post('/api/admin/categories', { slug: 'raced-category', name: 'again' })).status).toBe(409);
+        // 6 failures counted at a and 4 at b: the address is at its limit (10) in both DCs
+        const throttled = await guest.post('/api/accounts/login', { email, password: 'not the password' });
+        expect([dc, throttled.status, throttled.body.error]).toEqual([dc, 429, 'RATE_LIMITED']);
+      }
+    });
+  });
+
   describe('stock transfers between the DCs\' allocations', () => {
     const stockSql = 'SELECT dc, available FROM meridian.stock_allocation WHERE variant_id = ? ORDER BY dc';
     const sumIn = async (db: MariaDbNode, variant: string) => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
+import { earliestFirst, gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
 import { Role } from '../common/request-context';
 
 export interface AccountRow {
@@ -42,7 +42,7 @@ export class AccountsRepository {
    * same in every database once replicated.
    */
   async findByEmail(db: Sql, email: string): Promise<AccountRow | undefined> {
-    return (await db.query<AccountRow>(`SELECT * FROM account WHERE email = ? ORDER BY SUBSTRING_INDEX(id, '_', -1), id LIMIT 1`, [email]))[0];
+    return (await db.query<AccountRow>(`SELECT * FROM account WHERE email = ? ORDER BY ${earliestFirst()} LIMIT 1`, [email]))[0];
   }
 
   async findById(db: Sql, id: string): Promise<AccountRow | undefined> {
@@ -109,15 +109,22 @@ export class AccountsRepository {
     await db.execute('UPDATE session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, sessionId]);
   }
 
-  /** Failed log-in counts in their current window, for the given throttle keys. */
+  /**
+   * Failed log-in counts in their current window, for the given throttle keys, summed over the DCs
+   * that counted them (each DC counts in a row of its own); `age` is that of the newest window.
+   */
   async findLoginFailures(db: Sql, keys: string[], windowSeconds: number): Promise<{ throttle_key: string; failures: number; age: number }[]> {
     return db.query(
-      `SELECT throttle_key, failures, TIMESTAMPDIFF(SECOND, window_start, UTC_TIMESTAMP(3)) AS age
-       FROM login_throttle WHERE throttle_key IN (?) AND window_start > UTC_TIMESTAMP(3) - INTERVAL ? SECOND`,
+      `SELECT throttle_key, SUM(failures) AS failures, MIN(TIMESTAMPDIFF(SECOND, window_start, UTC_TIMESTAMP(3))) AS age
+       FROM login_throttle WHERE throttle_key IN (?) AND window_start > UTC_TIMESTAMP(3) - INTERVAL ? SECOND
+       GROUP BY throttle_key`,
       [keys, windowSeconds]);
   }
 
-  /** Counts one failure for each key; a key whose window has passed starts a new one. */
+  /**
+   * Counts one failure for each key in this DC's row of it (ids carry this DC; the key is unique per
+   * DC, so two DCs counting at once never collide); a row whose window has passed starts a new one.
+   */
   async countLoginFailure(db: Sql, rows: { id: string; key: string }[], windowSeconds: number): Promise<void> {
     await db.execute(
       `INSERT INTO login_throttle (id, throttle_key, failures, window_start)
@@ -128,7 +135,8 @@ export class AccountsRepository {
       [...rows.flatMap((r) => [r.id, r.key]), windowSeconds, windowSeconds]);
   }
 
-  async clearLoginFailures(db: Sql, key: string): Promise<void> {
-    await db.execute('DELETE FROM login_throttle WHERE throttle_key = ?', [key]);
+  /** Clears this DC's count of a key (another DC's rows are its own to write; they age out). */
+  async clearLoginFailures(db: Sql, key: string, dc: string): Promise<void> {
+    await db.execute('DELETE FROM login_throttle WHERE throttle_key = ? AND origin_dc = ?', [key, dc]);
   }
 }

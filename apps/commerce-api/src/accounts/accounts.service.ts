@@ -58,7 +58,7 @@ export class AccountsService {
       await this.repo.countLoginFailure(db, keys.map((key) => ({ id: newId(ctx.dc), key })), this.env.LOGIN_WINDOW_SECONDS);
       throw unauthenticated('wrong e-mail or password');
     }
-    await this.repo.clearLoginFailures(db, keys[0]);
+    await this.repo.clearLoginFailures(db, keys[0], ctx.dc);
     const homeDc = await this.settleHome(ctx, account);
     return this.startSession(ctx, { ...account, home_dc: homeDc });
   }

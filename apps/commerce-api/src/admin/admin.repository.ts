@@ -1,8 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 
 /** Column → value of a partial update; only columns named by the service reach SQL. */
 export type Changes = Record<string, unknown>;
+
+export type CatalogTable = 'category' | 'product' | 'variant' | 'discount' | 'shipping_method';
+
+/** A natural key that no other row may hold, in any DC (a slug, a SKU, a code). */
+export interface NaturalKey {
+  table: CatalogTable;
+  column: 'slug' | 'sku' | 'code';
+  values: string[];
+}
+
+export interface UpdateOutcome {
+  found: boolean;
+  /** the natural key asked for is held by another row: nothing was changed */
+  taken: boolean;
+  /** the commit's GTID at the owner ('' when nothing was written) */
+  gtid: string;
+}
 
 export interface NewVariant {
   id: string;
@@ -18,13 +35,39 @@ export interface NewVariant {
 
 @Injectable()
 export class AdminRepository {
-  /** UPDATE of the given columns of one row; returns the matched row count (0: no such row). */
-  async update(db: Sql, table: 'category' | 'product' | 'variant' | 'discount' | 'shipping_method', id: string, changes: Changes): Promise<number> {
+  /**
+   * UPDATE of the given columns of one row, in one round trip and one transaction at the database
+   * given (the row's owner): refused, changing nothing, when `unique` (one of `changes`) names a value
+   * another row holds, whichever DC made it; then whether the row exists and the value was taken.
+   */
+  async update(db: OrderDataSource, table: CatalogTable, id: string, changes: Changes, unique?: 'slug'): Promise<UpdateOutcome> {
     const cols = Object.keys(changes);
-    if (cols.length === 0) return Number((await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE id = ?`, [id]))[0].n);
-    const r = await db.execute(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`,
-      [...cols.map((c) => changes[c]), id]);
-    return r.affectedRows;
+    const value = unique && changes[unique] !== undefined ? String(changes[unique]) : undefined;
+    const others = (alias: string) => `SELECT 1 FROM ${table} ${alias} WHERE ${alias}.${unique} = ? AND ${alias}.id <> ?`;
+    const statements: Statement[] = [];
+    if (cols.length > 0) {
+      statements.push({
+        sql: `UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?${value === undefined ? '' : ` AND NOT EXISTS (${others('o')})`}`,
+        params: [...cols.map((c) => changes[c]), id, ...(value === undefined ? [] : [value, id])],
+      });
+    }
+    statements.push({
+      sql: `SELECT EXISTS (SELECT 1 FROM ${table} WHERE id = ?) AS found, ${value === undefined ? '0' : `EXISTS (${others('t')})`} AS taken`,
+      params: [id, ...(value === undefined ? [] : [value, id])],
+    });
+    const { results, gtid } = await db.transaction((tx) => tx.batchCommitGtid(statements));
+    const [row] = rowsOf<{ found: number; taken: number }>(results[results.length - 1]);
+    return { found: Number(row.found) === 1, taken: Number(row.taken) === 1, gtid: cols.length > 0 ? gtid : '' };
+  }
+
+  /** Whether any row, made in any DC, holds one of these natural keys already. */
+  async taken(db: Sql, keys: NaturalKey[]): Promise<boolean> {
+    const wanted = keys.filter((k) => k.values.length > 0);
+    if (wanted.length === 0) return false;
+    const rows = await db.query(
+      `${wanted.map((k) => `SELECT 1 FROM ${k.table} WHERE ${k.column} IN (?)`).join(' UNION ALL ')} LIMIT 1`,
+      wanted.map((k) => k.values));
+    return rows.length > 0;
   }
 
   async insertCategory(db: Sql, c: { id: string; slug: string; name: string }): Promise<void> {

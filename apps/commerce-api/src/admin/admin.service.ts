@@ -1,19 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId } from '@meridian/dc';
+import { dcOfId, newId } from '@meridian/dc';
 import { AppEnv } from '../config/app-config';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey } from '../database/sql';
+import { gtidWait, isDuplicateKey, OrderDataSource } from '../database/sql';
 import { CatalogService } from '../catalog/catalog.service';
 import { PricingRules } from '../cart/pricing-rules';
-import { AdminRepository, Changes } from './admin.repository';
+import { AdminRepository, CatalogTable, Changes, NaturalKey } from './admin.repository';
 import {
   CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, UpdateCategoryDto, UpdateDiscountDto,
   UpdateProductDto, UpdateShippingMethodDto, UpdateVariantDto, VariantDto,
 } from './admin.dto';
-
-type Table = 'category' | 'product' | 'variant' | 'discount' | 'shipping_method';
 
 /** Attribute maps are small flat string maps (size: M, brand: acme). */
 export function checkAttributes(field: string, attrs: Record<string, unknown> | undefined): Record<string, string> {
@@ -26,14 +24,23 @@ export function checkAttributes(field: string, attrs: Record<string, unknown> | 
   return Object.fromEntries(entries) as Record<string, string>;
 }
 
+const exists = (what: string) => new DomainError(ErrorCode.Conflict, `${what} already exists`);
+
 const conflictOnDuplicate = (what: string) => (err: unknown): never => {
-  if (isDuplicateKey(err)) throw new DomainError(ErrorCode.Conflict, `${what} already exists`);
+  if (isDuplicateKey(err)) throw exists(what);
   throw err;
 };
 
+/** How long an update made at another DC's database waits for it to reach this DC's (read your own write). */
+const OWN_WRITE_WAIT_SECONDS = 2;
+
 /**
  * The admin's catalog, stock, discount and shipping writes. Catalog rows belong to the DC that
- * made them; every write clears this process's catalog and pricing caches.
+ * made them (their key's prefix): a new row is written here, a change to a row at its owner's
+ * database, local or over the WAN, so that each row has one writer and its changes one order.
+ * Slugs, SKUs and codes are refused when any DC's row holds them (see the 1732800000000
+ * migration for two DCs taking one within a replication lag). Every write clears this process's
+ * catalog and pricing caches.
  */
 @Injectable()
 export class AdminService {
@@ -54,21 +61,37 @@ export class AdminService {
     this.rules.invalidate();
   }
 
-  private async update(table: Table, what: string, id: string, changes: Changes): Promise<void> {
-    const found = await this.repo.update(this.db, table, id, changes).catch(conflictOnDuplicate(what));
-    if (!found) throw notFound(what, id);
+  /** The database of the DC that made a row: the only one that accepts writes to it. */
+  private ownerOf(what: string, id: string): OrderDataSource {
+    const dc = dcOfId(id);
+    if (!dc || !this.router.reaches(dc)) throw notFound(what, id);
+    return this.router.forOwner(dc);
+  }
+
+  private async refuseTaken(what: string, keys: NaturalKey[]): Promise<void> {
+    if (await this.repo.taken(this.db, keys)) throw exists(what);
+  }
+
+  private async update(table: CatalogTable, what: string, id: string, changes: Changes, unique?: 'slug'): Promise<void> {
+    const owner = this.ownerOf(what, id);
+    const r = await this.repo.update(owner, table, id, changes, unique).catch(conflictOnDuplicate(what));
+    if (!r.found) throw notFound(what, id);
+    if (r.taken) throw exists(`a ${what} with ${unique} ${String(changes[unique!])}`);
+    // the admin's next read is served from this DC's replica: let the change arrive first
+    if (owner !== this.db && r.gtid) await this.db.batch([gtidWait(r.gtid, OWN_WRITE_WAIT_SECONDS)]);
     this.changed();
   }
 
   async createCategory(ctx: RequestContext, dto: CategoryDto): Promise<{ id: string }> {
     const id = newId(ctx.dc);
+    await this.refuseTaken(`category ${dto.slug}`, [{ table: 'category', column: 'slug', values: [dto.slug] }]);
     await this.repo.insertCategory(this.db, { id, ...dto }).catch(conflictOnDuplicate(`category ${dto.slug}`));
     this.changed();
     return { id };
   }
 
   async updateCategory(_ctx: RequestContext, id: string, dto: UpdateCategoryDto): Promise<void> {
-    await this.update('category', 'category', id, { ...dto });
+    await this.update('category', 'category', id, { ...dto }, 'slug');
   }
 
   async createProduct(ctx: RequestContext, dto: ProductDto): Promise<{ id: string; variantIds: string[] }> {
@@ -78,12 +101,14 @@ export class AdminService {
     const variantAttrs = dto.variants.map((v, i) => checkAttributes(`variants.${i}.attributes`, v.attributes));
     const id = newId(ctx.dc);
     const variants = dto.variants.map((v, i) => this.newVariant(ctx, id, v, variantAttrs[i], i));
+    const what = `a product with slug ${dto.slug} or one of these skus`;
+    await this.refuseTaken(what, [{ table: 'product', column: 'slug', values: [dto.slug] }, { table: 'variant', column: 'sku', values: [...skus] }]);
     await this.db.transaction(async (tx) => {
       if (!await this.repo.categoryExists(tx, dto.categoryId)) throw notFound('category', dto.categoryId);
       await this.repo.insertProduct(tx, { id, slug: dto.slug, name: dto.name, description: dto.description, categoryId: dto.categoryId, attributes });
       await this.repo.insertVariants(tx, variants);
       await this.repo.setStock(tx, variants.map((v, i) => ({ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.variants[i].stock ?? 0 })));
-    }).catch(conflictOnDuplicate(`a product with slug ${dto.slug} or one of these skus`));
+    }).catch(conflictOnDuplicate(what));
     this.changed();
     return { id, variantIds: variants.map((v) => v.id) };
   }
@@ -95,11 +120,12 @@ export class AdminService {
       attributes: dto.attributes === undefined ? undefined : JSON.stringify(checkAttributes('attributes', dto.attributes)),
       active: dto.active === undefined ? undefined : Number(dto.active),
     };
-    await this.update('product', 'product', id, defined(changes));
+    await this.update('product', 'product', id, defined(changes), 'slug');
   }
 
   async addVariant(ctx: RequestContext, productId: string, dto: VariantDto): Promise<{ id: string }> {
     const attrs = checkAttributes('attributes', dto.attributes);
+    await this.refuseTaken(`sku ${dto.sku}`, [{ table: 'variant', column: 'sku', values: [dto.sku] }]);
     const id = await this.db.transaction(async (tx) => {
       if (!await this.repo.productExists(tx, productId)) throw notFound('product', productId);
       const v = this.newVariant(ctx, productId, dto, attrs, await this.repo.nextVariantPosition(tx, productId));
@@ -133,6 +159,7 @@ export class AdminService {
     const endsAt = dto.endsAt ? new Date(dto.endsAt) : null;
     if (startsAt && endsAt && endsAt <= startsAt) throw invalidInput('endsAt must be after startsAt');
     const id = newId(ctx.dc);
+    if (dto.code) await this.refuseTaken(`discount code ${dto.code}`, [{ table: 'discount', column: 'code', values: [dto.code] }]);
     await this.repo.insertDiscount(this.db, {
       id, code: dto.code ?? null, name: dto.name, kind: dto.kind, value: dto.value,
       currency: dto.kind === 'amount' ? this.env.STORE_CURRENCY : null, startsAt, endsAt,
@@ -142,7 +169,7 @@ export class AdminService {
   }
 
   async updateDiscount(_ctx: RequestContext, id: string, dto: UpdateDiscountDto): Promise<void> {
-    const current = await this.repo.findDiscount(this.db, id);
+    const current = await this.repo.findDiscount(this.ownerOf('discount', id), id);
     if (!current) throw notFound('discount', id);
     if (current.kind === 'percentage' && dto.value !== undefined && dto.value > 100) throw invalidInput('value: a percentage is at most 100');
     const startsAt = dto.startsAt ? new Date(dto.startsAt) : current.starts_at;
@@ -156,6 +183,7 @@ export class AdminService {
 
   async createShippingMethod(ctx: RequestContext, dto: ShippingMethodDto): Promise<{ id: string }> {
     const id = newId(ctx.dc);
+    await this.refuseTaken(`shipping method ${dto.code}`, [{ table: 'shipping_method', column: 'code', values: [dto.code] }]);
     await this.repo.insertShippingMethod(this.db, { id, ...dto, currency: this.env.STORE_CURRENCY })
       .catch(conflictOnDuplicate(`shipping method ${dto.code}`));
     this.changed();

@@ -234,13 +234,13 @@ export class CartRepository {
    * is one, else the replicated copy (undefined when neither has arrived).
    */
   adoptedOrCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
-    return db.batch([cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ?), ?) AND c.account_id IS NULL', [cartId, cartId])])
+    return db.batch([cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ?) AND c.account_id IS NULL', [cartId, dc, cartId])])
       .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
   }
 
   /**
    * This DC's copy of a guest cart whose DC cannot be reached (one transaction, one round trip);
-   * a second adoption of the same cart here fails on the adopted_from key.
+   * a second adoption of the same cart here fails on the (adopted_from, owner_dc) key.
    */
   async adopt(db: OrderDataSource, from: CartRow, lines: CartLineRow[], ids: { cart: string; ownerDc: string; line: () => string }): Promise<void> {
     await db.transaction((tx) => tx.batchAndCommit([

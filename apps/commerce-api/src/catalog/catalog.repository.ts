@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql';
+import { earliestFirst, Sql } from '../database/sql';
 import { ProductSort } from './catalog.dto';
 
 export interface ProductRow {
@@ -55,7 +55,7 @@ export class CatalogRepository {
     const where = ['p.active = 1'];
     const params: unknown[] = [];
     if (f.categorySlug !== undefined) {
-      where.push('c.slug = ?');
+      where.push(`p.category_id = (SELECT ec.id FROM category ec WHERE ec.slug = ? ORDER BY ${earliestFirst('ec')} LIMIT 1)`);
       params.push(f.categorySlug);
     }
     if (f.minPrice !== undefined || f.maxPrice !== undefined) {
@@ -90,7 +90,7 @@ export class CatalogRepository {
   async findProductBySlug(db: Sql, slug: string): Promise<ProductRow | undefined> {
     const rows = await db.query<ProductRow>(
       `SELECT ${PRODUCT_COLUMNS} FROM product p JOIN category c ON c.id = p.category_id
-       WHERE p.slug = ? AND p.active = 1`, [slug]);
+       WHERE p.slug = ? AND p.active = 1 ORDER BY ${earliestFirst('p')} LIMIT 1`, [slug]);
     return rows[0];
   }
 

@@ -36,6 +36,11 @@ export class OrderDataSourceRouter {
     await Promise.all([...this.remotes.values()].map((r) => r.close()));
   }
 
+  /** Whether `dc` is this DC or one this process has a pool to. */
+  reaches(dc: string): boolean {
+    return dc === this.local.dc || this.remotes.has(dc);
+  }
+
   /** The data source of the DC that owns the data (an account's home DC, a guest cart's DC). */
   forOwner(ownerDc: string): OrderDataSource {
     if (ownerDc === this.local.dc) return this.local;

@@ -253,5 +253,23 @@ export function isDuplicateKey(err: unknown): boolean {
   return (err as { errno?: number }).errno === 1062;
 }
 
+/**
+ * ORDER BY of rows sharing a natural key that is unique per owning DC only (a slug, a SKU, a
+ * code, an e-mail): the earliest row (smallest ULID after the DC prefix) first, the same in every DC.
+ */
+export const earliestFirst = (alias?: string): string => {
+  const id = alias ? `${alias}.id` : 'id';
+  return `SUBSTRING_INDEX(${id}, '_', -1), ${id}`;
+};
+
+/** The earliest of rows that share a natural key (see earliestFirst); `idOf` gives a row's id. */
+export function earliestPer<T>(rows: T[], keyOf: (row: T) => string, idOf: (row: T) => string): T[] {
+  const ulid = (row: T) => idOf(row).slice(idOf(row).indexOf('_') + 1);
+  const sorted = [...rows].sort((x, y) => (ulid(x) < ulid(y) ? -1 : ulid(x) > ulid(y) ? 1 : idOf(x) < idOf(y) ? -1 : 1));
+  const seen = new Set<string>();
+  const kept = new Set(sorted.filter((r) => !seen.has(keyOf(r)) && seen.add(keyOf(r))));
+  return rows.filter((r) => kept.has(r));
+}
+
 export const rowsOf = <T>(r: BatchResult): T[] => r as T[];
 export const affectedOf = (r: BatchResult): number => (r as ResultSetHeader).affectedRows;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BatchResult, isSignal, rowsOf, Sql, Statement } from '../database/sql';
+import { BatchResult, earliestFirst, isSignal, rowsOf, Sql, Statement } from '../database/sql';
 
 export const SHORT_STOCK_SIGNAL = 'meridian:short_stock';
 export const isShortStock = (err: unknown): boolean => isSignal(err, SHORT_STOCK_SIGNAL);
@@ -112,7 +112,7 @@ export class StockRepository {
   async variantIdOf(db: Sql, idOrSku: { id?: string; sku?: string }): Promise<string | undefined> {
     const [row] = idOrSku.id
       ? await db.query<{ id: string }>('SELECT id FROM variant WHERE id = ?', [idOrSku.id])
-      : await db.query<{ id: string }>('SELECT id FROM variant WHERE sku = ?', [idOrSku.sku]);
+      : await db.query<{ id: string }>(`SELECT id FROM variant WHERE sku = ? ORDER BY ${earliestFirst()} LIMIT 1`, [idOrSku.sku]);
     return row?.id;
   }
 }
