@@ -369,7 +369,7 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect(await nodes.a.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [mine.body.id])).toEqual(want);
   });
 
-  it('the reservation sweeper gives back units no order took, only once every DC has been asked', async () => {
+  it('the reservation sweeper gives back units no order took, only once every DC has been asked, and those of an order cancelled while its DC was cut off', async () => {
     const sweeper = apps[1].get(ReservationSweeper);
     const variant = (await new Shopper(url.b).get('/api/products?pageSize=1')).body.items[0].variants[2].id;
     await caughtUp();
@@ -406,6 +406,28 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     } finally {
       await nodes.b.rootQuery("START SLAVE 'from_a'");
     }
+    await caughtUp();
+
+    // the real order, cancelled at its home a while a cannot reach b: its unit stays held in b until
+    // the cancellation replicates to b, and then b's sweeper gives it back, once
+    const [{ order_id: real }] = await nodes.b.rootQuery<{ order_id: string }>(
+      "SELECT order_id FROM meridian.stock_reservation WHERE status = 'held' AND dc = 'b' AND order_id IN (SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'swept-real-1')");
+    const atA = new Shopper(url.a);
+    expect((await atA.post('/api/accounts/login', { email: 'swept@example.com', password: 'a long password' })).status).toBe(200);
+    const held = await stockIn(nodes.b, variant, 'b');
+    await links[0].cut();
+    try {
+      const cancelled = await atA.post(`/api/orders/${real}/cancel`);
+      expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    } finally {
+      await links[0].heal();
+    }
+    expect(await nodes.b.rootQuery('SELECT status FROM meridian.stock_reservation WHERE order_id = ?', [real])).toEqual([{ status: 'held' }]);
+    await caughtUp();
+    expect(await sweeper.sweep()).toEqual([real]);
+    expect(await stockIn(nodes.b, variant, 'b')).toBe(held + 1);
+    expect(await sweeper.sweep()).toEqual([]);
+    expect(await stockIn(nodes.b, variant, 'b')).toBe(held + 1);
     await caughtUp();
   });
 

@@ -127,6 +127,17 @@ export class OrdersRepository {
     return rows.map((r) => r.order_id);
   }
 
+  /**
+   * Reservations of DC `dc` still held for an order this database has as cancelled: the owner
+   * cancelled it while this DC could not be reached, and the cancellation has replicated here since.
+   */
+  async findCancelledReservations(db: Sql, dc: string, limit: number): Promise<string[]> {
+    const rows = await db.query<{ order_id: string }>(
+      `SELECT r.order_id FROM stock_reservation r JOIN orders o ON o.id = r.order_id
+       WHERE r.status = 'held' AND r.dc = ? AND o.status = 'cancelled' ORDER BY r.created_at LIMIT ?`, [dc, limit]);
+    return rows.map((r) => r.order_id);
+  }
+
   /** Which of these orders `db` has. */
   async findOrderIds(db: Sql, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];

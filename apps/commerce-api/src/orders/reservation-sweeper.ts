@@ -8,7 +8,13 @@ const LOCK = 'meridian:reservation-sweeper';
 const BATCH = 100;
 
 /**
- * Gives back the units of stock reservations that no order matches. A checkout at a DC that does
+ * Gives back the units of stock reservations that no order needs any more, in this DC's database.
+ *
+ * Cancelled orders: a cancellation at the order's owner gives the units back to the DC that sold
+ * them at once when it can reach that DC's database; when it cannot, the cancellation replicates
+ * here and the next round gives them back (held -> released, once, whoever comes first).
+ *
+ * Orders that never were: a checkout at a DC that does
  * not own the order reserves the units here, then sends the order to the owner; when the link
  * breaks while that batch is on its way, the outcome is unknown and the reservation stays held
  * (selling the units twice would be worse). Once older than RESERVATION_GRACE_SECONDS, no such
@@ -39,7 +45,7 @@ export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** One round; answers the order ids whose reservations were given back. */
+  /** One round; answers the order ids whose reservations were given back (cancelled ones first). */
   async sweep(): Promise<string[]> {
     const local = this.router.local;
     // one connection holds the named lock for the round
@@ -47,6 +53,9 @@ export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
       const [{ got }] = await tx.query<{ got: number | null }>('SELECT GET_LOCK(?, 0) AS got', [LOCK]);
       if (Number(got) !== 1) return [];
       try {
+        const cancelled = await this.repo.findCancelledReservations(tx, local.dc, BATCH);
+        for (const id of cancelled) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
+        if (cancelled.length) this.logger.info('stock of cancelled orders given back', { dc: local.dc, orders: cancelled });
         const candidates = await this.repo.findUnmatchedReservations(tx, local.dc, this.env.RESERVATION_GRACE_SECONDS, BATCH);
         const found = new Set<string>();
         for (const remote of this.router.remoteSources()) {
@@ -55,7 +64,7 @@ export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
         const orphans = candidates.filter((id) => !found.has(id));
         for (const id of orphans) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
         if (orphans.length) this.logger.info('stock reservations without an order given back', { dc: local.dc, orders: orphans });
-        return orphans;
+        return [...cancelled, ...orphans];
       } finally {
         await tx.query('SELECT RELEASE_LOCK(?)', [LOCK]);
       }
