@@ -758,6 +758,40 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
       expect(await nodes.a.rootQuery('SELECT COUNT(*) AS n FROM meridian.stock_transfer')).toEqual(transfers);
     });
 
+    it('with an Idempotency-Key, asking again (at either DC, or 10 times at once) answers the same transfer and moves nothing more', async () => {
+      const path = `/api/admin/variants/${variant}/stock-transfers`;
+      const [atA, atB] = [await admin('a'), await admin('b')];
+      const own = async (db: MariaDbNode, dc: string) => Number((await db.rootQuery<{ available: number }>(
+        'SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))[0].available);
+      await caughtUp();
+      const [aBefore, total] = [await own(nodes.a, 'a'), await sumIn(nodes.a, variant)];
+      const first = await atB.post(path, { from: 'a', to: 'b', units: 3 }, { 'Idempotency-Key': 'move-three-1' });
+      expect([first.status, first.body.state]).toEqual([201, 'received']);
+      const again = await atA.post(path, { from: 'a', to: 'b', units: 3 }, { 'Idempotency-Key': 'move-three-1' });
+      expect([again.status, again.headers.get('idempotent-replayed'), again.body.id, again.body.state]).toEqual([200, 'true', first.body.id, 'received']);
+      expect(await own(nodes.a, 'a')).toBe(aBefore - 3);
+      // the key names that transfer: another one with it is refused; a malformed key is refused
+      const other = await atB.post(path, { from: 'a', to: 'b', units: 4 }, { 'Idempotency-Key': 'move-three-1' });
+      expect([other.status, other.body.error, other.body.details]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED', { transferId: first.body.id }]);
+      expect((await atB.post(path, { from: 'a', to: 'b', units: 1 }, { 'Idempotency-Key': 'short' })).status).toBe(400);
+      expect(await own(nodes.a, 'a')).toBe(aBefore - 3);
+      // keys belong to the source DC: the same key for units leaving b is another transfer
+      const fromB = await atA.post(path, { from: 'b', to: 'a', units: 1 }, { 'Idempotency-Key': 'move-three-1' });
+      expect([fromB.status, fromB.body.id.startsWith('b_')]).toEqual([201, true]);
+
+      // ten at once with one new key, from both DCs: one transfer, every answer names it
+      const racing = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? atA : atB).post(path, { from: 'a', to: 'b', units: 2 }, { 'Idempotency-Key': 'move-two-racing' })));
+      expect(racing.every((r) => [200, 201, 202].includes(r.status))).toBe(true);
+      expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
+      expect(racing.filter((r) => r.status !== 200)).toHaveLength(1);
+      expect(await nodes.a.rootQuery("SELECT COUNT(*) AS n FROM meridian.stock_transfer WHERE idem_key = 'move-two-racing'")).toEqual([{ n: 1 }]);
+      expect(await own(nodes.a, 'a')).toBe(aBefore - 3 + 1 - 2); // 3 out, 1 in from b, 2 out once
+      await caughtUp();
+      expect(await sumIn(nodes.a, variant)).toBe(total);
+      expect(await sumIn(nodes.b, variant)).toBe(total);
+    });
+
     it('with the WAN cut, units leave a and stay in transit (counted in the sum), and arrive in b once it has replicated them; from the far side it is 503', async () => {
       const total = await sumIn(nodes.a, variant);
       const atA = await admin('a');

@@ -85,7 +85,7 @@ async function stock(env: DbEnv, [action, sku, units, from, to]: string[]): Prom
   try {
     if (action === 'transfer') {
       if (!/^[1-9]\d{0,9}$/.test(units)) throw new ConfigError('UNITS must be a whole number of at least 1');
-      const t = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator' });
+      const { transfer: t } = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator' });
       say(t.state === 'received'
         ? `moved ${t.units} units of ${sku} from DC ${t.from} to DC ${t.to} (transfer ${t.id})`
         : `${t.units} units of ${sku} left DC ${t.from} and are in transit to DC ${t.to}, which adds them once it is reachable (transfer ${t.id})`);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomInt } from 'node:crypto';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
+import { idempotencyKey } from '../common/idempotency-key';
 import { RequestContext } from '../common/request-context';
 import { isDuplicateKey, isSignal, OrderDataSource, rowsOf, Statement, TxSql, UnreachableError } from '../database/sql';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
@@ -20,7 +21,6 @@ export interface CheckoutAnswer {
   replayed: boolean;
 }
 
-const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,100}$/;
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** `A-7K3M9-QXT2B`: the DC, then 50 random bits; a collision is refused by the unique index and retried. */
@@ -84,9 +84,7 @@ export class CheckoutService {
   ) {}
 
   async placeOrder(ctx: RequestContext, key: string | undefined, dto: CheckoutDto): Promise<CheckoutAnswer> {
-    if (!key || !KEY_PATTERN.test(key)) {
-      throw invalidInput('the Idempotency-Key header is required: 8 to 100 letters, digits or . _ : -');
-    }
+    key = idempotencyKey(key, true)!;
     if (!ctx.account && !dto.email) throw invalidInput('email: a guest checkout needs an e-mail address');
     const target = this.carts.target(ctx);
     if (!target) throw notFound('cart');

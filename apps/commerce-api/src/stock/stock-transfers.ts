@@ -2,15 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { OrderDataSource, UnreachableError } from '../database/sql';
+import { isDuplicateKey, OrderDataSource, rowsOf, UnreachableError } from '../database/sql';
 import { StockView, TransferView } from './stock.dto';
 import { isShortStock, receivedAtOf, StockRepository, Transfer, TransferRow } from './stock.repository';
 
 /** how long a transfer's receiving DC waits to have applied the source's commit before the answer says "in transit" */
 const RECEIVE_WAIT_SECONDS = 2;
 
-/** a transfer to make: the variant by id (admin endpoint) or SKU (operator CLI) */
-export type TransferRequest = Omit<Transfer, 'id' | 'variantId'> & { variantId?: string; sku?: string };
+/** a transfer to make: the variant by id (admin endpoint) or SKU (operator CLI), with an optional Idempotency-Key */
+export type TransferRequest = Omit<Transfer, 'id' | 'variantId'> & { variantId?: string; sku?: string; key?: string };
+
+export interface TransferAnswer {
+  transfer: TransferView;
+  /** the Idempotency-Key had made this transfer before: nothing moved now */
+  replayed: boolean;
+}
 
 const view = (t: Transfer, receivedAt: Date | null, createdAt?: Date): TransferView => ({
   ...t, state: receivedAt ? 'received' : 'in_transit',
@@ -41,7 +47,7 @@ export class StockTransfers {
     return [this.router.dc, ...this.router.remoteSources().map((r) => r.dc)].sort();
   }
 
-  async transfer(req: TransferRequest): Promise<TransferView> {
+  async transfer(req: TransferRequest): Promise<TransferAnswer> {
     const known = this.dcs();
     for (const dc of [req.from, req.to]) {
       if (!known.includes(dc)) throw invalidInput(`unknown DC "${dc}"; the DCs are ${known.join(', ')}`);
@@ -53,21 +59,45 @@ export class StockTransfers {
 
     const t: Transfer = { id: newId(req.from), variantId, from: req.from, to: req.to, units: req.units, requestedBy: req.requestedBy };
     const source = this.router.forOwner(t.from);
+    const key = req.key;
     let gtid: string;
     try {
-      ({ gtid } = await source.transaction((tx) => tx.batchCommitGtid([this.repo.send(t)])));
+      const sent = await source.transaction((tx) => tx.batchCommitGtid([this.repo.send(t, key), ...(key ? [this.repo.byKey(t.from, key)] : [])]));
+      gtid = sent.gtid;
+      const made = key ? rowsOf<TransferRow>(sent.results[1])[0] : undefined;
+      if (made && made.id !== t.id) return await this.replay(t, made);
     } catch (err) {
+      if (key && isDuplicateKey(err)) { // the same key at the same moment: the other request made it
+        const [made] = rowsOf<TransferRow>((await source.batch([this.repo.byKey(t.from, key)]))[0]);
+        return this.replay(t, made);
+      }
       if (err instanceof UnreachableError && err.outcomeUnknown) {
         // the source may have committed: asking again blindly could move the units twice
         throw new DomainError(ErrorCode.Unavailable, `the connection to DC ${t.from} broke while transfer ${t.id} was on its way: it may `
-          + `have been made; look it up (GET /api/admin/stock-transfers/${t.id}) before asking again`, { transferId: t.id }, 5);
+          + `have been made; ${key ? 'ask again with the same Idempotency-Key, or ' : ''}look it up (GET /api/admin/stock-transfers/${t.id}) `
+          + 'before asking again', { transferId: t.id }, 5);
       }
       if (!isShortStock(err)) throw err;
       const available = await this.repo.available(source, variantId, t.from);
       throw new DomainError(ErrorCode.OutOfStock, `DC ${t.from} has ${available} units of this variant; cannot move ${t.units}`,
         { dc: t.from, variantId, available, requested: t.units });
     }
-    return view(t, await this.deliver(t, gtid));
+    return { transfer: view(t, await this.deliver(t, gtid)), replayed: false };
+  }
+
+  /**
+   * A transfer asked again with its Idempotency-Key: the one made the first time, as it stands now
+   * (its destination's StockReceiver completes it if the first request could not). The same key
+   * for another transfer is refused.
+   */
+  private async replay(asked: Transfer, made: TransferRow): Promise<TransferAnswer> {
+    const first = fromRow(made);
+    if (first.variantId !== asked.variantId || first.to !== asked.to || first.units !== asked.units) {
+      throw new DomainError(ErrorCode.IdempotencyKeyReused,
+        `this Idempotency-Key was used for transfer ${first.id} (${first.units} units of ${first.variantId} from ${first.from} to ${first.to})`,
+        { transferId: first.id });
+    }
+    return { transfer: await this.find(first.id, first.from), replayed: true };
   }
 
   /** Receives `t` at its destination now; null when the destination cannot yet (it stays in transit). */

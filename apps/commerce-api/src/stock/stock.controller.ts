@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { dcOfId } from '@meridian/dc';
+import { idempotencyKey } from '../common/idempotency-key';
 import { Ctx, RequestContext } from '../common/request-context';
 import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
@@ -15,13 +16,17 @@ export class StockController {
   constructor(@Inject(StockTransfers) private readonly transfers: StockTransfers) {}
 
   @Post('variants/:id/stock-transfers')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key (per source DC) answers the same transfer and moves nothing again' })
   @ApiCreatedResponse({ type: TransferView, description: 'moved: the units are in the destination\'s allocation' })
   @ApiAcceptedResponse({ type: TransferView, description: 'in transit: taken from the source; the destination adds them once it can' })
+  @ApiOkResponse({ type: TransferView, description: 'asked before with this Idempotency-Key (Idempotent-Replayed: true): that transfer as it stands' })
   async transfer(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: TransferDto,
-    @Res({ passthrough: true }) res: FastifyReply): Promise<TransferView> {
-    const t = await this.transfers.transfer({ variantId: id, from: dto.from, to: dto.to, units: dto.units, requestedBy: ctx.account!.id });
-    res.status(t.state === 'received' ? 201 : 202);
-    return t;
+    @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<TransferView> {
+    const { transfer, replayed } = await this.transfers.transfer({ variantId: id, from: dto.from, to: dto.to, units: dto.units,
+      requestedBy: ctx.account!.id, key: idempotencyKey(key, false) });
+    res.status(replayed ? 200 : transfer.state === 'received' ? 201 : 202);
+    if (replayed) res.header('idempotent-replayed', 'true');
+    return transfer;
   }
 
   @Get('stock-transfers/:id')

@@ -41,16 +41,24 @@ export class StockRepository {
   /**
    * Takes the units off the source DC's allocation (a guarded decrement: never below zero) and
    * writes the transfer row; SIGNALs SHORT_STOCK_SIGNAL when the allocation has too few units.
+   * With an Idempotency-Key, nothing happens when this source already made a transfer for it
+   * (`byKey` then finds that one; two at once: the second fails on the unique key).
    */
-  send(t: Transfer): Statement {
-    return {
-      sql: `BEGIN NOT ATOMIC
-              UPDATE stock_allocation SET available = available - ? WHERE variant_id = ? AND dc = ? AND available >= ?;
+  send(t: Transfer, key?: string): Statement {
+    const move = `UPDATE stock_allocation SET available = available - ? WHERE variant_id = ? AND dc = ? AND available >= ?;
               IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${SHORT_STOCK_SIGNAL}'; END IF;
-              INSERT INTO stock_transfer (id, variant_id, from_dc, to_dc, units, requested_by) VALUES (?, ?, ?, ?, ?, ?);
-            END`,
-      params: [t.units, t.variantId, t.from, t.units, t.id, t.variantId, t.from, t.to, t.units, t.requestedBy],
+              INSERT INTO stock_transfer (id, variant_id, from_dc, to_dc, units, requested_by, idem_key) VALUES (?, ?, ?, ?, ?, ?, ?);`;
+    const params = [t.units, t.variantId, t.from, t.units, t.id, t.variantId, t.from, t.to, t.units, t.requestedBy, key ?? null];
+    if (key === undefined) return { sql: `BEGIN NOT ATOMIC ${move} END`, params };
+    return {
+      sql: `BEGIN NOT ATOMIC IF NOT EXISTS (SELECT 1 FROM stock_transfer WHERE from_dc = ? AND idem_key = ?) THEN ${move} END IF; END`,
+      params: [t.from, key, ...params],
     };
+  }
+
+  /** The transfer a source DC's database made for an Idempotency-Key. */
+  byKey(from: string, key: string): Statement {
+    return { sql: `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t WHERE t.from_dc = ? AND t.idem_key = ?`, params: [from, key] };
   }
 
   /**
