@@ -153,6 +153,20 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
       expect(sum(rows)).toBe(sum(before));
       expect(rows).toEqual(before.map((r) => ({ dc: r.dc, available: Number(r.available) + (r.dc === 'a' ? -7 : r.dc === 'c' ? 7 : 0) })));
     }
+    // asked again with the key of a transfer made (an operator unsure it happened): reported, not made again
+    const key = `drill-${Date.now()}`;
+    const keyed = await topo!.run('stock', 'transfer', sku, '3', 'a', 'c', '--key', key);
+    expect([keyed.status, keyed.stdout]).toEqual([0, expect.stringMatching(/moved 3 units/)]);
+    const again = await topo!.run('stock', 'transfer', sku, '3', 'a', 'c', '--key', key);
+    expect([again.status, again.stdout]).toEqual([0, expect.stringContaining(`already done with key ${key}: nothing moved now`)]);
+    expect(again.stdout).toContain(keyed.stdout.match(/\(transfer (\S+)\)/)![1]);
+    const other = await topo!.run('stock', 'transfer', sku, '4', 'a', 'c', '--key', key);
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toMatch(/Idempotency-Key was used for transfer/);
+    await topo!.run('stock', 'transfer', sku, '3', 'c', 'a', '--key', `${key}-back`);
+    await caughtUp();
+    expect(await stockIn('b')).toEqual(before.map((r) => ({ dc: r.dc, available: Number(r.available) + (r.dc === 'a' ? -7 : r.dc === 'c' ? 7 : 0) })));
+
     const shown = await topo!.run('stock', 'show', sku, 'b');
     expect(shown.stdout).toContain(`DC c: ${Number(before.find((r) => r.dc === 'c')!.available) + 7}`);
     expect(shown.stdout).toContain(`total ${sum(before)} (as DC b's database sees it)`);
@@ -165,6 +179,8 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
       [['transfer', sku, '0', 'a', 'c'], /units must be/],
       [['transfer', sku, 'many', 'a', 'c'], /stock needs/],
       [['move', sku], /stock needs/],
+      [['transfer', sku, '1', 'a', 'c', '--key', 'short'], /Idempotency-Key|8 to 100/],
+      [['show', sku, '--key', 'long-enough-key'], /--key goes with stock transfer only/],
     ] as const) {
       const r = await topo!.run('stock', ...args);
       expect([args.join(' '), r.status]).toEqual([args.join(' '), expect.any(Number)]);

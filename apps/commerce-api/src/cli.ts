@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { newId } from '@meridian/dc';
 import { ConfigError, DbEnv, loadEnv } from './config/app-config';
 import { DomainError } from './common/domain-error';
+import { idempotencyKey } from './common/idempotency-key';
 import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './database/data-source';
 import { OrderDataSourceRouter } from './database/order-data-source.router';
 import { PoolDataSource } from './database/sql';
@@ -17,8 +18,10 @@ const USAGE = `usage: cli <command>
   seed stock              give this DC a stock allocation row (STOCK_UNITS, default 1000) for every variant lacking one
   create-admin            create the admin account ADMIN_EMAIL / ADMIN_PASSWORD unless it exists
   setup demo|bench        all three, in that order
-  stock transfer SKU UNITS FROM TO
-                          move UNITS of SKU from DC FROM's allocation to DC TO's (REMOTE_DBS reaches the other DCs)
+  stock transfer SKU UNITS FROM TO [--key KEY]
+                          move UNITS of SKU from DC FROM's allocation to DC TO's (REMOTE_DBS reaches the other DCs);
+                          KEY (8 to 100 of A-Z a-z 0-9 . _ : -) makes it safe to repeat: a transfer made with it
+                          before is reported, not made again
   stock show SKU          SKU's allocation in every DC and its units in transit, as this DC's database sees them
 environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
@@ -75,8 +78,13 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** The operator's stock commands: the same code as the admin endpoints, run from this DC. */
-async function stock(env: DbEnv, [action, sku, units, from, to]: string[]): Promise<void> {
-  if (!((action === 'transfer' && sku && units && from && to) || (action === 'show' && sku))) throw new ConfigError(USAGE);
+async function stock(env: DbEnv, argv: string[]): Promise<void> {
+  const at = argv.indexOf('--key');
+  const keyArg = at < 0 ? undefined : argv[at + 1] ?? '';
+  const [action, sku, units, from, to, extra] = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)];
+  if (extra !== undefined || !((action === 'transfer' && sku && units && from && to) || (action === 'show' && sku && !units && at < 0))) {
+    throw new ConfigError(USAGE);
+  }
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
   const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
@@ -85,7 +93,9 @@ async function stock(env: DbEnv, [action, sku, units, from, to]: string[]): Prom
   try {
     if (action === 'transfer') {
       if (!/^[1-9]\d{0,9}$/.test(units)) throw new ConfigError('UNITS must be a whole number of at least 1');
-      const { transfer: t } = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator' });
+      const key = idempotencyKey(keyArg, false);
+      const { transfer: t, replayed } = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator', key });
+      if (replayed) say(`already done with key ${key}: nothing moved now`);
       say(t.state === 'received'
         ? `moved ${t.units} units of ${sku} from DC ${t.from} to DC ${t.to} (transfer ${t.id})`
         : `${t.units} units of ${sku} left DC ${t.from} and are in transit to DC ${t.to}, which adds them once it is reachable (transfer ${t.id})`);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Server } from 'node:http';
 import { join } from 'node:path';
@@ -18,9 +19,11 @@ const USAGE = `usage: regionctl <command> [options]
   status [--json]           every process, each replication channel's state and lag, each WAN link
   wan cut|heal <dc> <dc>    cut or heal the WAN link between two DCs (both directions)
   scale <dc> <n>            run n commerce-api processes in a DC
-  stock transfer <sku> <units> <from-dc> <to-dc>
+  stock transfer <sku> <units> <from-dc> <to-dc> [--key KEY]
                             move stock allocation between DCs: the units leave <from-dc> and arrive in
-                            <to-dc> (in transit until <to-dc> is reachable); the sum never changes
+                            <to-dc> (in transit until <to-dc> is reachable); the sum never changes.
+                            Each transfer has a key (made up when not given, and printed): the same
+                            command with --key KEY after a failure moves the units at most once
   stock show <sku> [<dc>]   a SKU's allocation in every DC and its units in transit, as <dc> sees them
   down                      stop everything \`up\` started
 options:
@@ -40,10 +43,11 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
-      fresh: { type: 'boolean' }, json: { type: 'boolean' },
+      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
+  if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
   const control = join(runDirFor(dataDir), 'regionctl.sock');
@@ -87,7 +91,13 @@ async function main(argv: string[]): Promise<number> {
       const [action, sku, ...rest] = args;
       if (action === 'transfer' && sku && rest.length === 3 && /^\d+$/.test(rest[0])) {
         const [units, from, to] = rest;
-        say(String((await call('POST', '/stock', { action, sku, units: Number(units), from, to })).message));
+        const key = o.key ?? `op-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+        const repeat = `regionctl stock transfer ${sku} ${units} ${from} ${to} --key ${key}`;
+        const answer = await call('POST', '/stock', { action, sku, units: Number(units), from, to, key }).catch((err: Error) => {
+          // the units may have moved or not: the same key finds out without moving them twice
+          throw new ControlError(`${err.message}\nto repeat it safely: ${repeat}`);
+        });
+        say(String(answer.message));
       } else if (action === 'show' && sku && rest.length <= 1) {
         say(String((await call('POST', '/stock', { action, sku, dc: rest[0] })).message));
       } else {

@@ -11,7 +11,7 @@ export interface ControlHandlers {
 }
 
 export type StockCommand =
-  | { action: 'transfer'; sku: string; units: number; from: string; to: string }
+  | { action: 'transfer'; sku: string; units: number; from: string; to: string; key?: string }
   | { action: 'show'; sku: string; dc?: string };
 
 export class ControlError extends Error {}
@@ -68,7 +68,8 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         if (b.action !== 'transfer') throw new ControlError('action must be "transfer" or "show"');
         const units = Number(b.units);
         if (!Number.isInteger(units) || units < 1 || units > 1_000_000_000) throw new ControlError('units must be a whole number from 1 to 1000000000');
-        return send(200, { message: await h.stock({ action: 'transfer', sku, units, from: text(b.from, 'the DC to move from'), to: text(b.to, 'the DC to move to') }) });
+        return send(200, { message: await h.stock({ action: 'transfer', sku, units, from: text(b.from, 'the DC to move from'), to: text(b.to, 'the DC to move to'),
+          key: b.key === undefined ? undefined : text(b.key, 'the key') }) });
       }
       if (req.url === '/down') {
         send(202, { message: 'stopping' });

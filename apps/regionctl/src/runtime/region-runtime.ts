@@ -281,7 +281,9 @@ export class RegionRuntime {
   async stock(c: StockCommand): Promise<string> {
     const at = this.dc(c.action === 'transfer' ? c.from : c.dc ?? this.plan.dcs[0].region.code);
     if (c.action === 'transfer') this.dc(c.to);
-    const args = c.action === 'transfer' ? ['stock', 'transfer', c.sku, String(c.units), c.from, c.to] : ['stock', 'show', c.sku];
+    const args = c.action === 'transfer'
+      ? ['stock', 'transfer', c.sku, String(c.units), c.from, c.to, ...(c.key === undefined ? [] : ['--key', c.key])]
+      : ['stock', 'show', c.sku];
     const out = await runApiCli(args, { ...this.dbEnv(at), REMOTE_DBS: this.remoteDbs(at) });
     if (c.action === 'transfer') this.o.say(out);
     return out;
