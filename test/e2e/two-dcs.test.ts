@@ -11,6 +11,7 @@ import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
+import { RetentionSweeper } from '../../apps/commerce-api/src/retention/retention-sweeper';
 import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { freePort } from '../support/processes';
@@ -36,6 +37,19 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
   const caughtUp = async () => {
     expect(await waitForPosition(nodes.b, await ownPosition(nodes.a), 30)).toBe(true);
     expect(await waitForPosition(nodes.a, await ownPosition(nodes.b), 30)).toBe(true);
+  };
+
+  /** both channels connected (after a cut, within a few connect retries) and applying without error */
+  const replicationHealthy = async () => {
+    for (const db of [nodes.a, nodes.b]) {
+      let status: Record<string, unknown> = {};
+      for (let i = 0; i < 50; i++) {
+        [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
+        if (status.Slave_IO_Running === 'Yes') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect([status.Slave_IO_Running, status.Slave_SQL_Running, status.Last_SQL_Errno, status.Last_SQL_Error]).toEqual(['Yes', 'Yes', 0, '']);
+    }
   };
 
   beforeAll(async () => {
@@ -554,23 +568,78 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect(await nodes.a.rootQuery('SELECT adopted_from FROM meridian.cart WHERE id = ?', [adopted])).toEqual([{ adopted_from: original.id }]);
   });
 
+  it('old sessions, Idempotency-Keys and failed log-in counts are purged by the database that wrote them, whatever DC made them; replication keeps running', async () => {
+    const email = 'purged@example.com';
+    await registerInA(email);
+    const [{ id: accountId }] = await nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.account WHERE email = ?', [email]);
+    await caughtUp();
+    // an account homed in a, logged in at b: both sessions are a's rows (the second one's id is b's)
+    const atB = new Shopper(url.b);
+    expect((await atB.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
+    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    expect((await atB.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
+    // its checkout at b: the key is written with the order, at the home (a)
+    expect((await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'purge-account-1' })).status).toBe(201);
+    // a guest's checkout at b: b's key
+    const guest = new Shopper(url.b);
+    expect((await guest.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
+    expect((await guest.post('/api/checkout', { email: 'purge-guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
+      { 'Idempotency-Key': 'purge-guest-1' })).status).toBe(201);
+    // failed log-ins counted at both DCs, each in its own row
+    for (const dc of ['a', 'b']) expect((await new Shopper(url[dc]).post('/api/accounts/login', { email: 'purge-nobody@example.com', password: 'wrong password' })).status).toBe(401);
+    await caughtUp();
+
+    const rows = (db: MariaDbNode) => db.rootQuery<{ t: string; id: string; w: number }>(
+      `SELECT 'session' AS t, s.id, s.written_domain AS w FROM meridian.session s WHERE s.account_id = ?
+       UNION ALL SELECT 'key', k.idem_key, k.written_domain FROM meridian.idempotency_key k WHERE k.idem_key IN ('purge-account-1', 'purge-guest-1')
+       UNION ALL SELECT 'throttle', t.id, t.written_domain FROM meridian.login_throttle t WHERE t.throttle_key = 'email:purge-nobody@example.com'
+       ORDER BY 1, 2`, [accountId]);
+    const before = await rows(nodes.a);
+    expect(await rows(nodes.b)).toEqual(before);
+    const written = (t: string) => before.filter((r) => r.t === t).map((r) => [r.id.slice(0, 2), r.w]).sort();
+    expect(written('session')).toEqual([['a_', 1], ['b_', 1]]); // made by a and by b, both written in a (domain 1)
+    expect(before.filter((r) => r.t === 'key').map((r) => [r.id, r.w])).toEqual([['purge-account-1', 1], ['purge-guest-1', 2]]);
+    expect(written('throttle')).toEqual([['a_', 1], ['b_', 2]]);
+
+    // all of them old enough to go, each aged by the database that wrote it (so the change replicates in order)
+    for (const db of [nodes.a, nodes.b]) {
+      await db.rootQuery(`UPDATE meridian.session SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 2 DAY WHERE id IN (?) AND written_domain = @@gtid_domain_id;
+        UPDATE meridian.idempotency_key SET created_at = UTC_TIMESTAMP(3) - INTERVAL 8 DAY WHERE idem_key IN ('purge-account-1', 'purge-guest-1') AND written_domain = @@gtid_domain_id;
+        UPDATE meridian.login_throttle SET window_start = UTC_TIMESTAMP(3) - INTERVAL 1 HOUR WHERE id IN (?) AND written_domain = @@gtid_domain_id`,
+      [before.filter((r) => r.t === 'session').map((r) => r.id), before.filter((r) => r.t === 'throttle').map((r) => r.id)]);
+    }
+    await caughtUp();
+    // a session that has not expired stays
+    const fresh = new Shopper(url.a);
+    expect((await fresh.post('/api/accounts/login', { email, password: 'a long password' })).status).toBe(200);
+
+    // b purges only what b wrote: the guest's key and its own failed-log-in row, not a's rows with b's ids
+    const sweep = (i: number) => apps[i].get(RetentionSweeper).sweep();
+    expect(await sweep(1)).toMatchObject({ session: 0, idempotency_key: 1, login_throttle: 1 });
+    await caughtUp();
+    const left = (await rows(nodes.a)).map((r) => r.id);
+    expect(left).toEqual(expect.arrayContaining(before.filter((r) => r.w === 1).map((r) => r.id)));
+    expect(left).not.toContain('purge-guest-1');
+    expect(await rows(nodes.b)).toEqual(await rows(nodes.a));
+
+    expect(await sweep(0)).toMatchObject({ session: 2, idempotency_key: 1, login_throttle: 1 });
+    expect(await sweep(0)).toMatchObject({ session: 0, idempotency_key: 0, login_throttle: 0 });
+    await caughtUp();
+    await replicationHealthy();
+    for (const db of [nodes.a, nodes.b]) {
+      const now = await rows(db);
+      expect(now).toHaveLength(1); // the fresh session
+      expect(now[0]).toMatchObject({ t: 'session', w: 1 });
+    }
+    expect((await fresh.get('/api/accounts/me')).status).toBe(200);
+    expect((await atB.get('/api/accounts/me')).status).toBe(401); // its session has gone with its expiry
+  });
+
   describe('catalog rows written by their owner DC; slugs, SKUs and codes taken at two DCs at once', () => {
     const admin = async (at: string) => {
       const s = new Shopper(url[at]);
       expect((await s.post('/api/accounts/login', { email: 'catalog-admin@example.com', password: 'an admin password' })).status).toBe(200);
       return s;
-    };
-    /** both channels connected (after a cut, within a few connect retries) and applying without error */
-    const replicationHealthy = async () => {
-      for (const db of [nodes.a, nodes.b]) {
-        let status: Record<string, unknown> = {};
-        for (let i = 0; i < 50; i++) {
-          [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
-          if (status.Slave_IO_Running === 'Yes') break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        expect([status.Slave_IO_Running, status.Slave_SQL_Running, status.Last_SQL_Errno, status.Last_SQL_Error]).toEqual(['Yes', 'Yes', 0, '']);
-      }
     };
     let categoryId: string;
 

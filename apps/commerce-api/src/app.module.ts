@@ -12,6 +12,7 @@ import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { HealthModule } from './health/health.module';
 import { OrdersModule } from './orders/orders.module';
+import { RetentionModule } from './retention/retention.module';
 import { StockModule } from './stock/stock.module';
 
 @Module({})
@@ -21,7 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         InfraModule.forRoot(env, logger), DatabaseModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
-        AdminModule, StockModule, HealthModule,
+        AdminModule, StockModule, RetentionModule, HealthModule,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: SessionGuard },

@@ -66,6 +66,12 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(30) RESERVATION_GRACE_SECONDS = 300;
   /** how often each process receives the stock transfers to its DC that arrived by replication only (0: never) */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) STOCK_RECEIVE_SECONDS = 5;
+  /** how often each process purges, in this DC's database, the rows that are no use any more (0: never) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) RETENTION_SWEEP_SECONDS = 600;
+  /** how long an Idempotency-Key (checkout, cart merge) is kept: asked again later, it is a new request */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(24) IDEMPOTENCY_KEY_RETENTION_HOURS = 7 * 24;
+  /** how long a session row is kept after it expired */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SESSION_RETENTION_HOURS = 24;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { every } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
@@ -25,7 +26,7 @@ const BATCH = 100;
  */
 @Injectable()
 export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
+  private stop = () => undefined as void;
 
   constructor(
     @Inject(OrdersRepository) private readonly repo: OrdersRepository,
@@ -35,14 +36,12 @@ export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.env.RESERVATION_SWEEP_SECONDS === 0) return;
-    this.timer = setInterval(() => void this.sweep().catch((err: Error) =>
-      this.logger.warn('stock reservation sweep failed; next round will try again', { error: err.message })), this.env.RESERVATION_SWEEP_SECONDS * 1000);
-    this.timer.unref();
+    this.stop = every(this.env.RESERVATION_SWEEP_SECONDS, async () => { await this.sweep(); },
+      (err) => this.logger.warn('stock reservation sweep failed; next round will try again', { error: err.message }));
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.stop();
   }
 
   /** One round; answers the order ids whose reservations were given back (cancelled ones first). */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { every } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { AppLogger } from '../observability/logger';
 import { StockTransfers } from './stock-transfers';
@@ -12,8 +13,7 @@ import { StockTransfers } from './stock-transfers';
  */
 @Injectable()
 export class StockReceiver implements OnModuleInit, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private stop = () => undefined as void;
 
   constructor(
     @Inject(StockTransfers) private readonly transfers: StockTransfers,
@@ -22,25 +22,13 @@ export class StockReceiver implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.env.STOCK_RECEIVE_SECONDS === 0) return;
-    this.timer = setInterval(() => void this.round(), this.env.STOCK_RECEIVE_SECONDS * 1000);
-    this.timer.unref();
+    this.stop = every(this.env.STOCK_RECEIVE_SECONDS, async () => {
+      const received = await this.transfers.receivePending();
+      if (received.length) this.logger.info('stock transfers received', { transfers: received });
+    }, (err) => this.logger.warn('receiving stock transfers failed; next round will try again', { error: err.message }));
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
-  }
-
-  private async round(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      const received = await this.transfers.receivePending();
-      if (received.length) this.logger.info('stock transfers received', { transfers: received });
-    } catch (err) {
-      this.logger.warn('receiving stock transfers failed; next round will try again', { error: (err as Error).message });
-    } finally {
-      this.running = false;
-    }
+    this.stop();
   }
 }
