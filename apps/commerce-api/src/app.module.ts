@@ -1,12 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { AppEnv } from './config/app-config';
 import { InfraModule } from './config/infra.module';
 import { AppLogger } from './observability/logger';
 import { DatabaseModule } from './database/database.module';
 import { AccountsModule } from './accounts/accounts.module';
 import { SessionGuard } from './accounts/session.guard';
-import { ContextCookiesInterceptor } from './accounts/context-cookies.interceptor';
 import { AdminModule } from './admin/admin.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -26,7 +25,6 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useExisting: SessionGuard },
-        { provide: APP_INTERCEPTOR, useExisting: ContextCookiesInterceptor },
       ],
     };
   }

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
+import { ContextCookies } from './accounts/context-cookies';
 import { AppModule } from './app.module';
 import { AppEnv } from './config/app-config';
 import { createValidationPipe } from './common/validation';
@@ -31,6 +32,7 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
     logger, abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  app.get(ContextCookies).install(fastify);
   await app.register(fastifyCookie);
   // the API speaks JSON only: any other body answers 415 instead of reaching a DTO as a string
   fastify.removeContentTypeParser('text/plain');

@@ -5,7 +5,7 @@ import { AccountsRepository } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { PasswordHasher } from './password-hasher';
 import { SessionCookies } from './session-cookies';
-import { ContextCookiesInterceptor } from './context-cookies.interceptor';
+import { ContextCookies } from './context-cookies';
 import { SessionGuard } from './session.guard';
 import { Tokens } from './tokens';
 
@@ -14,7 +14,7 @@ import { Tokens } from './tokens';
 @Module({
   imports: [CartModule],
   controllers: [AccountsController],
-  providers: [AccountsService, AccountsRepository, PasswordHasher, Tokens, SessionCookies, SessionGuard, ContextCookiesInterceptor],
-  exports: [AccountsService, AccountsRepository, Tokens, SessionCookies, SessionGuard, ContextCookiesInterceptor, PasswordHasher],
+  providers: [AccountsService, AccountsRepository, PasswordHasher, Tokens, SessionCookies, SessionGuard, ContextCookies],
+  exports: [AccountsService, AccountsRepository, Tokens, SessionCookies, SessionGuard, ContextCookies, PasswordHasher],
 })
 export class AccountsModule {}
