@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, ...args] = positionals;
   if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
+  if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
   const control = join(runDirFor(dataDir), 'regionctl.sock');
