@@ -1,4 +1,5 @@
-import { every } from './periodic';
+import { AppLogger } from '../observability/logger';
+import { every, PeriodicJobs } from './periodic';
 
 describe('every', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -33,5 +34,20 @@ describe('every', () => {
     every(0, round, () => undefined)();
     await jest.advanceTimersByTimeAsync(60000);
     expect(round).not.toHaveBeenCalled();
+  });
+
+  it('PeriodicJobs logs a failed round under the job\'s name and stops every job when the app closes', async () => {
+    const warnings: [string, unknown][] = [];
+    const jobs = new PeriodicJobs({ warn: (m: string, meta: unknown) => warnings.push([m, meta]) } as unknown as AppLogger);
+    let a = 0;
+    let b = 0;
+    jobs.add('job a', 1, async () => { a++; throw new Error('away'); });
+    jobs.add('job b', 2, async () => { b++; });
+    await jest.advanceTimersByTimeAsync(2100);
+    expect([a, b]).toEqual([2, 1]);
+    expect(warnings).toEqual([['job a failed; next round will try again', { error: 'away' }], ['job a failed; next round will try again', { error: 'away' }]]);
+    jobs.onModuleDestroy();
+    await jest.advanceTimersByTimeAsync(10000);
+    expect([a, b]).toEqual([2, 1]);
   });
 });

@@ -3,6 +3,7 @@ import { AppEnv } from './app-config';
 import { AppLogger } from '../observability/logger';
 import { AppMetrics } from '../observability/metrics';
 import { Clock } from '../common/clock';
+import { PeriodicJobs } from '../common/periodic';
 
 /** Process-wide singletons built from the validated environment. */
 @Global()
@@ -16,8 +17,9 @@ export class InfraModule {
         { provide: AppLogger, useValue: logger },
         { provide: AppMetrics, useValue: new AppMetrics(env.DC_ID) },
         Clock,
+        PeriodicJobs,
       ],
-      exports: [AppEnv, AppLogger, AppMetrics, Clock],
+      exports: [AppEnv, AppLogger, AppMetrics, Clock, PeriodicJobs],
     };
   }
 }

@@ -1,5 +1,5 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { every } from '../common/periodic';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
@@ -25,23 +25,17 @@ const BATCH = 100;
  * Every process runs it; a MariaDB named lock lets one at a time work per DC.
  */
 @Injectable()
-export class ReservationSweeper implements OnModuleInit, OnModuleDestroy {
-  private stop = () => undefined as void;
-
+export class ReservationSweeper implements OnModuleInit {
   constructor(
     @Inject(OrdersRepository) private readonly repo: OrdersRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(PeriodicJobs) private readonly jobs: PeriodicJobs,
   ) {}
 
   onModuleInit(): void {
-    this.stop = every(this.env.RESERVATION_SWEEP_SECONDS, async () => { await this.sweep(); },
-      (err) => this.logger.warn('stock reservation sweep failed; next round will try again', { error: err.message }));
-  }
-
-  onModuleDestroy(): void {
-    this.stop();
+    this.jobs.add('stock reservation sweep', this.env.RESERVATION_SWEEP_SECONDS, () => this.sweep());
   }
 
   /** One round; answers the order ids whose reservations were given back (cancelled ones first). */

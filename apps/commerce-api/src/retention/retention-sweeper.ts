@@ -1,5 +1,5 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { every } from '../common/periodic';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
@@ -21,23 +21,17 @@ const BATCHES_PER_ROUND = 20;
  * Stock transfers and their receipts, orders and carts are history and are kept.
  */
 @Injectable()
-export class RetentionSweeper implements OnModuleInit, OnModuleDestroy {
-  private stop = () => undefined as void;
-
+export class RetentionSweeper implements OnModuleInit {
   constructor(
     @Inject(RetentionRepository) private readonly repo: RetentionRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(PeriodicJobs) private readonly jobs: PeriodicJobs,
   ) {}
 
   onModuleInit(): void {
-    this.stop = every(this.env.RETENTION_SWEEP_SECONDS, async () => { await this.sweep(); },
-      (err) => this.logger.warn('purging old rows failed; next round will try again', { error: err.message }));
-  }
-
-  onModuleDestroy(): void {
-    this.stop();
+    this.jobs.add('purging old rows', this.env.RETENTION_SWEEP_SECONDS, () => this.sweep());
   }
 
   /** One round; answers how many rows of each table went. */

@@ -1,5 +1,5 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { every } from '../common/periodic';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { AppLogger } from '../observability/logger';
 import { StockTransfers } from './stock-transfers';
@@ -12,23 +12,18 @@ import { StockTransfers } from './stock-transfers';
  * process may run it.
  */
 @Injectable()
-export class StockReceiver implements OnModuleInit, OnModuleDestroy {
-  private stop = () => undefined as void;
-
+export class StockReceiver implements OnModuleInit {
   constructor(
     @Inject(StockTransfers) private readonly transfers: StockTransfers,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(PeriodicJobs) private readonly jobs: PeriodicJobs,
   ) {}
 
   onModuleInit(): void {
-    this.stop = every(this.env.STOCK_RECEIVE_SECONDS, async () => {
+    this.jobs.add('receiving stock transfers', this.env.STOCK_RECEIVE_SECONDS, async () => {
       const received = await this.transfers.receivePending();
       if (received.length) this.logger.info('stock transfers received', { transfers: received });
-    }, (err) => this.logger.warn('receiving stock transfers failed; next round will try again', { error: err.message }));
-  }
-
-  onModuleDestroy(): void {
-    this.stop();
+    });
   }
 }
