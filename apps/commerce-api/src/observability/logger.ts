@@ -1,6 +1,16 @@
 import { LoggerService } from '@nestjs/common';
+import { EOL } from 'node:os';
 import { Writable } from 'node:stream';
 import * as winston from 'winston';
+
+/** What the access log says about one answered request. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+}
 
 /**
  * stdout, written in batches: Node writes to a file or pipe synchronously, and a write syscall per
@@ -23,12 +33,16 @@ export class BatchedStdout extends Writable {
   }
 
   override _write(chunk: string | Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
-    const line = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    this.pending.push(line);
-    this.bytes += line.length;
+    this.line(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    done();
+  }
+
+  /** Queues one line without going through the stream machinery (the access log's path). */
+  line(text: string): void {
+    this.pending.push(text);
+    this.bytes += text.length;
     if (this.bytes >= this.maxBytes) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushMs).unref();
-    done();
   }
 
   flush(): void {
@@ -45,14 +59,32 @@ export class BatchedStdout extends Writable {
 /** winston JSON logs: one line per event with time, level, DC and pid; request lines carry the request id. */
 export class AppLogger implements LoggerService {
   private readonly winston: winston.Logger;
+  private readonly defaultMeta: { dc: string; pid: number };
+  private readonly accessEnabled: boolean;
 
-  constructor(dc: string, level = 'info') {
+  constructor(dc: string, level = 'info', private readonly out = new BatchedStdout()) {
+    this.defaultMeta = { dc, pid: process.pid };
     this.winston = winston.createLogger({
-      level,
-      defaultMeta: { dc, pid: process.pid },
+      level, defaultMeta: this.defaultMeta,
       format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-      transports: [new winston.transports.Stream({ stream: new BatchedStdout() })],
+      transports: [new winston.transports.Stream({ stream: out })],
     });
+    this.accessEnabled = this.winston.isInfoEnabled();
+  }
+
+  /**
+   * One access-log line: the line `info('request', line)` writes (winston's json format sorts the
+   * keys; so does this), made with JSON.stringify on one fixed-shape object and handed to the
+   * output directly. Through winston (format pipeline, safe-stable-stringify, object-mode streams)
+   * the line cost about 16 µs per request, a fifth of serving a cached product page.
+   */
+  access(line: AccessLine): void {
+    if (!this.accessEnabled) return;
+    const { dc, pid } = this.defaultMeta;
+    this.out.line(`${JSON.stringify({
+      dc, level: 'info', message: 'request', method: line.method, ms: line.ms, pid,
+      requestId: line.requestId, route: line.route, status: line.status, timestamp: new Date().toISOString(),
+    })}${EOL}`);
   }
 
   info(message: string, meta?: Record<string, unknown>): void { this.winston.info(message, meta); }

@@ -21,7 +21,7 @@ export function observeRequests(fastify: FastifyInstance, logger: AppLogger, met
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: req.method, route }, seconds);
     if (accessLog) {
-      logger.info('request', { requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 });
+      logger.access({ requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(seconds * 1e4) / 10 });
     }
     done();
   });
