@@ -48,6 +48,10 @@ const ORDER_BY: Record<ProductSort, string> = {
 const PRODUCT_COLUMNS = `p.id, p.slug, p.name, p.description, p.attributes, p.category_id,
   c.slug AS category_slug, c.name AS category_name`;
 
+/** Variants with this DC's available stock (the first parameter is the DC). */
+const VARIANT_SELECT = `SELECT v.id, v.product_id, v.sku, v.name, v.price_minor, v.currency, v.tax_rate_bp, v.attributes, s.available
+  FROM variant v LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?`;
+
 @Injectable()
 export class CatalogRepository {
   /** One page of active products and the total count, filtered in SQL (two statements). */
@@ -87,22 +91,21 @@ export class CatalogRepository {
     return { rows, total: Number(count[0].n) };
   }
 
-  async findProductBySlug(db: Sql, slug: string): Promise<ProductRow | undefined> {
-    const rows = await db.query<ProductRow>(
-      `SELECT ${PRODUCT_COLUMNS} FROM product p JOIN category c ON c.id = p.category_id
-       WHERE p.slug = ? AND p.active = 1 ORDER BY ${earliestFirst('p')} LIMIT 1`, [slug]);
-    return rows[0];
+  /** A product page's rows: the product with this slug (the earliest if two DCs made one) and its variants, in one round trip. */
+  async findProductPage(db: Sql, slug: string, dc: string): Promise<{ product?: ProductRow; variants: VariantRow[] }> {
+    const bySlug = `SELECT p.id FROM product p WHERE p.slug = ? AND p.active = 1 ORDER BY ${earliestFirst('p')} LIMIT 1`;
+    const [products, variants] = await db.batch([
+      { sql: `SELECT ${PRODUCT_COLUMNS} FROM product p JOIN category c ON c.id = p.category_id WHERE p.id = (${bySlug})`, params: [slug] },
+      { sql: `${VARIANT_SELECT} WHERE v.product_id = (${bySlug}) AND v.active = 1 ORDER BY v.position, v.id`, params: [dc, slug] },
+    ]);
+    return { product: (products as ProductRow[])[0], variants: variants as VariantRow[] };
   }
 
   /** The active variants of several products with this DC's available stock, in display order. */
   async findVariants(db: Sql, productIds: string[], dc: string): Promise<VariantRow[]> {
     if (productIds.length === 0) return [];
     return db.query<VariantRow>(
-      `SELECT v.id, v.product_id, v.sku, v.name, v.price_minor, v.currency, v.tax_rate_bp, v.attributes,
-              s.available
-       FROM variant v LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?
-       WHERE v.product_id IN (?) AND v.active = 1
-       ORDER BY v.product_id, v.position, v.id`, [dc, productIds]);
+      `${VARIANT_SELECT} WHERE v.product_id IN (?) AND v.active = 1 ORDER BY v.product_id, v.position, v.id`, [dc, productIds]);
   }
 
   async findCategories(db: Sql): Promise<{ id: string; slug: string; name: string; products: number }[]> {

@@ -69,11 +69,8 @@ export class CatalogService {
   /** One product page as JSON (a `ProductDetailView`). */
   async productBySlug(ctx: RequestContext, slug: string): Promise<string> {
     const json = await this.products.get(slug, async () => {
-      const db = this.router.local;
-      const p = await this.repo.findProductBySlug(db, slug);
-      if (!p) return null;
-      const variants = await this.repo.findVariants(db, [p.id], ctx.dc);
-      return JSON.stringify(this.detail(p, variants));
+      const { product, variants } = await this.repo.findProductPage(this.router.local, slug, ctx.dc);
+      return product ? JSON.stringify(this.detail(product, variants)) : null;
     });
     if (json === null) throw notFound('product', slug);
     return json;
