@@ -11,10 +11,11 @@ const DCS: Dc[] = ['a', 'b', 'c'];
 
 /**
  * Three DCs from `regionctl up`: every database replicates from both others (a full mesh, where
- * each DC also receives the third DC's transactions twice and applies them once), and an account
+ * each DC also receives the third DC's transactions twice and applies them once; c semi-sync, the
+ * others async), and an account
  * write routed on a home that moved while this DC's replica was behind follows the home.
  */
-describe('three DCs as real processes: a replication mesh, and writes that follow a moved home', () => {
+describe('three DCs as real processes: a replication mesh with one semi-sync DC, and writes that follow a moved home', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-3dc-'));
   const regions = join(dir, 'regions');
   const data = join(dir, 'data');
@@ -44,13 +45,14 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
   };
 
   beforeAll(async () => {
-    writeRegions(regions, DCS.map((code) => ({ code })), BLOCK);
+    // c's commits wait for another DC to have them (semi-sync); a's and b's do not
+    writeRegions(regions, DCS.map((code) => ({ code, durability: code === 'c' ? 'semi-sync' : 'async' })), BLOCK);
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 240000);
 
   afterAll(() => tearDown(topo, dir), 60000);
 
-  it('every DC replicates from both others (gtid_ignore_duplicates on); orders from three DCs at once reach every database once', async () => {
+  it('every DC replicates from both others (gtid_ignore_duplicates on); orders from three DCs at once reach every database once; the semi-sync DC\'s commits were acknowledged', async () => {
     const s = await status();
     for (const d of s.dcs) {
       expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' }), expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
@@ -73,6 +75,12 @@ describe('three DCs as real processes: a replication mesh, and writes that follo
     const positions = await Promise.all(DCS.map((dc) => sql<{ p: string }>(dc, 'SELECT @@gtid_binlog_pos AS p')));
     expect(new Set(positions.map((p) => p[0].p.split(',').sort().join(','))).size).toBe(1);
     for (const d of (await status()).dcs) for (const c of d.channels as { error: string }[]) expect(c.error).toBe('');
+    // c is semi-sync among async DCs: they acknowledged every commit of c's orders, none fell back to async
+    const semiSync = (await status()).dcs.map((d) => [d.dc, d.durability, d.semiSync]);
+    expect(semiSync).toEqual([['a', 'async', undefined], ['b', 'async', undefined],
+      ['c', 'semi-sync', { enabled: true, active: true, yesTx: expect.any(Number), noTx: 0 }]]);
+    expect((semiSync[2][2] as { yesTx: number }).yesTx).toBeGreaterThanOrEqual(10);
+    expect((await topo!.run('status')).stdout).toMatch(/semi-sync: active \(commits wait for another DC\)/);
   });
 
   it('b claims the home of an account that shops at c while c\'s replica is behind: c\'s writes are refused by a and follow the home to b', async () => {
