@@ -3,12 +3,15 @@
 // bench catalog, 2 commerce-api per DC, WAN one-way latency D = 20 ms):
 //   checkout latency, home local vs home remote, 1 and 10 cart lines (sequential, one shopper)
 //   home-DC claim at log-in vs a log-in at home
-//   replication lag a -> b under checkout load from both DCs (MASTER_GTID_WAIT on b after a commit at a):
-//     steady (STEADY_RATE orders/s at each DC) and saturating (closed loop)
+//   replication lag a -> b (MASTER_GTID_WAIT on b after a commit at a): idle (IDLE_LAG_SECONDS), under
+//     checkout load from both DCs, steady (STEADY_RATE orders/s at each DC, STEADY_SECONDS) and saturating (closed loop)
 //   catch-up after a 10 s WAN cut under load (steady and saturating), and how much of it is the replica reconnecting
 //   orders/s of one DC vs both DCs (guest checkout flows through each DC's HAProxy)
+//   then the same topology again with b semi-sync (data kept): a commit and a checkout at b, and a commit at b
+//   during a WAN cut (the fallback timeout, then async) and how soon after the heal semi-sync is back
 // Prints JSON and rewrites the part of docs/benchmarks.md between <!-- multidc:begin/end -->.
-// env: SAMPLES (40), LOAD_SECONDS (10), PORT_BASE (23000), SETTLE_MS (0), STEADY_RATE (10), KEEP=1 keeps the temp folder
+// env: SAMPLES (40), LOAD_SECONDS (10), IDLE_LAG_SECONDS (25), STEADY_SECONDS (25), PORT_BASE (23000), SETTLE_MS (0),
+//      STEADY_RATE (10), KEEP=1 keeps the temp folder
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -27,6 +30,10 @@ const BASE = envInt('PORT_BASE', 23000);
 const SETTLE_MS = envInt('SETTLE_MS', 0);
 /** the steady load of the first lag figure: guest orders per second started at each DC (well below what one DC sustains) */
 const STEADY_RATE = envInt('STEADY_RATE', 10);
+// the lag phases sample about 12 times a second: long enough for a p99 that is not just the worst sample
+const IDLE_LAG_SECONDS = envInt('IDLE_LAG_SECONDS', 25);
+const STEADY_SECONDS = envInt('STEADY_SECONDS', 25);
+const SEMI_SYNC_TIMEOUT_MS = 500;
 const BLOCK = 41;
 const ADDRESS = { fullName: 'Bench User', line1: '1 Main Street', city: 'Springfield', postalCode: '12345', countryCode: 'US' };
 const entry = { a: `http://127.0.${BLOCK}.1:${BASE + 80}`, b: `http://127.0.${BLOCK + 1}.1:${BASE + 80}` };
@@ -35,11 +42,92 @@ const dbAt = (dc) => ({ host: `127.0.${dc === 'a' ? BLOCK : BLOCK + 1}.2`, port:
 let work, regions, common;
 const regionctl = (...args) => spawnSync(process.execPath, [REGIONCTL, ...args, ...common], { encoding: 'utf8' });
 
-function writeRegions() {
+function writeRegions(semiSync = []) {
   fs.mkdirSync(regions, { recursive: true });
   ['a', 'b'].forEach((dc, i) => fs.writeFileSync(path.join(regions, `${dc}.yaml`),
     `code: ${dc}\nname: Bench ${dc}\nserverId: ${i + 1}\ngtidDomainId: ${i + 1}\naddressBlock: 127.0.${BLOCK + i}.0/24\napiProcesses: 2\n`
-    + `durability: async\nwanLatencyMs:\n  ${dc === 'a' ? 'b' : 'a'}: ${D}\ngeography:\n  countries: []\n  subnets: []\n`));
+    + `durability: ${semiSync.includes(dc) ? `semi-sync\nsemiSyncTimeoutMs: ${SEMI_SYNC_TIMEOUT_MS}` : 'async'}\n`
+    + `wanLatencyMs:\n  ${dc === 'a' ? 'b' : 'a'}: ${D}\ngeography:\n  countries: []\n  subnets: []\n`));
+}
+
+/** `regionctl up` (fresh: empty databases and the bench catalog), until the topology is up; connects `dbs`. */
+async function upTopology(fresh) {
+  const up = spawn(process.execPath, [REGIONCTL, 'up', ...(fresh ? ['--fresh', '--catalog', 'bench'] : []), ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    let out = '';
+    up.stdout.on('data', (d) => { out += d; if (out.includes('topology is up')) resolve(); });
+    up.on('exit', (code) => reject(new Error(`regionctl up exited ${code}: ${out.slice(-1500)}`)));
+  });
+  dbs = { a: await mysql.createConnection(dbAt('a')), b: await mysql.createConnection(dbAt('b')) };
+  return up;
+}
+
+async function downTopology(up) {
+  if (dbs) await Promise.all(Object.values(dbs).map((c) => c.end()));
+  dbs = undefined;
+  regionctl('down');
+  await new Promise((r) => (up.exitCode === null ? up.once('exit', r) : r()));
+}
+
+/** Sequential one-row commits at a DC's database: what its durability costs a commit. */
+async function commitLatency(dc, n) {
+  await dbs[dc].query('CREATE TABLE IF NOT EXISTS bench_commit (id INT PRIMARY KEY, at DATETIME(3))');
+  const ms = [];
+  const row = dc === 'a' ? 1 : 2; // each DC writes its own rows only
+  for (let i = 0; i < n + 3; i++) {
+    const t = await timed(() => dbs[dc].query('REPLACE INTO bench_commit VALUES (?, UTC_TIMESTAMP(3))', [row]));
+    if (i >= 3) ms.push(t);
+  }
+  return round(summarize(ms));
+}
+
+async function semiSyncOf(dc) {
+  const [[enabled]] = await dbs[dc].query("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_master_enabled'");
+  const [rows] = await dbs[dc].query("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_%'");
+  const get = (name) => rows.find((r) => r.Variable_name === name)?.Value;
+  return { enabled: enabled?.Value === 'ON', active: get('Rpl_semi_sync_master_status') === 'ON',
+    yesTx: Number(get('Rpl_semi_sync_master_yes_tx')), noTx: Number(get('Rpl_semi_sync_master_no_tx')) };
+}
+
+/**
+ * b semi-sync (a async): what a commit and a checkout cost at b when they wait for a's
+ * acknowledgement, and what a WAN cut does to b's commits (the first waits for the timeout, the
+ * next are async) and how soon after the heal b's commits are acknowledged again.
+ */
+async function semiSyncFigures(variants) {
+  const control = require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'));
+  const { runDirFor } = require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js'));
+  const socket = path.join(runDirFor(path.join(work, 'data')), 'regionctl.sock');
+  const wan = (action) => control.callControl(socket, 'POST', '/wan', { action, a: 'a', b: 'b' });
+  const deadline = Date.now() + 30000;
+  while (!(await semiSyncOf('b')).active) {
+    if (Date.now() > deadline) throw new Error('semi-sync at b did not become active');
+    await dbs.b.query('REPLACE INTO bench_commit VALUES (3, UTC_TIMESTAMP(3))'); // it turns ON with an acknowledged commit
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const r = { timeoutMs: SEMI_SYNC_TIMEOUT_MS };
+  const before = await semiSyncOf('b');
+  r.commitMs = await commitLatency('b', SAMPLES * 5);
+  r.checkoutLocalMs = await checkoutLatency(variants, 'b', 'b', 1);
+  const after = await semiSyncOf('b');
+  r.acknowledged = { yes: after.yesTx - before.yesTx, no: after.noTx - before.noTx };
+  await wan('cut');
+  try {
+    r.cut = { firstCommitMs: +(await timed(() => dbs.b.query('REPLACE INTO bench_commit VALUES (4, UTC_TIMESTAMP(3))'))).toFixed(1) };
+    r.cut.fellBack = !(await semiSyncOf('b')).active;
+    r.cut.nextCommitsMs = await commitLatency('b', 20);
+  } finally {
+    await wan('heal');
+  }
+  const healed = performance.now();
+  for (;;) {
+    await dbs.b.query('REPLACE INTO bench_commit VALUES (5, UTC_TIMESTAMP(3))');
+    if ((await semiSyncOf('b')).active) break;
+    if (performance.now() - healed > 30000) throw new Error('semi-sync at b did not come back after the heal');
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  r.activeAgainAfterHealMs = Math.round(performance.now() - healed);
+  return r;
 }
 
 class Shopper {
@@ -178,15 +266,9 @@ async function main() {
   regions = path.join(work, 'regions');
   common = ['--regions', regions, '--data', path.join(work, 'data'), '--port-base', String(BASE)];
   writeRegions();
-  const up = spawn(process.execPath, [REGIONCTL, 'up', '--fresh', '--catalog', 'bench', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    up.stdout.on('data', (d) => { out += d; if (out.includes('topology is up')) resolve(); });
-    up.on('exit', (code) => reject(new Error(`regionctl up exited ${code}: ${out.slice(-1500)}`)));
-  });
+  let up = await upTopology(true);
   const result = { D, samples: SAMPLES, commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(), machine: machineInfo(), at: new Date().toISOString() };
   try {
-    dbs = { a: await mysql.createConnection(dbAt('a')), b: await mysql.createConnection(dbAt('b')) };
     const products = (await new Shopper(entry.a).call('GET', '/api/products?pageSize=20')).items;
     const variants = products.flatMap((p) => p.variants.map((v) => v.id));
     await caughtUp();
@@ -207,14 +289,15 @@ async function main() {
       result.checkoutMs[`remote_${lines}`] = await checkoutLatency(variants, 'a', 'b', lines);
     }
     result.claim = await claimLatency();
+    result.commitMs = { a: await commitLatency('a', SAMPLES * 5), b: await commitLatency('b', SAMPLES * 5) };
 
     // the floor on this machine: no load at all
-    result.replicationLagIdleMs = round(summarize(await lagSamples(performance.now() + 5000)));
+    result.replicationLagIdleMs = round(summarize(await lagSamples(performance.now() + IDLE_LAG_SECONDS * 1000)));
 
     // steady load below saturation: STEADY_RATE guest orders/s started at each DC
-    const steadyA = flowLoad('a', LOAD_SECONDS + 2, 6, STEADY_RATE);
-    const steadyB = flowLoad('b', LOAD_SECONDS + 2, 6, STEADY_RATE);
-    const steadyLags = await lagSamples(performance.now() + (LOAD_SECONDS + 3) * 1000);
+    const steadyA = flowLoad('a', STEADY_SECONDS + 2, 6, STEADY_RATE);
+    const steadyB = flowLoad('b', STEADY_SECONDS + 2, 6, STEADY_RATE);
+    const steadyLags = await lagSamples(performance.now() + (STEADY_SECONDS + 3) * 1000);
     const steady = [await steadyA, await steadyB];
     result.replicationLagSteadyMs = { ...round(summarize(steadyLags)), ordersPerSecond: +(steady[0].flowsPerSec + steady[1].flowsPerSec).toFixed(1) };
 
@@ -238,14 +321,29 @@ async function main() {
     await caughtUp();
     const count = async (dc) => (await dbs[dc].query('SELECT COUNT(*) AS n FROM orders'))[0][0].n;
     result.ordersEverywhere = { a: Number(await count('a')), b: Number(await count('b')) };
+
+    // the same topology, data kept, with b semi-sync
+    await downTopology(up);
+    writeRegions(['b']);
+    up = await upTopology(false);
+    result.semiSync = await semiSyncFigures(variants);
   } finally {
-    if (dbs) await Promise.all(Object.values(dbs).map((c) => c.end()));
-    regionctl('down');
-    await new Promise((r) => (up.exitCode === null ? up.once('exit', r) : r()));
+    await downTopology(up);
     if (!process.env.KEEP) fs.rmSync(work, { recursive: true, force: true });
   }
   console.log(JSON.stringify(result, null, 2));
   report(result);
+}
+
+function semiSyncRows(r) {
+  const s = r.semiSync;
+  return `| **then b semi-sync** (the same topology and data, \`regionctl up\` again; fallback timeout ${s.timeoutMs} ms): a one-row commit at b, p50 / p99 | ${s.commitMs.p50} / ${s.commitMs.p99} ms (n = ${s.commitMs.count}) | async + 1 RTT (study: 44.0 / 48.1) |
+| b semi-sync: checkout with home b, 1 line, p50 / p99 | ${s.checkoutLocalMs.p50} / ${s.checkoutLocalMs.p99} ms | |
+| b's commits acknowledged by a / not, during these | ${s.acknowledged.yes} / ${s.acknowledged.no} | all / 0 |
+| b semi-sync, WAN cut: b's first commit; then the DC says it fell back | ${s.cut.firstCommitMs} ms; ${s.cut.fellBack ? 'fell back to async' : 'did NOT fall back'} | ≈ the timeout |
+| b semi-sync, WAN cut: the next commits, p50 / p99 | ${s.cut.nextCommitsMs.p50} / ${s.cut.nextCommitsMs.p99} ms | async |
+| b semi-sync: commits acknowledged again after the heal | ${s.activeAgainAfterHealMs} ms | |
+`;
 }
 
 function report(r) {
@@ -273,7 +371,7 @@ locally, account writes behind the home fence").
 |---|---|---|
 | log-in at home, p50 / p99 | ${r.claim.loginAtHome.p50} / ${r.claim.loginAtHome.p99} ms | |
 | log-in claiming the home, p50 / p99 | ${r.claim.loginClaimingHome.p50} / ${r.claim.loginClaimingHome.p99} ms | ≤ at home + 1 RTT + GTID wait (≈ 3·D = ${3 * r.D} ms) |
-${r.replicationLagIdleMs ? `| replication lag a → b, no load, p50 / p99 | ${r.replicationLagIdleMs.p50} / ${r.replicationLagIdleMs.p99} ms (n = ${r.replicationLagIdleMs.count}) | |\n` : ''}${r.replicationLagSteadyMs ? `| replication lag a → b under steady checkout load from both DCs (${r.replicationLagSteadyMs.ordersPerSecond} guest orders/s in all), p50 / p99 | ${r.replicationLagSteadyMs.p50} / ${r.replicationLagSteadyMs.p99} ms (n = ${r.replicationLagSteadyMs.count}) | p99 ≤ D + 15 = ${r.D + 15} ms |
+${r.commitMs ? `| a one-row commit at a / at b (async, durable: binlog and redo fsync), p50 / p99 | ${r.commitMs.a.p50} / ${r.commitMs.a.p99} ms, ${r.commitMs.b.p50} / ${r.commitMs.b.p99} ms (n = ${r.commitMs.a.count}) | |\n` : ''}${r.replicationLagIdleMs ? `| replication lag a → b, no load, p50 / p99 | ${r.replicationLagIdleMs.p50} / ${r.replicationLagIdleMs.p99} ms (n = ${r.replicationLagIdleMs.count}) | |\n` : ''}${r.replicationLagSteadyMs ? `| replication lag a → b under steady checkout load from both DCs (${r.replicationLagSteadyMs.ordersPerSecond} guest orders/s in all), p50 / p99 | ${r.replicationLagSteadyMs.p50} / ${r.replicationLagSteadyMs.p99} ms (n = ${r.replicationLagSteadyMs.count}) | p99 ≤ D + 15 = ${r.D + 15} ms |
 ` : ''}| replication lag a → b with both DCs saturated (closed loop, ${r.ordersPerSecond.bothDCs} orders/s), p50 / p99 | ${r.replicationLagUnderLoadMs.p50} / ${r.replicationLagUnderLoadMs.p99} ms (n = ${r.replicationLagUnderLoadMs.count}) | |
 ${r.catchUpSteady ? `| catch-up after a 10 s WAN cut under steady load (${r.catchUpSteady.ordersPerSecond} guest orders/s in all): all applied, of which reconnecting | ${r.catchUpSteady.caughtUpMs} ms, ${r.catchUpSteady.reconnectMs} ms | ≤ 3,000 ms |
 | the same with both DCs saturated (${r.catchUpSaturated.ordersPerSecond} orders/s) | ${r.catchUpSaturated.caughtUpMs} ms, ${r.catchUpSaturated.reconnectMs} ms | |
@@ -282,7 +380,7 @@ ${r.catchUpSteady ? `| catch-up after a 10 s WAN cut under steady load (${r.catc
 | guest orders/s, both DCs loaded | ${r.ordersPerSecond.bothDCs} (${r.ordersPerSecond.perDC.join(' + ')}) | |
 | failed order flows during the cuts (a, b) | ${r.ordersDuringCut.failedFlows.join(', ')} | guests order from their own DC: 0 |
 | orders in a's / b's database afterwards | ${r.ordersEverywhere.a} / ${r.ordersEverywhere.b} | equal |
-
+${r.semiSync ? semiSyncRows(r) : ''}
 All processes of both DCs (4 commerce-api, 2 MariaDB, 2 HAProxy, 2 Redis) and the load generators share the same
 2 cores: under load the replication applier waits for CPU, which is what the lag and catch-up figures show; and
 "both DCs" is not twice the hardware of "one DC".
