@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Shopper } from '../support/client';
+import { waitFor } from '../support/processes';
 import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 
 type Dc = 'a' | 'b' | 'c';
@@ -198,5 +199,37 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     await caughtUp();
     expect(await stockIn('b')).toEqual(await stockIn('a'));
     expect(sum(await stockIn('c'))).toBe(sum(before));
+  });
+
+  it('a third DC that applies a transfer\'s receipt before the transfer counts the units once ("received ahead")', async () => {
+    const [{ sku, id }] = await sql<{ sku: string; id: string }>('a', 'SELECT sku, id FROM variant ORDER BY sku LIMIT 1 OFFSET 1');
+    await caughtUp();
+    const shownAtC = async () => (await topo!.run('stock', 'show', sku, 'c')).stdout;
+    const before = Number((await shownAtC()).match(/total (\d+) /)![1]);
+    // c's applier of a's transaction waits on a row lock (as it may wait for CPU or a slower link),
+    // while b's receipt, another GTID domain, is applied: c's appliers commit domains out of order
+    const holder = await root('c');
+    await holder.query('BEGIN');
+    await holder.query("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'a' FOR UPDATE", [id]);
+    let transferId: string;
+    try {
+      const moved = await topo!.run('stock', 'transfer', sku, '5', 'a', 'b');
+      expect(moved.stdout).toMatch(/moved 5 units/);
+      transferId = moved.stdout.match(/\(transfer (\S+)\)/)![1];
+      await waitFor('the receipt to reach c', async () =>
+        (await sql('c', 'SELECT 1 FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId])).length === 1, 30000, 100);
+      expect(await sql('c', 'SELECT id FROM stock_transfer WHERE id = ?', [transferId])).toEqual([]);
+      const shown = await shownAtC();
+      expect(shown).toContain(`received ahead a -> b: 5, not yet off a's row here (transfer ${transferId})`);
+      expect(shown).toContain(`total ${before} (as DC c's database sees it)`);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await caughtUp();
+    expect(await sql('c', 'SELECT id FROM stock_transfer WHERE id = ?', [transferId])).toEqual([{ id: transferId }]);
+    const after = await shownAtC();
+    expect(after).not.toContain('received ahead');
+    expect(after).toContain(`total ${before} (as DC c's database sees it)`);
   });
 });

@@ -105,6 +105,7 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
       const s = await transfers.stockOf(variantId);
       for (const a of s.allocations) say(`DC ${a.dc}: ${a.available}`);
       for (const t of s.inTransit) say(`in transit ${t.from} -> ${t.to}: ${t.units} (transfer ${t.id})`);
+      for (const r of s.receivedAhead) say(`received ahead ${r.from} -> ${r.to}: ${r.units}, not yet off ${r.from}'s row here (transfer ${r.transferId})`);
       say(`total ${s.total} (as DC ${s.asSeenBy}'s database sees it)`);
     }
   } catch (err) {

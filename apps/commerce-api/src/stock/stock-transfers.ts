@@ -131,11 +131,15 @@ export class StockTransfers {
   async stockOf(variantId: string): Promise<StockView> {
     const found = await this.repo.variantIdOf(this.router.local, { id: variantId });
     if (!found) throw notFound('variant', variantId);
-    const { allocations, inTransit } = await this.repo.stockOf(this.router.local, variantId);
+    const { allocations, inTransit, receivedAhead } = await this.repo.stockOf(this.router.local, variantId);
     const moving = inTransit.map((r) => view(fromRow(r), null, r.created_at));
+    const ahead = receivedAhead.map((r) => ({
+      transferId: r.transfer_id, from: r.from_dc, to: r.dc, units: Number(r.units), receivedAt: new Date(r.received_at).toISOString(),
+    }));
+    const sum = (xs: { units: number }[]) => xs.reduce((s, x) => s + x.units, 0);
     return {
-      variantId, asSeenBy: this.router.dc, allocations, inTransit: moving,
-      total: allocations.reduce((s, a) => s + a.available, 0) + moving.reduce((s, t) => s + t.units, 0),
+      variantId, asSeenBy: this.router.dc, allocations, inTransit: moving, receivedAhead: ahead,
+      total: allocations.reduce((s, a) => s + a.available, 0) + sum(moving) - sum(ahead),
     };
   }
 

@@ -22,6 +22,14 @@ export class TransferView {
   @ApiPropertyOptional() receivedAt?: string;
 }
 
+export class ReceivedAheadView {
+  @ApiProperty() transferId: string;
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty() units: number;
+  @ApiProperty() receivedAt: string;
+}
+
 export class AllocationView {
   @ApiProperty() dc: string;
   @ApiProperty() available: number;
@@ -32,5 +40,9 @@ export class StockView {
   @ApiProperty({ description: 'the DC whose database answered; other DCs\' rows as replicated to it' }) asSeenBy: string;
   @ApiProperty({ type: [AllocationView] }) allocations: AllocationView[];
   @ApiProperty({ type: [TransferView] }) inTransit: TransferView[];
-  @ApiProperty({ description: 'every allocation plus the units in transit' }) total: number;
+  @ApiProperty({
+    type: [ReceivedAheadView],
+    description: 'receipts this database applied before their transfer (a third DC may, for a moment): units in the destination\'s allocation still in the source\'s too',
+  }) receivedAhead: ReceivedAheadView[];
+  @ApiProperty({ description: 'every allocation plus the units in transit, minus the units received ahead (counted twice in the allocations)' }) total: number;
 }

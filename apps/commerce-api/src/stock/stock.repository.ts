@@ -15,6 +15,15 @@ export interface TransferRow {
   received_at: Date | null;
 }
 
+/** A receipt this database has applied before the transfer it completes: units counted at the destination, not yet off the source. */
+export interface EarlyReceiptRow {
+  transfer_id: string;
+  from_dc: string;
+  dc: string;
+  units: number;
+  received_at: Date;
+}
+
 /** the receipt's time from the result of `receiptOf`; null: not received */
 export const receivedAtOf = (r: BatchResult): Date | null => rowsOf<{ received_at: Date }>(r)[0]?.received_at ?? null;
 
@@ -68,12 +77,12 @@ export class StockRepository {
    * `waitSeconds`: a receipt never reaches any database before the units left the source.
    */
   receive(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): Statement {
-    const receipt = `INSERT IGNORE INTO stock_transfer_receipt (transfer_id, dc) VALUES (?, ?);
+    const receipt = `INSERT IGNORE INTO stock_transfer_receipt (transfer_id, dc, variant_id, from_dc, units) VALUES (?, ?, ?, ?, ?);
               IF ROW_COUNT() = 1 THEN
                 INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES (?, ?, ?, ?)
                   ON DUPLICATE KEY UPDATE available = available + VALUES(available);
               END IF;`;
-    const params = [t.id, t.to, allocationId, t.variantId, t.to, t.units];
+    const params = [t.id, t.to, t.variantId, t.from, t.units, allocationId, t.variantId, t.to, t.units];
     if (!afterGtid) return { sql: `BEGIN NOT ATOMIC ${receipt} END`, params };
     return {
       sql: `BEGIN NOT ATOMIC IF MASTER_GTID_WAIT(?, ?) = 0 THEN ${receipt} END IF; END`,
@@ -105,15 +114,21 @@ export class StockRepository {
     return Number(row?.available ?? 0);
   }
 
-  /** One variant's allocations and its transfers without a receipt, as this database sees them (one round trip). */
-  async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[] }> {
-    const [allocations, inTransit] = await db.batch([
+  /**
+   * One variant's allocations, its transfers without a receipt, and its receipts without their
+   * transfer (applied here ahead of it), as this database sees them, in one round trip.
+   */
+  async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[]; receivedAhead: EarlyReceiptRow[] }> {
+    const [allocations, inTransit, ahead] = await db.batch([
       { sql: 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', params: [variantId] },
       { sql: `${UNRECEIVED} AND t.variant_id = ? ORDER BY t.created_at`, params: [variantId] },
+      { sql: `SELECT r.transfer_id, r.from_dc, r.dc, r.units, r.received_at FROM stock_transfer_receipt r
+              LEFT JOIN stock_transfer t ON t.id = r.transfer_id WHERE r.variant_id = ? AND t.id IS NULL ORDER BY r.received_at`, params: [variantId] },
     ]);
     return {
       allocations: rowsOf<{ dc: string; available: number }>(allocations).map((a) => ({ dc: a.dc, available: Number(a.available) })),
       inTransit: rowsOf<TransferRow>(inTransit),
+      receivedAhead: rowsOf<EarlyReceiptRow>(ahead),
     };
   }
 

@@ -58,7 +58,8 @@ export class MariaDbNode {
       `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
       '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
       '--slave-net-timeout=4', `--slave-parallel-threads=${PARALLEL_APPLIERS}`, ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
-      // every replica acknowledges what it receives when its source asks (a semi-sync DC); an async source never asks
+      // every replica acknowledges what it receives when its source asks (a semi-sync DC); an async source never asks.
+      // (Crash recovery's binlog truncation follows --init-rpl-role, MASTER by default, not this, since 10.11.8.)
       '--rpl-semi-sync-slave-enabled=ON',
       ...(o.semiSync ? ['--rpl-semi-sync-master-enabled=ON', `--rpl-semi-sync-master-timeout=${o.semiSync.timeoutMs}`,
         '--rpl-semi-sync-master-wait-point=AFTER_COMMIT'] : []),
