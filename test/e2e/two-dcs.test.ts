@@ -740,6 +740,11 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
         expect([dc, product.body.id, product.body.name]).toEqual([dc, ids.a.product, 'Raced at a']);
         const listed = await guest.get('/api/products?category=raced-category');
         expect([dc, listed.body.items.map((p: { id: string }) => p.id)]).toEqual([dc, [ids.a.product]]); // the slug names a's category
+        // listed once, as its slug shows it; so is the category
+        const everything = await guest.get('/api/products?pageSize=100&q=raced');
+        expect([dc, everything.body.items.map((p: { id: string }) => p.id), everything.body.total]).toEqual([dc, [ids.a.product], 1]);
+        const categories = (await guest.get('/api/categories')).body.filter((c: { slug: string }) => c.slug === 'raced-category');
+        expect([dc, categories]).toEqual([dc, [{ id: ids.a.category, slug: 'raced-category', name: 'Raced at a', products: 1 }]]);
         expect((await guest.post('/api/cart/items', { variantId: product.body.variants[0].id, quantity: 1 })).status).toBe(200);
         const discounted = await guest.put('/api/cart/discount', { code: 'raced' });
         expect([dc, discounted.status, discounted.body.totals.discount]).toEqual([dc, 200, 100]); // a's 10 %, once

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { earliestFirst, Sql } from '../database/sql';
+import { earliestFirst, isEarliest, Sql } from '../database/sql';
 import { ProductSort } from './catalog.dto';
 
 export interface ProductRow {
@@ -54,9 +54,13 @@ const VARIANT_SELECT = `SELECT v.id, v.product_id, v.sku, v.name, v.price_minor,
 
 @Injectable()
 export class CatalogRepository {
-  /** One page of active products and the total count, filtered in SQL (two statements). */
+  /**
+   * One page of active products and the total count, filtered in SQL (two statements). Of products
+   * two DCs made with one slug (within one replication lag) only the earliest is listed, the one
+   * its slug shows.
+   */
   async findProducts(db: Sql, f: ProductFilter): Promise<{ rows: ProductRow[]; total: number }> {
-    const where = ['p.active = 1'];
+    const where = ['p.active = 1', isEarliest('product', 'p', 'slug', 'e_p.active = 1')];
     const params: unknown[] = [];
     if (f.categorySlug !== undefined) {
       where.push(`p.category_id = (SELECT ec.id FROM category ec WHERE ec.slug = ? ORDER BY ${earliestFirst('ec')} LIMIT 1)`);
@@ -108,10 +112,12 @@ export class CatalogRepository {
       `${VARIANT_SELECT} WHERE v.product_id IN (?) AND v.active = 1 ORDER BY v.product_id, v.position, v.id`, [dc, productIds]);
   }
 
+  /** Every category (of two with one slug, the earliest: the one its slug filters by) with its active products. */
   async findCategories(db: Sql): Promise<{ id: string; slug: string; name: string; products: number }[]> {
     return db.query(
       `SELECT c.id, c.slug, c.name, COUNT(p.id) AS products
        FROM category c LEFT JOIN product p ON p.category_id = c.id AND p.active = 1
+       WHERE ${isEarliest('category', 'c', 'slug')}
        GROUP BY c.id, c.slug, c.name ORDER BY c.name`);
   }
 }

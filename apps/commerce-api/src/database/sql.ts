@@ -262,6 +262,14 @@ export const earliestFirst = (alias?: string): string => {
   return `SUBSTRING_INDEX(${id}, '_', -1), ${id}`;
 };
 
+/**
+ * SQL condition: no earlier row of `table` (see earliestFirst) has the natural key `column` of
+ * row `alias`, i.e. the row is the one that wins; `extra` narrows the rows that compete.
+ */
+export const isEarliest = (table: string, alias: string, column: string, extra = ''): string =>
+  `NOT EXISTS (SELECT 1 FROM ${table} e_${alias} WHERE e_${alias}.${column} = ${alias}.${column}${extra ? ` AND ${extra}` : ''}
+    AND (SUBSTRING_INDEX(e_${alias}.id, '_', -1), e_${alias}.id) < (SUBSTRING_INDEX(${alias}.id, '_', -1), ${alias}.id))`;
+
 /** The earliest of rows that share a natural key (see earliestFirst); `idOf` gives a row's id. */
 export function earliestPer<T>(rows: T[], keyOf: (row: T) => string, idOf: (row: T) => string): T[] {
   const ulid = (row: T) => idOf(row).slice(idOf(row).indexOf('_') + 1);
