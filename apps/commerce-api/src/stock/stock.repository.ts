@@ -74,7 +74,8 @@ export class StockRepository {
    * Adds the units to the destination DC's allocation (its row is made when missing), once: the
    * receipt row's key is the transfer's id, and a second receipt adds nothing. With `afterGtid`
    * (the source's commit) nothing happens unless this database has applied it within
-   * `waitSeconds`: a receipt never reaches any database before the units left the source.
+   * `waitSeconds`: the destination never receives before the units left the source (a third DC
+   * may apply the two out of order: see `stockOf`).
    */
   receive(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): Statement {
     const receipt = `INSERT IGNORE INTO stock_transfer_receipt (transfer_id, dc, variant_id, from_dc, units) VALUES (?, ?, ?, ?, ?);
