@@ -50,6 +50,12 @@ function writeRegions(semiSync = []) {
     + `wanLatencyMs:\n  ${dc === 'a' ? 'b' : 'a'}: ${D}\ngeography:\n  countries: []\n  subnets: []\n`));
 }
 
+/** The topology's run folder (sockets of the databases and of regionctl's control). */
+const runDir = () => require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js')).runDirFor(path.join(work, 'data'));
+/** Cuts or heals the a-b link through regionctl's control socket (no CLI start-up in the timings). */
+const wan = (action) => require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'))
+  .callControl(path.join(runDir(), 'regionctl.sock'), 'POST', '/wan', { action, a: 'a', b: 'b' });
+
 /** `regionctl up` (fresh: empty databases and the bench catalog), until the topology is up; connects `dbs`. */
 async function upTopology(fresh) {
   const up = spawn(process.execPath, [REGIONCTL, 'up', ...(fresh ? ['--fresh', '--catalog', 'bench'] : []), ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -95,10 +101,6 @@ async function semiSyncOf(dc) {
  * next are async) and how soon after the heal b's commits are acknowledged again.
  */
 async function semiSyncFigures(variants) {
-  const control = require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'));
-  const { runDirFor } = require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js'));
-  const socket = path.join(runDirFor(path.join(work, 'data')), 'regionctl.sock');
-  const wan = (action) => control.callControl(socket, 'POST', '/wan', { action, a: 'a', b: 'b' });
   await dbs.b.query('CREATE TABLE IF NOT EXISTS bench_commit (id INT PRIMARY KEY, at DATETIME(3))');
   const deadline = Date.now() + 30000;
   while (!(await semiSyncOf('b')).active) {
@@ -125,8 +127,7 @@ async function semiSyncFigures(variants) {
     await dbs.b.query('REPLACE INTO bench_commit VALUES (5, UTC_TIMESTAMP(3))');
     if ((await semiSyncOf('b')).active) break;
     if (performance.now() - healed > 30000) {
-      const { runDirFor } = require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js'));
-      const a = await mysql.createConnection({ socketPath: path.join(runDirFor(path.join(work, 'data')), 'db-a.sock'), user: 'root' });
+      const a = await mysql.createConnection({ socketPath: path.join(runDir(), 'db-a.sock'), user: 'root' });
       const [[channel]] = await a.query("SHOW SLAVE 'from_b' STATUS");
       await a.end();
       throw new Error(`semi-sync at b did not come back after the heal: ${JSON.stringify(await semiSyncOf('b'))}; a's channel from b: `
@@ -249,17 +250,14 @@ function relayBytes() {
  * through the link), both from the heal.
  */
 async function catchUp(rate) {
-  const { callControl } = require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'));
-  const { runDirFor } = require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js'));
-  const control = path.join(runDirFor(path.join(work, 'data')), 'regionctl.sock');
   const loads = [flowLoad('a', 16, rate ? 6 : 4, rate), flowLoad('b', 16, rate ? 6 : 4, rate)];
   await new Promise((r) => setTimeout(r, 3000));
-  await callControl(control, 'POST', '/wan', { action: 'cut', a: 'a', b: 'b' });
+  await wan('cut');
   await new Promise((r) => setTimeout(r, 10000));
   const [[{ pa }]] = await dbs.a.query('SELECT @@gtid_binlog_pos AS pa');
   const [[{ pb }]] = await dbs.b.query('SELECT @@gtid_binlog_pos AS pb');
   const relayAtCut = relayBytes();
-  await callControl(control, 'POST', '/wan', { action: 'heal', a: 'a', b: 'b' });
+  await wan('heal');
   const healed = performance.now();
   let reconnectMs = null;
   const watch = setInterval(() => { if (reconnectMs === null && relayBytes() !== relayAtCut) reconnectMs = Math.round(performance.now() - healed); }, 5);
