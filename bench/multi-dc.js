@@ -52,9 +52,11 @@ function writeRegions(semiSync = []) {
 
 /** The topology's run folder (sockets of the databases and of regionctl's control). */
 const runDir = () => require(path.join(ROOT, 'dist/apps/regionctl/src/topology/plan.js')).runDirFor(path.join(work, 'data'));
-/** Cuts or heals the a-b link through regionctl's control socket (no CLI start-up in the timings). */
-const wan = (action) => require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'))
-  .callControl(path.join(runDir(), 'regionctl.sock'), 'POST', '/wan', { action, a: 'a', b: 'b' });
+/** A call to regionctl's control socket (no CLI start-up in the timings). */
+const control = (method, p, body) => require(path.join(ROOT, 'dist/apps/regionctl/src/control/control.js'))
+  .callControl(path.join(runDir(), 'regionctl.sock'), method, p, body);
+/** Cuts or heals the a-b link. */
+const wan = (action) => control('POST', '/wan', { action, a: 'a', b: 'b' });
 
 /** `regionctl up` (fresh: empty databases and the bench catalog), until the topology is up; connects `dbs`. */
 async function upTopology(fresh) {
@@ -333,6 +335,8 @@ async function main() {
     await caughtUp();
     const count = async (dc) => (await dbs[dc].query('SELECT COUNT(*) AS n FROM orders'))[0][0].n;
     result.ordersEverywhere = { a: Number(await count('a')), b: Number(await count('b')) };
+    // how late the simulated links delivered over the whole run: that much of every figure above is the simulation's
+    result.wanLateMs = Object.fromEntries((await control('GET', '/status')).links.map((l) => [`${l.from}->${l.to}`, l.late]));
 
     // the same topology, data kept, with b semi-sync
     await downTopology(up);
@@ -392,7 +396,11 @@ ${r.catchUpSteady ? `| catch-up after a 10 s WAN cut under steady load (${r.catc
 | guest orders/s, both DCs loaded | ${r.ordersPerSecond.bothDCs} (${r.ordersPerSecond.perDC.join(' + ')}) | |
 | failed order flows during the cuts (a, b) | ${r.ordersDuringCut.failedFlows.join(', ')} | guests order from their own DC: 0 |
 | orders in a's / b's database afterwards | ${r.ordersEverywhere.a} / ${r.ordersEverywhere.b} | equal |
-${r.semiSync ? semiSyncRows(r) : ''}
+${r.semiSync ? semiSyncRows(r) : ''}${r.wanLateMs ? `
+The WAN links are timers in one Node process on the same 2 cores: over the whole run (before the semi-sync phase) they
+delivered ${Object.entries(r.wanLateMs).map(([k, l]) => `${k} ${l.chunks} chunks, p50 / p99 / max ${l.p50} / ${l.p99} / ${l.max} ms`).join('; ')} later
+than due (\`regionctl status\` shows it too); a lag or round trip measured across a link includes that.
+` : ''}
 All processes of both DCs (4 commerce-api, 2 MariaDB, 2 HAProxy, 2 Redis) and the load generators share the same
 2 cores: under load the replication applier waits for CPU, which is what the lag and catch-up figures show; and
 "both DCs" is not twice the hardware of "one DC".

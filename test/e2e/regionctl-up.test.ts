@@ -63,6 +63,10 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
     const human = await t.run('status');
     expect(human.stdout).toMatch(/replication from_b: running/);
     expect(human.stdout).toMatch(/all processes running, replication healthy/);
+    // replication has been flowing through both links: each says how late it delivered
+    for (const l of s.links) expect(l.late.chunks).toBeGreaterThan(0);
+    expect(human.stdout).toMatch(/delivered late p50 \/ p99 \/ max/);
+    expect(human.stdout).toMatch(/a -> b .* up .* \d+(\.\d)? \/ \d+(\.\d)? \/ \d+(\.\d)? ms/);
     // each DC's entry is its HAProxy, which says which DC answered
     for (const dc of ['a', 'b'] as const) {
       const r = await fetch(`${entry[dc]}/api/products?pageSize=1`);

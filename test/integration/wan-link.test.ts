@@ -52,6 +52,8 @@ describe('WAN link (real TCP on loopback)', () => {
     s.destroy();
     // a lower bound only: the link must add its delay; how much more a busy machine adds is not a test
     for (const t of times) expect(t).toBeGreaterThanOrEqual(59);
+    // every chunk, each way, went through the lateness account
+    expect(link.stats.late.chunks).toBeGreaterThanOrEqual(10);
   });
 
   it('delivers every byte in order, both ways', async () => {
@@ -61,6 +63,25 @@ describe('WAN link (real TCP on loopback)', () => {
     s.destroy();
     expect(got.equals(payload)).toBe(true);
     expect(link.stats.forward).toBeGreaterThanOrEqual(payload.length);
+  });
+
+  it('holds a sender back while the receiver does not read, then delivers all of it, with one drain listener at a time', async () => {
+    const s = await connect(link.options.listen.port);
+    s.pause(); // the receiver stops reading: the link's writes back up once the kernel's buffers are full
+    const payload = randomBytes(24 * 1024 * 1024);
+    const back = roundTrip(s, payload);
+    // the link's own sockets (private): how many drain listeners each holds while it waits
+    const sockets = () => [...(link as unknown as { connections: Set<Socket> }).connections];
+    let most = 0;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 15));
+      most = Math.max(most, ...sockets().map((x) => x.listenerCount('drain')));
+    }
+    s.resume();
+    const { got } = await back;
+    s.destroy();
+    expect(got.equals(payload)).toBe(true);
+    expect(most).toBe(1); // it did wait for a drain, and for one at a time
   });
 
   it('a cut resets open connections and refuses new ones; a heal lets them through again', async () => {

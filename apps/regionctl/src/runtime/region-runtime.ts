@@ -11,7 +11,7 @@ import { binary } from '../process/binaries';
 import { ProcessInfo, ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
-import { WanLink } from '../wan/wan-link';
+import { LinkLateness, WanLink } from '../wan/wan-link';
 import { commerceApi, runApiCli } from './commands';
 import type { StockCommand } from '../control/control';
 
@@ -60,7 +60,7 @@ export interface StatusReport {
   edge?: { entry: string; dcs: LbServer[] | { error: string } };
   dcs: DcReport[];
   processes: ProcessInfo[];
-  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number }[];
+  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number; late: LinkLateness }[];
 }
 
 const DB_NAME = 'meridian';
@@ -359,7 +359,8 @@ export class RegionRuntime {
         ? { entry: `http://${e.entry.host}:${e.entry.port}`, dcs: await lbServers(e.statsSocket, 'any_dc').catch(failure) } : undefined,
       links: this.plan.links.map((l) => {
         const s = this.links.get(linkKey(l.from, l.to))?.stats;
-        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, connections: s?.connections ?? 0 };
+        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, connections: s?.connections ?? 0,
+          late: s?.late ?? { chunks: 0, p50: 0, p99: 0, max: 0 } };
       }),
     };
   }

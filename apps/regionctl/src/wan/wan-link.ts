@@ -1,4 +1,8 @@
 import { createConnection, createServer, Server, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+/** bytes a direction holds on their way before it stops reading from the sender */
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
 export interface Endpoint {
   host: string;
@@ -24,6 +28,7 @@ export class WanLink {
   private readonly connections = new Set<Socket>();
   private cutState = false;
   private bytes = { forward: 0, backward: 0 };
+  private readonly late = new LateHistogram();
 
   constructor(readonly options: WanLinkOptions) {}
 
@@ -32,7 +37,7 @@ export class WanLink {
   }
 
   get stats() {
-    return { connections: this.connections.size / 2, ...this.bytes, cut: this.cutState, latencyMs: this.options.latencyMs };
+    return { connections: this.connections.size / 2, ...this.bytes, cut: this.cutState, latencyMs: this.options.latencyMs, late: this.late.summary() };
   }
 
   async start(): Promise<void> {
@@ -96,16 +101,25 @@ export class WanLink {
   private pipe(from: Socket, to: Socket, direction: 'forward' | 'backward'): void {
     const delay = this.options.latencyMs;
     let inFlight = 0;
+    let draining = false;
     from.on('data', (chunk: Buffer) => {
       this.bytes[direction] += chunk.length;
       inFlight += chunk.length;
+      const due = performance.now() + delay;
       // back-pressure: stop reading while a lot is on its way or the far side is slow
-      if (inFlight > 4 * 1024 * 1024) from.pause();
+      if (inFlight > MAX_IN_FLIGHT) from.pause();
       const deliver = () => {
         inFlight -= chunk.length;
+        if (delay > 0) this.late.add(performance.now() - due);
         if (to.destroyed) return;
-        const ok = to.write(chunk);
-        if (!ok) { from.pause(); to.once('drain', () => from.resume()); } else if (inFlight <= 4 * 1024 * 1024) from.resume();
+        if (to.write(chunk)) {
+          if (!draining && inFlight <= MAX_IN_FLIGHT) from.resume();
+        } else if (!draining) {
+          // one listener per episode of back-pressure, however many chunks come due meanwhile
+          draining = true;
+          from.pause();
+          to.once('drain', () => { draining = false; if (inFlight <= MAX_IN_FLIGHT) from.resume(); });
+        }
       };
       if (delay > 0) setTimeout(deliver, delay); else deliver();
     });
@@ -113,5 +127,47 @@ export class WanLink {
       const finish = () => { if (!to.destroyed) to.end(); };
       if (delay > 0) setTimeout(finish, delay); else finish();
     });
+  }
+}
+
+export interface LinkLateness {
+  chunks: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * How much later than due the link delivered its chunks, since it started: a link whose timers fire
+ * late (a machine short of CPU) adds more than its configured latency, and every figure measured
+ * across it includes that. Buckets of 0.1 ms up to 100 ms, then one bucket for anything later.
+ */
+export class LateHistogram {
+  private static readonly BUCKETS = 1000;
+  private readonly counts = new Uint32Array(LateHistogram.BUCKETS + 1);
+  private n = 0;
+  private maxMs = 0;
+
+  add(ms: number): void {
+    const late = Math.max(0, ms);
+    this.counts[Math.min(LateHistogram.BUCKETS, Math.floor(late * 10))]++;
+    this.n++;
+    if (late > this.maxMs) this.maxMs = late;
+  }
+
+  /** chunks delivered and their lateness in ms (upper bucket edges; max exact) */
+  summary(): LinkLateness {
+    return { chunks: this.n, p50: this.quantile(0.5), p99: this.quantile(0.99), max: Math.round(this.maxMs * 10) / 10 };
+  }
+
+  private quantile(q: number): number {
+    if (this.n === 0) return 0;
+    const rank = Math.ceil(q * this.n);
+    let seen = 0;
+    for (let i = 0; i <= LateHistogram.BUCKETS; i++) {
+      seen += this.counts[i];
+      if (seen >= rank) return i === LateHistogram.BUCKETS ? Math.round(this.maxMs * 10) / 10 : (i + 1) / 10;
+    }
+    return Math.round(this.maxMs * 10) / 10;
   }
 }
