@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 SCENARIO="${1:?scenario}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-profile-XXXXXX")"
-DB_PID="$(scripts/mariadb.sh start "$WORK/db" "${PROFILE_DB_PORT:-3432}" "$WORK/db.sock" "$WORK/logs")"
+DB_PID="$(node bench/mariadb.js "$WORK/db" "${PROFILE_DB_PORT:-3432}" "$WORK/db.sock" "$WORK/logs")"
 trap 'kill "$DB_PID" 2>/dev/null; while kill -0 "$DB_PID" 2>/dev/null; do sleep 0.2; done; rm -rf "$WORK"' EXIT
 meridian=(env DC_ID=a DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)
 "${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench >/dev/null

@@ -22,7 +22,7 @@ stop_ours() {
 trap 'stop_ours; rm -rf "$WORK"' EXIT
 
 echo "== MariaDB (durable: flush_log_at_trx_commit=1, sync_binlog=1, binlog ROW)"
-DB_PID="$(scripts/mariadb.sh start "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/logs")"
+DB_PID="$(node bench/mariadb.js "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/logs")"
 pids+=("$DB_PID")
 # Meridian's settings go to Meridian's processes only: the peer kit reads variables of the same names
 meridian=(env DC_ID=a DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)

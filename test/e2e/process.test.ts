@@ -73,16 +73,15 @@ describe('commerce-api as a real process', () => {
 
   it('is live but not ready while its database is down', async () => {
     await db.rootQuery('SELECT 1');
-    const { execFileSync } = await import('node:child_process');
-    const pid = execFileSync('cat', [`${db.dir}/mysqld.pid`]).toString().trim();
-    process.kill(Number(pid), 'SIGSTOP'); // a hung database: connections stall, nothing answers
+    const pid = db.serverPid;
+    process.kill(pid, 'SIGSTOP'); // a hung database: connections stall, nothing answers
     try {
       const ready = await fetch(`${api.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: 'fail', db: 'down' });
       expect((await fetch(`${api.url}/health/live`)).status).toBe(200);
     } finally {
-      process.kill(Number(pid), 'SIGCONT');
+      process.kill(pid, 'SIGCONT');
     }
     expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
   });

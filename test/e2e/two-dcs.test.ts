@@ -28,7 +28,7 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
   const node = (dc: string, n: number) => dcNode(dir, dc, n);
   /** each DC migrates its own database without binlogging it: replicated DDL would collide with the other DC's */
   const migrate = async (db: MariaDbNode) => {
-    await db.rootQuery('SET sql_log_bin = 0; CREATE DATABASE meridian CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; GRANT ALL ON meridian.* TO ?@?; SET sql_log_bin = 1', [APP_USER.user, '%']);
+    await db.createAppDatabase();
     const ds = await createTypeOrmDataSource({ host: db.o.host, port: db.o.port, socketPath: db.o.socket, user: 'root', password: '', database: 'meridian', poolSize: 1 }).initialize();
     await ds.query('SET sql_log_bin = 0');
     await ds.runMigrations({ transaction: 'each' });

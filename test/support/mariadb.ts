@@ -1,9 +1,10 @@
-import { ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { findBinary, freePort, spawnTied, stopProcess, waitFor } from './processes';
+import { APP_DATABASE, APP_USER, MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
+import { findBinary, freePort, spawnTied } from './processes';
 
 export interface MariaDbServer {
   host: string;
@@ -13,21 +14,12 @@ export interface MariaDbServer {
   database: string;
   user: string;
   password: string;
+  /** mariadbd's own pid (its pid file: the spawned process is the watchdog that ties it to the test) */
+  serverPid: number;
   /** run SQL as root on the server (administration, assertions on what the database holds) */
   rootQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
-
-export interface MariaDbOptions {
-  /** extra mariadbd options, e.g. ['--log-bin=binlog'] */
-  args?: string[];
-}
-
-/** The server options shared by tests, `make up` and the benchmark: durable InnoDB, utf8mb4. */
-export const SERVER_ARGS = [
-  '--skip-name-resolve', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci',
-  '--innodb-flush-log-at-trx-commit=1', '--max-connections=500', '--innodb-buffer-pool-size=128M',
-];
 
 /** A data folder made once by mariadb-install-db and copied for every server: saves seconds per suite. */
 function templateDir(): string {
@@ -47,47 +39,38 @@ function templateDir(): string {
   return dir;
 }
 
-/** Starts a private mariadbd in a temp folder on a free port, with a database and a user for the app. */
-export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbServer> {
+/** A data folder ready for mariadbd (the template's copy), unless it holds one already. */
+export function seedDataDir(dataDir: string): void {
+  if (!existsSync(join(dataDir, 'mysql'))) cpSync(templateDir(), dataDir, { recursive: true });
+}
+
+/**
+ * Starts a private MariaDB in a temp folder on a free port, with the shop's database and app user:
+ * a DC's database exactly as regionctl runs it (durable commits, ROW binlog, GTIDs), as DC `a`.
+ */
+export async function startMariaDb(): Promise<MariaDbServer> {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-db-'));
-  const datadir = join(dir, 'data');
-  cpSync(templateDir(), datadir, { recursive: true });
-  const port = await freePort();
-  const socket = join(dir, 'mysqld.sock');
-  const child: ChildProcess = spawnTied(findBinary('mariadbd'), [
-    '--no-defaults', `--datadir=${datadir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
-    `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${join(dir, 'error.log')}`, `--user=${userInfo().username}`,
-    ...SERVER_ARGS, ...(opts.args ?? []),
-  ], { stdio: 'ignore' });
-
-  const root = () => createConnection({ socketPath: socket, user: 'root' });
+  const dataDir = join(dir, 'data');
+  seedDataDir(dataDir);
+  const host = '127.0.0.1';
+  const node = new MariaDbNode({
+    dc: 'a', serverId: 1, gtidDomainId: 1, host, port: await freePort(host),
+    dataDir, socket: join(dir, 'mysqld.sock'), logDir: dir, spawner: spawnTied,
+  });
   try {
-    await waitFor('mariadbd to accept connections', async () => {
-      if (child.exitCode !== null) throw new Error('mariadbd exited');
-      (await root()).destroy();
-      return true;
-    }, 30000, 50);
+    await node.start();
+    await node.createAppDatabase();
   } catch (err) {
-    const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000) : '';
-    await stopProcess(child, 5000);
-    throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-
-  const database = 'meridian';
-  const user = 'meridian';
-  const password = 'meridian-test';
-  const conn = await root();
-  await conn.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
-  await conn.query(`GRANT ALL ON ${database}.* TO '${user}'@'%'`);
-  conn.destroy();
-
   return {
-    host: '127.0.0.1', port, socket, dir, database, user, password,
+    host, port: node.o.port, socket: node.o.socket, dir, database: APP_DATABASE, ...APP_USER,
+    serverPid: Number(readFileSync(join(dataDir, 'mariadbd.pid'), 'utf8').trim()),
     async rootQuery<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-      const c = await root();
+      const c = await createConnection({ socketPath: node.o.socket, user: 'root', database: APP_DATABASE });
       try {
-        await c.query(`USE ${database}`);
         const [rows] = await c.query(sql, params);
         return rows as T[];
       } finally {
@@ -95,7 +78,7 @@ export async function startMariaDb(opts: MariaDbOptions = {}): Promise<MariaDbSe
       }
     },
     async stop() {
-      await stopProcess(child, 20000);
+      await node.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -32,10 +32,13 @@ export interface MariaDbNodeOptions {
    */
   semiSync?: { timeoutMs: number };
   bufferPool?: string;
+  /** more mariadbd options, for experiments (the benchmarks' MARIADB_EXTRA) */
+  extraArgs?: string[];
   spawner?: Spawner;
 }
 
 export const APP_USER = { user: 'meridian', password: 'meridian' };
+export const APP_DATABASE = 'meridian';
 export const REPL_USER = { user: 'repl', password: 'meridian-repl' };
 
 /**
@@ -63,6 +66,7 @@ export class MariaDbNode {
       '--rpl-semi-sync-slave-enabled=ON',
       ...(o.semiSync ? ['--rpl-semi-sync-master-enabled=ON', `--rpl-semi-sync-master-timeout=${o.semiSync.timeoutMs}`,
         '--rpl-semi-sync-master-wait-point=AFTER_COMMIT'] : []),
+      ...(o.extraArgs ?? []),
     ];
   }
 
@@ -94,6 +98,17 @@ export class MariaDbNode {
       CREATE USER IF NOT EXISTS ${format('?@?', [APP_USER.user, '%'])} IDENTIFIED BY ${format('?', [APP_USER.password])};
       CREATE USER IF NOT EXISTS ${format('?@?', [REPL_USER.user, '%'])} IDENTIFIED BY ${format('?', [REPL_USER.password])};
       GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${format('?@?', [REPL_USER.user, '%'])};
+      SET sql_log_bin = 1`);
+  }
+
+  /**
+   * The shop's database and the app user's rights on it, unlogged: each DC makes its own schema
+   * (replicated DDL would collide with the other DCs' own).
+   */
+  async createAppDatabase(): Promise<void> {
+    await this.rootQuery(`SET sql_log_bin = 0;
+      CREATE DATABASE IF NOT EXISTS ${APP_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+      GRANT ALL ON ${APP_DATABASE}.* TO ${format('?@?', [APP_USER.user, '%'])};
       SET sql_log_bin = 1`);
   }
 

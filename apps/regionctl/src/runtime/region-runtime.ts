@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format } from 'mysql2/promise';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
-import { APP_USER, MariaDbNode } from '../db/mariadb-node';
+import { APP_DATABASE, APP_USER, MariaDbNode } from '../db/mariadb-node';
 import { binlogPosition, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus, waitForPosition } from '../db/replication';
 import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
@@ -63,7 +62,6 @@ export interface StatusReport {
   links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number; late: LinkLateness }[];
 }
 
-const DB_NAME = 'meridian';
 const linkKey = (from: string, to: string) => `${from}>${to}`;
 const failure = (err: unknown) => ({ error: (err as Error).message });
 
@@ -156,20 +154,17 @@ export class RegionRuntime {
     await node.start();
   }
 
-  /** Each DC creates its schema itself, unlogged: replicated DDL would collide with the other DCs' own. */
+  /** Each DC creates its schema itself (unlogged, see createAppDatabase). */
   private async migrate(d: DcPlan): Promise<void> {
     const node = this.nodes.get(d.region.code)!;
-    await node.rootQuery(`SET sql_log_bin = 0;
-      CREATE DATABASE IF NOT EXISTS ${DB_NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-      GRANT ALL ON ${DB_NAME}.* TO ${format('?@?', [APP_USER.user, '%'])};
-      SET sql_log_bin = 1`);
+    await node.createAppDatabase();
     const out = await runApiCli(['migrate', '--local'], { ...this.dbEnv(d), DB_USER: 'root', DB_PASSWORD: '' });
     this.o.say(`DC ${d.region.code}: ${out.split('\n').pop()}`);
   }
 
   private dbEnv(d: DcPlan): Record<string, string> {
     return { PATH: this.o.path, DC_ID: d.region.code, DB_HOST: d.db.host, DB_PORT: String(d.db.port), DB_SOCKET: d.db.socket,
-      DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME };
+      DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME: APP_DATABASE };
   }
 
   /**
