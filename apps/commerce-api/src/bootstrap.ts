@@ -8,7 +8,7 @@ import { ContextCookies } from './accounts/context-cookies';
 import { AppModule } from './app.module';
 import { AppEnv } from './config/app-config';
 import { createValidationPipe } from './common/validation';
-import { ProblemFilter } from './common/problem.filter';
+import { Problem, ProblemFilter } from './common/problem.filter';
 import { HealthService } from './health/health.service';
 import { AppLogger } from './observability/logger';
 import { AppMetrics } from './observability/metrics';
@@ -56,7 +56,14 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Meridian commerce API')
     .setDescription('Catalog, accounts, cart, checkout and orders of one DC. Money is in minor units.')
-    .setVersion('0.1').addCookieAuth('meridian_session').build());
+    .setVersion('0.1').addCookieAuth('meridian_session')
+    .addGlobalResponse({
+      status: 'default', type: Problem,
+      description: 'Every error is a JSON problem and changes nothing: 400 INVALID_INPUT (details name the fields), 404 NOT_FOUND, '
+        + '409 (OUT_OF_STOCK naming the lines, ILLEGAL_TRANSITION, CART_EMPTY, CART_CLOSED, EMAIL_TAKEN, CONFLICT), 413 body over 1 MB, '
+        + '422 IDEMPOTENCY_KEY_REUSED, 429 RATE_LIMITED and 503 UNAVAILABLE (a DC\'s database cannot be reached), both with Retry-After.',
+    })
+    .build());
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
   return app;
 }

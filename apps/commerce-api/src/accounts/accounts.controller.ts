@@ -5,7 +5,7 @@ import { Ctx, RequestContext } from '../common/request-context';
 import { AccountView, LoginDto, RegisterDto } from './accounts.dto';
 import { AccountsService } from './accounts.service';
 import { SessionCookies } from './session-cookies';
-import { Auth, ServedAnywhere } from './session.guard';
+import { Auth } from './session.guard';
 
 @ApiTags('accounts')
 @Controller('accounts')
@@ -16,8 +16,7 @@ export class AccountsController {
   ) {}
 
   @Post('register')
-  @Auth('optional')
-  @ServedAnywhere()
+  @Auth('optional', { servedAnywhere: true })
   @ApiCreatedResponse({ type: AccountView })
   async register(@Ctx() ctx: RequestContext, @Body() dto: RegisterDto, @Res({ passthrough: true }) res: FastifyReply) {
     return this.cookies.loggedIn(res, await this.accounts.register(ctx, dto));
@@ -25,8 +24,7 @@ export class AccountsController {
 
   @Post('login')
   @HttpCode(200)
-  @Auth('optional')
-  @ServedAnywhere()
+  @Auth('optional', { servedAnywhere: true })
   @ApiOkResponse({ type: AccountView })
   async login(@Ctx() ctx: RequestContext, @Body() dto: LoginDto, @Res({ passthrough: true }) res: FastifyReply) {
     return this.cookies.loggedIn(res, await this.accounts.login(ctx, dto));
@@ -34,8 +32,7 @@ export class AccountsController {
 
   @Post('logout')
   @HttpCode(204)
-  @Auth('optional')
-  @ServedAnywhere()
+  @Auth('optional', { servedAnywhere: true })
   async logout(@Ctx() ctx: RequestContext, @Res({ passthrough: true }) res: FastifyReply): Promise<void> {
     await this.accounts.logout(ctx);
     this.cookies.loggedOut(res);

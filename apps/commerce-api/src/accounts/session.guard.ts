@@ -1,9 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { ApiForbiddenResponse, ApiTemporaryRedirectResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { AppEnv } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, forbidden, unauthenticated } from '../common/domain-error';
+import { Problem } from '../common/problem.filter';
 import { ContextualRequest, RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AccountsRepository, SessionRow } from './accounts.repository';
@@ -15,10 +17,29 @@ export type AuthMode = 'required' | 'optional' | 'admin';
 const AUTH = 'meridian:auth';
 const STAY = 'meridian:stay';
 
-/** How a route treats the session cookie: must be logged in, may be, or must be an admin. */
-export const Auth = (mode: AuthMode) => SetMetadata(AUTH, mode);
-/** relocate mode: this route is served in whatever DC it reaches (log-in, log-out, register) */
-export const ServedAnywhere = () => SetMetadata(STAY, true);
+export interface AuthOptions {
+  /** relocate mode: served in whatever DC the request reaches (log-in, log-out, register), never sent home */
+  servedAnywhere?: boolean;
+}
+
+/**
+ * How a route treats the session cookie: must be logged in, may be, or must be an admin; and the
+ * answers that brings, in the OpenAPI document.
+ */
+export const Auth = (mode: AuthMode, options: AuthOptions = {}) => applyDecorators(
+  SetMetadata(AUTH, mode),
+  ApiUnauthorizedResponse({ type: Problem, description: mode === 'optional'
+    ? 'UNAUTHENTICATED: a session or cart cookie that is not valid (tampered, expired, logged out); the cookie is cleared'
+    : 'UNAUTHENTICATED: not logged in, or the session is not valid (tampered, expired, logged out)' }),
+  ...(mode === 'admin' ? [ApiForbiddenResponse({ type: Problem, description: 'FORBIDDEN: the account is not an admin' })] : []),
+  ...(options.servedAnywhere ? [SetMetadata(STAY, true)] : [ApiTemporaryRedirectResponse({
+    type: Problem,
+    description: `WRONG_DC, relocate mode only: the account's home is another DC (details.homeDc). The answer sets the ${HOME_COOKIE} `
+      + 'cookie and Location to this same URL: repeat the request (a client following redirects does) and the edge load balancer '
+      + 'sends it to the home DC. Nothing was done here.',
+    headers: { Location: { description: 'the same URL', schema: { type: 'string' } } },
+  })]),
+);
 
 /**
  * Builds the request context of every route. On routes marked with @Auth it reads the session
@@ -67,7 +88,7 @@ export class SessionGuard implements CanActivate {
         throw unauthenticated('the session is invalid or has ended; log in again');
       }
       ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, homeDc: row.home_dc, sessionDc: claims.home };
-      if (this.env.ROUTING_MODE === 'relocate' && row.home_dc !== ctx.dc && !this.reflector.get<boolean>(STAY, host.getHandler())) {
+      if (this.env.ROUTING_MODE === 'relocate' && row.home_dc !== ctx.dc && !this.reflector.getAllAndOverride<boolean>(STAY, [host.getHandler(), host.getClass()])) {
         this.relocate(req, res, row.home_dc, cookies[HOME_COOKIE]);
       }
     }

@@ -1,13 +1,21 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { assertUnreachable, DomainError, ErrorCode } from './domain-error';
 import { AppLogger } from '../observability/logger';
 
-/** The JSON body of every error answer. */
-export interface Problem {
+/** The JSON body of every error answer (its OpenAPI schema too). */
+export class Problem {
+  @ApiProperty({ example: 409, description: 'the HTTP status again' })
   statusCode: number;
+
+  @ApiProperty({ example: 'OUT_OF_STOCK', description: `what went wrong, for programs: one of ${Object.values(ErrorCode).join(', ')}, or the HTTP reason (e.g. Bad Request)` })
   error: string;
+
+  @ApiProperty({ example: 'not enough stock for TEE-RED-M', description: 'what went wrong, for people' })
   message: string;
+
+  @ApiProperty({ required: false, description: 'more, where the error has it: the invalid fields, the lines out of stock, the home DC, ...' })
   details?: unknown;
 }
 
