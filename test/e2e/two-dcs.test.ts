@@ -285,6 +285,19 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     expect((await atB.get('/api/accounts/me')).status).toBe(401);
   });
 
+  /** replica_reads_total of a DC's process, by "<data> <served>" */
+  const replicaReads = async (base: string): Promise<Record<string, number>> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const m of text.matchAll(/^replica_reads_total\{([^}]*)\} (\d+)$/gm)) {
+      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1])?.[1];
+      counts[`${label('data')} ${label('served')}`] = Number(m[2]);
+    }
+    return counts;
+  };
+  const countsSince = (before: Record<string, number>, after: Record<string, number>) =>
+    Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n !== 0));
+
   it('read-your-writes: reads at b wait for the client\'s last write at a on b\'s replica, and ask a when the replica lags', async () => {
     await registerInA('ryw@example.com');
     await caughtUp();
@@ -293,6 +306,7 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
     const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
     await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     await caughtUp();
+    const before = await replicaReads(url.b);
     await nodes.b.rootQuery("STOP SLAVE 'from_a'");
     try {
       expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 })).status).toBe(200); // written at a; b never gets it
@@ -303,10 +317,15 @@ describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)',
       expect(lines(order)).toEqual([[variants[0], 1], [variants[1], 2]]);
       const mine = await atB.get('/api/orders');
       expect(mine.body.items.map((o: { id: string }) => o.id)).toEqual([order.body.id]); // not in b's replica: read at a
+      // counted at b: the cart read, the checkout's cart read and the orders read all went to the home
+      expect(countsSince(before, await replicaReads(url.b))).toEqual({ 'cart home': 2, 'orders home': 1 });
     } finally {
       await nodes.b.rootQuery("START SLAVE 'from_a'");
     }
     await caughtUp();
+    const caught = await replicaReads(url.b);
+    expect((await atB.get('/api/orders')).body.total).toBe(1);
+    expect(countsSince(caught, await replicaReads(url.b))).toEqual({ 'orders replica': 1 }); // b has the order now
     // a forged or garbled cookie only costs this client a bounded wait: the answer is still right
     for (const forged of ['1-1-99999999999', 'not-a-gtid', "1-1-1' OR 1=1"]) {
       atB.cookies.set('meridian_rw', encodeURIComponent(forged));

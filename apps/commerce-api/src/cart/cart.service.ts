@@ -7,6 +7,7 @@ import { RequestContext } from '../common/request-context';
 import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
 import { isDuplicateKey, OrderDataSource, Sql, Statement, UnreachableError } from '../database/sql';
 import { priceWithTax } from '../catalog/catalog.service';
+import { AppMetrics } from '../observability/metrics';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
 import { CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
@@ -40,6 +41,7 @@ export class CartService {
     @Inject(PricingRules) private readonly rules: PricingRules,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(AppMetrics) private readonly metrics: AppMetrics,
   ) {}
 
   /** The account's cart or the guest cart of the cookie, with the database that owns it. */
@@ -178,7 +180,9 @@ export class CartService {
    */
   async fromReplica(ctx: RequestContext, ref: CartRef): Promise<LoadedCart | undefined> {
     const r = await this.repo.runAfter(this.router.local, ref, ctx.dc, ctx.readAfter, this.env.READ_YOUR_WRITES_WAIT_MS / 1000);
-    return r.caughtUp && r.cart?.status === 'active' && r.lines.length > 0 ? r : undefined;
+    const fresh = r.caughtUp && r.cart?.status === 'active' && r.lines.length > 0;
+    this.metrics.replicaReads.inc({ data: 'cart', served: fresh ? 'replica' : 'home' });
+    return fresh ? r : undefined;
   }
 
   lockForCheckout(ref: CartRef, dc: string): [Statement, Statement] {

@@ -6,6 +6,7 @@ export class AppMetrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly ordersPlaced: Counter<'dc'>;
+  readonly replicaReads: Counter<'data' | 'served'>;
 
   constructor(dc: string) {
     this.registry.setDefaultLabels({ dc });
@@ -21,6 +22,12 @@ export class AppMetrics {
     });
     this.ordersPlaced = new Counter({
       name: 'orders_placed_total', help: 'Orders placed', labelNames: ['dc'], registers: [this.registry],
+    });
+    this.replicaReads = new Counter({
+      name: 'replica_reads_total',
+      help: 'Reads of data whose home is another DC (carts, orders): served from this DC\'s replica, or at the home over the WAN '
+        + 'because the replica had not applied the shopper\'s last write within the read-your-writes wait',
+      labelNames: ['data', 'served'], registers: [this.registry],
     });
   }
 }

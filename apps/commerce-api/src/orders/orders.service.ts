@@ -7,6 +7,7 @@ import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { AppLogger } from '../observability/logger';
 import { AppEnv } from '../config/app-config';
+import { AppMetrics } from '../observability/metrics';
 import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
@@ -21,6 +22,7 @@ export class OrdersService {
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(AppMetrics) private readonly metrics: AppMetrics,
   ) {}
 
   /**
@@ -32,6 +34,7 @@ export class OrdersService {
     const home = this.router.forOwner(ctx.account.homeDc);
     const replicaFresh = home.kind === 'remote'
       && await this.accounts.waitForGtid(this.router.local, ctx.readAfter ?? '', this.env.READ_YOUR_WRITES_WAIT_MS / 1000);
+    if (home.kind === 'remote') this.metrics.replicaReads.inc({ data: 'orders', served: replicaFresh ? 'replica' : 'home' });
     const db = replicaFresh ? this.router.local : home;
     const { rows, total } = await this.repo.findOrdersOfAccount(db, ctx.account.id, pageSize, (page - 1) * pageSize);
     const lines = await this.repo.findLines(db, rows.map((r) => r.id));
