@@ -61,7 +61,9 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
       status: 'default', type: Problem,
       description: 'Every error is a JSON problem and changes nothing: 400 INVALID_INPUT (details name the fields), 404 NOT_FOUND, '
         + '409 (OUT_OF_STOCK naming the lines, ILLEGAL_TRANSITION, CART_EMPTY, CART_CLOSED, EMAIL_TAKEN, CONFLICT), 413 body over 1 MB, '
-        + '422 IDEMPOTENCY_KEY_REUSED, 429 RATE_LIMITED and 503 UNAVAILABLE (a DC\'s database cannot be reached), both with Retry-After.',
+        + '422 IDEMPOTENCY_KEY_REUSED, 429 RATE_LIMITED and 503 UNAVAILABLE (a DC\'s database cannot be reached), both with Retry-After. '
+        + 'Only a 503 whose connection broke while a write was on its way may leave that write done: repeat it (a checkout with the '
+        + 'same Idempotency-Key, which answers the order if it was placed).',
     })
     .build());
   SwaggerModule.setup('api/docs', app, doc, { jsonDocumentUrl: 'api/docs/openapi.json' });
