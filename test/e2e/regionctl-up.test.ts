@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ADDRESS, Shopper } from '../support/client';
-import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, regionctl, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
+import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 
 /**
  * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
@@ -15,14 +16,15 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
   const dir = mkdtempSync(join(tmpdir(), 'meridian-up-'));
   const regions = join(dir, 'regions');
   const data = join(dir, 'data');
-  const BLOCK = 31; // DCs on 127.0.31.0/24 and 127.0.32.0/24: no other suite uses them
+  const BLOCK = 31; // DCs on 127.0.31-33.0/24 (c joins later): no other suite uses them
   const base = 20000 + Math.floor(Math.random() * 300) * 100;
-  const entry = { a: `http://127.0.31.1:${base + 80}`, b: `http://127.0.32.1:${base + 80}` };
+  const entry = { a: `http://127.0.31.1:${base + 80}`, b: `http://127.0.32.1:${base + 80}`, c: `http://127.0.33.1:${base + 80}` };
+  type Dc = keyof typeof entry;
   let topo: Topology | undefined;
 
   const status = (t: Topology) => statusOf(t);
-  const db = (dc: 'a' | 'b') => createConnection({ host: `127.0.${dc === 'a' ? BLOCK : BLOCK + 1}.2`, port: base + 306, user: 'meridian', password: 'meridian', database: 'meridian' });
-  const count = async (dc: 'a' | 'b', sql: string) => {
+  const db = (dc: Dc) => createConnection({ host: `127.0.${BLOCK + ['a', 'b', 'c'].indexOf(dc)}.2`, port: base + 306, user: 'meridian', password: 'meridian', database: 'meridian' });
+  const count = async (dc: Dc, sql: string) => {
     const c = await db(dc);
     try {
       const [rows] = await c.query(sql);
@@ -152,7 +154,7 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
     expect(await t.run('wan', 'sever', 'a', 'b')).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage: regionctl/) });
   });
 
-  it('down stops every process; up again resumes with the data; up --fresh starts empty', async () => {
+  it('down stops every process; up again resumes with the data', async () => {
     let t = topo!;
     const pids = (await status(t)).processes.filter((p) => p.state === 'running').map((p) => p.pid!);
     expect(await t.run('down')).toMatchObject({ status: 0 });
@@ -167,8 +169,75 @@ describe('regionctl up / status / wan / scale / down (two DCs as real processes)
     expect(Number((await count('b', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(27);
     expect(await t.run('down')).toMatchObject({ status: 0 });
     await t.exited;
+  }, 180000);
 
-    t = topo = await regionctlUp(regions, data, base, '--fresh', '--catalog', 'bench');
+  it('a DC added to a topology with data replays what the others wrote before it serves, then sells like them; one that lost its data is rebuilt', async () => {
+    writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }, { code: 'c', apiProcesses: 1 }], BLOCK);
+    let t = topo = await regionctlUp(regions, data, base);
+    expect(t.lines.join('\n')).toMatch(/DC c: new in a topology with data; replaying what a, b wrote \(\d+ transactions\)/);
+    expect(t.lines.join('\n')).toMatch(/DC c: has everything the other DCs hold/);
+    expect(t.lines.join('\n')).toMatch(/DC a: catalog: already has/); // not a second catalog
+    // before c served anything it had every row: the same tables everywhere, orders of a and b included
+    for (const table of ['orders', 'account', 'product', 'product_variant']) {
+      const sum = `CHECKSUM TABLE ${table}`;
+      expect(await count('c', sum)).toEqual(await count('a', sum));
+    }
+    expect(Number((await count('c', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(27);
+    expect((await new Shopper(entry.c).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
+    // c sells from allocation rows of its own, and its orders reach a and b
+    const sellsAtC = async (key: string) => {
+      const order = await guestOrder(entry.c, key);
+      expect(order.status).toBe(201);
+      expect(order.body.id).toMatch(/^c_/);
+      await caughtUp(t);
+      for (const dc of ['a', 'b'] as const) expect(await count(dc, `SELECT id FROM orders WHERE id = '${order.body.id}'`)).toHaveLength(1);
+      return order.body.id as string;
+    };
+    const first = await sellsAtC('joined-c-1');
+    const allocationOfC = "SELECT COUNT(*) AS n, SUM(available) AS units FROM stock_allocation WHERE dc = 'c'";
+    expect(Number((await count('a', allocationOfC))[0].n)).toBeGreaterThan(0);
+    const channelsOf = async () => (await status(t)).dcs.map((d) => `${d.dc}: ${(d.channels as { channel: string; io: string; sql: boolean; error: string }[])
+      .map((c) => `${c.channel} ${c.io} ${c.sql} ${c.error}`).join(', ')}`);
+    const healthy = ['a: from_b Yes true , from_c Yes true ', 'b: from_a Yes true , from_c Yes true ', 'c: from_a Yes true , from_b Yes true '];
+    expect(await channelsOf()).toEqual(healthy);
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    await t.exited;
+
+    // c loses its data: it is rebuilt from a's and b's binlogs, its own writes that had reached them included, before it
+    // writes anything (its own GTID domain must go on from where it was)
+    rmSync(join(data, 'c'), { recursive: true, force: true });
+    t = topo = await regionctlUp(regions, data, base);
+    expect(t.lines.join('\n')).toMatch(/DC c: its database is empty, but the other DCs hold its writes up to 3-3-\d+: it lost its data; rebuilding it from a, b/);
+    expect(t.lines.join('\n')).toMatch(/DC c: stock: 0 allocation rows added/); // its own came back
+    expect(await count('c', `SELECT id FROM orders WHERE id = '${first}'`)).toHaveLength(1);
+    expect(await count('c', allocationOfC)).toEqual(await count('a', allocationOfC));
+    await sellsAtC('rebuilt-c-1');
+    expect(await channelsOf()).toEqual(healthy);
+
+    // a's older binlog files purged (by hand, as root): an empty c could no longer get everything, so up refuses
+    const root = await createConnection({ socketPath: join(runDirFor(data), 'db-a.sock'), user: 'root' });
+    try {
+      await root.query('FLUSH BINARY LOGS');
+      const [files] = await root.query('SHOW BINARY LOGS') as unknown as [{ Log_name: string }[]];
+      await waitFor('a\'s older binlog files to be purged (once no replica reads them)', async () => {
+        await root.query(`PURGE BINARY LOGS TO '${files[files.length - 1].Log_name}'`);
+        const [left] = await root.query('SHOW BINARY LOGS') as unknown as [unknown[]];
+        return left.length === 1;
+      }, 10000, 200);
+    } finally {
+      await root.end();
+    }
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    await t.exited;
+    rmSync(join(data, 'c'), { recursive: true, force: true });
+    await expect(regionctlUp(regions, data, base)).rejects.toThrow(/DC c has an empty database .* but DC a's oldest binlog file starts at 1-1-\d+.* \(older files were purged\)/);
+    expect(await regionctl(['--regions', regions, '--data', data], 'status')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no topology is up/) });
+  }, 300000);
+
+  it('up --fresh starts empty', async () => {
+    rmSync(join(regions, 'c.yaml'));
+    writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }], BLOCK);
+    const t = topo = await regionctlUp(regions, data, base, '--fresh', '--catalog', 'bench');
     expect(t.lines.some((l) => /fresh start/.test(l))).toBe(true);
     expect(Number((await count('a', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(0);
     expect((await new Shopper(entry.a).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(401);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '@meridian/dc';
 import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
-import { channels, connectChannel, ownPosition, waitForPosition } from '../../apps/regionctl/src/db/replication';
+import { binlogStart, channels, connectChannel, ownPosition, waitForPosition } from '../../apps/regionctl/src/db/replication';
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
 import { freePort, waitFor } from '../support/processes';
 import { dcNode } from '../support/dc-node';
@@ -73,4 +73,26 @@ describe('two DCs replicating both ways through WAN links (real MariaDB)', () =>
       (await channels(a))[0].ioRunning === 'Yes' && (await channels(b))[0].ioRunning === 'Yes', 15000, 200);
     await noErrors();
   });
+});
+
+describe('whether a DC\'s binlog still holds everything since it began (what a new DC replays; real MariaDB)', () => {
+  it('binlogStart is empty while no binlog file was purged, and names where the oldest file starts once one was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meridian-binlog-'));
+    const x = await dcNode(dir, 'x', 3);
+    try {
+      await x.start();
+      expect(await binlogStart(x)).toBe('');
+      await x.rootQuery('CREATE DATABASE meridian; CREATE TABLE meridian.t (id INT PRIMARY KEY); INSERT INTO meridian.t VALUES (1)');
+      await x.rootQuery('FLUSH BINARY LOGS');
+      await x.rootQuery('INSERT INTO meridian.t VALUES (2)');
+      expect(await binlogStart(x)).toBe(''); // two files, the first from the start
+      const files = await x.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
+      expect(files).toHaveLength(2);
+      await x.rootQuery(`PURGE BINARY LOGS TO '${files[1].Log_name}'`);
+      expect(await binlogStart(x)).toBe('3-3-3'); // the database, the table and the first row are gone from the binlog
+    } finally {
+      await x.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
 });

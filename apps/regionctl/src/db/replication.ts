@@ -44,6 +44,21 @@ export async function binlogPosition(node: MariaDbNode): Promise<string> {
   return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p);
 }
 
+/** What the node has applied from its sources (@@gtid_slave_pos), e.g. "2-2-17". */
+export async function appliedPosition(node: MariaDbNode): Promise<string> {
+  return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p'))[0].p);
+}
+
+/**
+ * Where the node's oldest binlog file starts, as a GTID position: '' while its binlog still holds
+ * everything since the node began (no file purged), which a new DC needs to join by replaying it.
+ */
+export async function binlogStart(node: MariaDbNode): Promise<string> {
+  const files = await node.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
+  if (files.length === 0) return '';
+  return String((await node.rootQuery<{ p: string | null }>('SELECT BINLOG_GTID_POS(?, 4) AS p', [files[0].Log_name]))[0].p ?? '');
+}
+
 /** Waits until the node has applied `position` (MASTER_GTID_WAIT); false on timeout. */
 export async function waitForPosition(node: MariaDbNode, position: string, timeoutSeconds: number): Promise<boolean> {
   const r = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position, timeoutSeconds]);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
 import { APP_DATABASE, APP_USER, MariaDbNode } from '../db/mariadb-node';
-import { binlogPosition, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus, waitForPosition } from '../db/replication';
+import { appliedPosition, binlogPosition, binlogStart, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus,
+  waitForPosition } from '../db/replication';
 import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
 import { ProcessInfo, ProcessTable } from '../process/process-table';
@@ -65,6 +66,18 @@ export interface StatusReport {
 const linkKey = (from: string, to: string) => `${from}>${to}`;
 const failure = (err: unknown) => ({ error: (err as Error).message });
 
+/** how long `up` lets a new DC replay the others' history */
+const JOIN_TIMEOUT_SECONDS = 600;
+
+/** a DC whose database is empty in a topology that holds data (see joiningDcs) */
+interface Joining {
+  dc: string;
+  /** its database has nothing yet */
+  empty: boolean;
+  /** the last of its own writes the other DCs hold, when it had written before (it lost its data) */
+  ownWrites?: string;
+}
+
 /** The last sequence number of GTID domain `domain` in a position like "1-1-42,2-2-17". */
 function seqOf(position: string, domain: number): number {
   const g = position.split(',').map((s) => s.trim().split('-')).find((p) => Number(p[0]) === domain);
@@ -116,6 +129,7 @@ export class RegionRuntime {
 
     o.say(`starting MariaDB of ${plan.dcs.map((d) => `${d.region.code} (${d.db.host}:${d.db.port})`).join(', ')}`);
     await Promise.all(plan.dcs.map((d) => this.startDb(d)));
+    const joining = await this.joiningDcs();
     await Promise.all(plan.dcs.map((d) => this.migrate(d)));
 
     o.say(`starting WAN links: ${plan.links.map((l) => `${l.from}->${l.to} ${l.latencyMs} ms`).join(', ')}`);
@@ -125,6 +139,7 @@ export class RegionRuntime {
       this.links.set(linkKey(l.from, l.to), link);
     }
     for (const l of plan.links) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
+    if (joining.length > 0) await this.replayHistory(joining);
     await this.seed();
 
     o.say('starting Redis');
@@ -152,6 +167,74 @@ export class RegionRuntime {
     });
     this.nodes.set(r.code, node);
     await node.start();
+  }
+
+  /**
+   * DCs that must first get what the others hold: one whose database is empty (it has written and
+   * applied nothing) in a topology where another DC's is not (a DC just added, or one that lost its
+   * data), and one whose own writes the others hold further than it does itself (it lost its data
+   * and an earlier `up` stopped before it had them all back). They get everything by replicating
+   * the others' binlogs from their start, like any channel from an empty position (every binlog
+   * holds every DC's writes, log_slave_updates); their own writes come back too, as far as they had
+   * reached the others (in GTID strict mode MariaDB applies events bearing its own server_id that
+   * its binlog lacks, MDEV-27760). Refused, before anything is written, when an empty DC joins and
+   * a binlog no longer starts at the beginning (older files purged): it would miss what they held.
+   */
+  private async joiningDcs(): Promise<Joining[]> {
+    const dbs = await Promise.all([...this.nodes].map(async ([dc, node]) => {
+      const [written, applied] = await Promise.all([binlogPosition(node), appliedPosition(node)]);
+      return { dc, node, written, empty: !written && !applied };
+    }));
+    if (dbs.every((d) => d.empty)) return [];
+    const joining: Joining[] = [];
+    for (const d of dbs) {
+      const domain = d.node.o.gtidDomainId;
+      const elsewhere = dbs.filter((o) => o !== d).map((o) => o.written.split(',').find((g) => g.startsWith(`${domain}-`)) ?? '')
+        .sort((x, y) => seqOf(y, domain) - seqOf(x, domain))[0];
+      if (d.empty || seqOf(elsewhere, domain) > seqOf(d.written, domain)) joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere || undefined });
+    }
+    for (const h of joining.some((j) => j.empty) ? dbs.filter((d) => !d.empty) : []) {
+      const start = await binlogStart(h.node);
+      if (start) {
+        throw new Error(`DC ${joining.map((j) => j.dc).join(', ')} has an empty database and would get everything by replaying every DC's binlog `
+          + `from its start, but DC ${h.dc}'s oldest binlog file starts at ${start} (older files were purged): it would miss what they held. `
+          + 'Copy a snapshot of another DC into it instead (not automated), or start the whole topology empty with --fresh');
+      }
+    }
+    return joining;
+  }
+
+  /**
+   * Joining DCs replay what every other DC's binlog holds (all GTID domains, their own too) before
+   * anything else is written or served: a DC that wrote its own domain's next number before getting
+   * back its old ones would break replication everywhere (GTID strict mode).
+   */
+  private async replayHistory(joining: Joining[]): Promise<void> {
+    const codes = joining.map((j) => j.dc);
+    const holding = this.plan.dcs.map((d) => d.region.code).filter((dc) => !codes.includes(dc));
+    const positions = await Promise.all(holding.map(async (dc) => binlogPosition(this.nodes.get(dc)!)));
+    const last = new Map<string, number>();
+    for (const g of positions.flatMap((p) => p.split(',')).filter(Boolean)) {
+      const [domain, , seq] = g.split('-');
+      last.set(domain, Math.max(last.get(domain) ?? 0, Number(seq)));
+    }
+    const transactions = [...last.values()].reduce((sum, n) => sum + n, 0);
+    for (const j of joining) {
+      this.o.say(j.ownWrites
+        ? `DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
+          + `up to ${j.ownWrites}: it lost its data; rebuilding it from ${holding.join(', ')} (${transactions} transactions; what it had `
+          + 'committed and not yet sent is lost)'
+        : `DC ${j.dc}: new in a topology with data; replaying what ${holding.join(', ')} wrote (${transactions} transactions)`);
+    }
+    const started = Date.now();
+    for (const dc of codes) {
+      for (const [i, position] of positions.entries()) {
+        if (position && !(await waitForPosition(this.nodes.get(dc)!, position, JOIN_TIMEOUT_SECONDS))) {
+          throw new Error(`DC ${dc} did not apply what DC ${holding[i]} holds (${position}) within ${JOIN_TIMEOUT_SECONDS} s: see ${this.plan.logDir}/mariadb-${dc}.err`);
+        }
+      }
+    }
+    this.o.say(`DC ${codes.join(', ')}: has everything the other DCs hold (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 
   /** Each DC creates its schema itself (unlogged, see createAppDatabase). */
@@ -326,7 +409,7 @@ export class RegionRuntime {
       const node = this.nodes.get(dc)!;
       const channelReport = async (): Promise<ChannelReport[]> => {
         const [list, slavePos] = await Promise.all([channels(node),
-          node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p').then((r) => String(r[0].p))]);
+          appliedPosition(node)]);
         return this.plan.links.filter((l) => l.from === dc).map((l) => {
           const c = list.find((x) => x.channel === channelName(l.to));
           const source = positions.get(l.to);
