@@ -69,7 +69,7 @@ const failure = (err: unknown) => ({ error: (err as Error).message });
 /** how long `up` lets a new DC replay the others' history */
 const JOIN_TIMEOUT_SECONDS = 600;
 
-/** a DC whose database is empty in a topology that holds data (see joiningDcs) */
+/** a DC that must get what the others hold before it writes or serves (see joiningDcs) */
 interface Joining {
   dc: string;
   /** its database has nothing yet */
@@ -196,7 +196,7 @@ export class RegionRuntime {
     for (const h of joining.some((j) => j.empty) ? dbs.filter((d) => !d.empty) : []) {
       const start = await binlogStart(h.node);
       if (start) {
-        throw new Error(`DC ${joining.map((j) => j.dc).join(', ')} has an empty database and would get everything by replaying every DC's binlog `
+        throw new Error(`DC ${joining.filter((j) => j.empty).map((j) => j.dc).join(', ')} has an empty database and would get everything by replaying every DC's binlog `
           + `from its start, but DC ${h.dc}'s oldest binlog file starts at ${start} (older files were purged): it would miss what they held. `
           + 'Copy a snapshot of another DC into it instead (not automated), or start the whole topology empty with --fresh');
       }
