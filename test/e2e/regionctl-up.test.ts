@@ -12,7 +12,7 @@ import { runDirFor } from '../../apps/regionctl/src/topology/plan';
  * HAProxy each, WAN links between them) from region files; status, wan cut/heal, scale and down
  * act on the running topology from other shells; up again keeps the data, --fresh does not.
  */
-describe('regionctl up / status / wan / scale / down (two DCs as real processes)', () => {
+describe('regionctl up / status / wan / scale / down (two DCs, later a third, as real processes)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-up-'));
   const regions = join(dir, 'regions');
   const data = join(dir, 'data');

@@ -213,12 +213,9 @@ export class RegionRuntime {
     const codes = joining.map((j) => j.dc);
     const holding = this.plan.dcs.map((d) => d.region.code).filter((dc) => !codes.includes(dc));
     const positions = await Promise.all(holding.map(async (dc) => binlogPosition(this.nodes.get(dc)!)));
-    const last = new Map<string, number>();
-    for (const g of positions.flatMap((p) => p.split(',')).filter(Boolean)) {
-      const [domain, , seq] = g.split('-');
-      last.set(domain, Math.max(last.get(domain) ?? 0, Number(seq)));
-    }
-    const transactions = [...last.values()].reduce((sum, n) => sum + n, 0);
+    // every domain's last sequence number held anywhere: how many transactions the joining DCs apply
+    const transactions = this.plan.dcs.map((d) => d.region.gtidDomainId)
+      .reduce((sum, domain) => sum + Math.max(0, ...positions.map((p) => seqOf(p, domain))), 0);
     for (const j of joining) {
       this.o.say(j.ownWrites
         ? `DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
