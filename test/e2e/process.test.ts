@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { prepareDatabase } from '../support/shop';
 import { startApiProcess, ApiProcess } from '../support/api-process';
@@ -37,6 +38,26 @@ describe('commerce-api as a real process', () => {
     expect(text).toMatch(/http_requests_total\{[^}]*route="\/api\/products\/:slug"[^}]*status="404"[^}]*\} \d+/);
     expect(text).toMatch(/http_request_duration_seconds_bucket/);
     expect(text).toMatch(/process_cpu_user_seconds_total\{dc="a"\}/);
+  });
+
+  it('answers 413 to a 2 MB body and the client receives it every time, while it is still sending (no EPIPE, no reset)', async () => {
+    const big = Buffer.from(JSON.stringify({ variantId: 'x'.repeat(2 * 1024 * 1024), quantity: 1 }));
+    const { hostname, port } = new URL(api.url);
+    // a client that writes its body as it goes, as browsers and most HTTP libraries do (before the fix: 4 of 22 EPIPE)
+    const post = () => new Promise<string>((resolve) => {
+      const req = request({ host: hostname, port, path: '/api/cart/items', method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': big.length } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => { text += d.toString(); }).on('end', () => resolve(`${res.statusCode} ${JSON.parse(text).statusCode}`));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code}`));
+      for (let at = 0; at < big.length; at += 64 * 1024) req.write(big.subarray(at, at + 64 * 1024));
+      req.end();
+    });
+    const seen: string[] = [];
+    for (let i = 0; i < 22; i++) seen.push(await post());
+    expect(seen).toEqual(Array(22).fill('413 413'));
+    expect((await fetch(`${api.url}/api/categories`)).status).toBe(200);
   });
 
   it('a killed process loses no cart and no session: the next process carries on', async () => {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { earliestFirst, gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
+import { affectedOf, earliestFirst, gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
 import { Role } from '../common/request-context';
 
 export interface AccountRow {
@@ -28,12 +28,20 @@ export class AccountsRepository {
    * A new account unless this database has one with the address (from any DC); false when it has.
    * Two registrations of one address in this DC at once: the (email, origin_dc) key refuses the second.
    */
+  /**
+   * Inserts the account unless some DC's row holds the address. In READ COMMITTED (this statement
+   * only) the NOT EXISTS is a plain read: at the default REPEATABLE READ it takes a shared lock on
+   * the gap where the address would go, and concurrent sign-ups in one gap deadlocked each other.
+   * Two sign-ups of one address here still meet on the unique index (email, origin_dc).
+   */
   async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch'>): Promise<boolean> {
-    const r = await db.execute(
-      `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at)
-       SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM account WHERE email = ?)`,
-      [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at, a.email]);
-    return r.affectedRows === 1;
+    const [, inserted] = await db.batch([
+      { sql: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' },
+      { sql: `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at)
+              SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM account WHERE email = ?)`,
+      params: [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at, a.email] },
+    ]);
+    return affectedOf(inserted) === 1;
   }
 
   /**

@@ -6,7 +6,8 @@ import { Auth } from '../accounts/session.guard';
 import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView } from './cart.dto';
 import { CartService } from './cart.service';
 
-class ShippingMethodDto extends DiscountCodeDto {}
+/** The shipping method a shopper chooses for the cart (not the admin's ShippingMethodDto, which makes one). */
+class ChooseShippingMethodDto extends DiscountCodeDto {}
 
 @ApiTags('cart')
 @Controller()
@@ -53,7 +54,7 @@ export class CartController {
 
   @Put('cart/shipping-method')
   @ApiOkResponse({ type: CartView })
-  setShipping(@Ctx() ctx: RequestContext, @Body() dto: ShippingMethodDto): Promise<CartView> {
+  setShipping(@Ctx() ctx: RequestContext, @Body() dto: ChooseShippingMethodDto): Promise<CartView> {
     return this.carts.setShippingMethod(ctx, dto.code);
   }
 

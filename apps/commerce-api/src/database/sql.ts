@@ -52,7 +52,28 @@ export interface OrderDataSource extends Sql {
 
 const DEADLOCK = 1213;
 const LOCK_WAIT_TIMEOUT = 1205;
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
+
+const errnoOf = (err: unknown) => (err as { errno?: number }).errno;
+
+/** InnoDB chose this statement's transaction as a deadlock victim, or its lock wait timed out. */
+export function isLockConflict(err: unknown): boolean {
+  return errnoOf(err) === DEADLOCK || errnoOf(err) === LOCK_WAIT_TIMEOUT;
+}
+
+/**
+ * A deadlock victim was rolled back at once and runs again; a lock wait that timed out has already
+ * waited innodb_lock_wait_timeout, so it answers busy instead of waiting that long again.
+ */
+const retryable = (err: unknown, attempt: number) => errnoOf(err) === DEADLOCK && attempt < MAX_ATTEMPTS;
+
+/** A few ms, growing with the attempt and jittered, so that the transactions that collided do not collide again. */
+const backOff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+
+/** Conflicts that outlasted every attempt: a 503 the client may repeat (nothing was kept), never a 500. */
+function busy(dc: string, err: unknown): DomainError {
+  return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} is too busy to take this write now (${(err as Error).message}); try again`, undefined, 1);
+}
 
 type Runner = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;
 
@@ -171,15 +192,33 @@ export class PoolDataSource implements OrderDataSource {
   ) {}
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return this.onConnection((c) => run<T[]>(c, sql, params));
+    return this.retried(() => this.onConnection((c) => run<T[]>(c, sql, params)));
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    return { affectedRows: (await this.onConnection((c) => run<ResultSetHeader>(c, sql, params))).affectedRows };
+    return { affectedRows: (await this.retried(() => this.onConnection((c) => run<ResultSetHeader>(c, sql, params)))).affectedRows };
   }
 
-  batch(statements: Statement[]): Promise<BatchResult[]> {
-    return this.onConnection((c) => runBatch(c, statements));
+  /** Not retried: in autocommit mode the statements before the one that failed are committed. */
+  async batch(statements: Statement[]): Promise<BatchResult[]> {
+    try {
+      return await this.onConnection((c) => runBatch(c, statements));
+    } catch (err) {
+      throw isLockConflict(err) ? busy(this.dc, err) : err;
+    }
+  }
+
+  /** One statement in autocommit mode: a deadlock rolled it back whole, so it runs again. */
+  private async retried<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!isLockConflict(err)) throw err;
+        if (!retryable(err, attempt)) throw busy(this.dc, err);
+        await backOff(attempt);
+      }
+    }
   }
 
   /** A connection of the pool (opened now if none is free): failing here, nothing was sent. */
@@ -224,12 +263,12 @@ export class PoolDataSource implements OrderDataSource {
       } catch (err) {
         // a failed batch leaves the transaction open on this connection: end it before reuse
         await run(conn, 'ROLLBACK').catch(() => { broken = true; });
-        const errno = (err as { errno?: number }).errno;
-        if ((errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) && attempt < MAX_ATTEMPTS) continue;
-        throw err;
+        if (!isLockConflict(err)) throw err;
+        if (!retryable(err, attempt)) throw busy(this.dc, err);
       } finally {
         if (broken) conn.destroy(); else conn.release();
       }
+      await backOff(attempt);
     }
   }
 }
@@ -246,11 +285,11 @@ export const gtidApplied = (r: BatchResult): boolean => Number((r as { w: number
 
 /** A SIGNAL raised by our own SQL (errno 1644) carrying `signal` as its message. */
 export function isSignal(err: unknown, signal: string): boolean {
-  return (err as { errno?: number }).errno === 1644 && String((err as Error).message).includes(signal);
+  return errnoOf(err) === 1644 && String((err as Error).message).includes(signal);
 }
 
 export function isDuplicateKey(err: unknown): boolean {
-  return (err as { errno?: number }).errno === 1062;
+  return errnoOf(err) === 1062;
 }
 
 /**
