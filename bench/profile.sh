@@ -9,6 +9,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-profile-XXXXXX")"
 DB_PID="$(node bench/mariadb.js "$WORK/db" "${PROFILE_DB_PORT:-3432}" "$WORK/db.sock" "$WORK/logs")"
 trap 'kill "$DB_PID" 2>/dev/null; while kill -0 "$DB_PID" 2>/dev/null; do sleep 0.2; done; rm -rf "$WORK"' EXIT
 meridian=(env DC_ID=a DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)
+"${meridian[@]}" DB_USER=meridian_migrate DB_PASSWORD=meridian-migrate node dist/apps/commerce-api/src/cli.js migrate >/dev/null
 "${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench >/dev/null
 "${meridian[@]}" JWT_SECRET=profile-secret-profile-secret-profile PORT="${PROFILE_API_PORT:-3106}" \
   node --cpu-prof --cpu-prof-dir="$WORK/prof" dist/apps/commerce-api/src/main.js >/dev/null 2>&1 &

@@ -26,6 +26,8 @@ DB_PID="$(node bench/mariadb.js "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/log
 pids+=("$DB_PID")
 # Meridian's settings go to Meridian's processes only: the peer kit reads variables of the same names
 meridian=(env DC_ID=a DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)
+# the schema as the migration user (socket only; the app user has no DDL rights), then the catalog as the app
+"${meridian[@]}" DB_USER=meridian_migrate DB_PASSWORD=meridian-migrate node dist/apps/commerce-api/src/cli.js migrate
 "${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench
 echo "== commerce-api (one process, production settings: access log on; MariaDB over its Unix socket)"
 "${meridian[@]}" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \

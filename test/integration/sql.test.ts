@@ -14,7 +14,8 @@ describe('the SQL layer: batches and transactions (real MariaDB)', () => {
     // one connection: a transaction left open would be seen by the next test
     ds = await createTypeOrmDataSource({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, poolSize: 1 }).initialize();
     sql = new PoolDataSource('a', 'local', mysqlPoolOf(ds));
-    await sql.execute('CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB');
+    // the app user has no DDL rights (the migration user makes the schema)
+    await db.rootQuery('CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB');
   });
   afterAll(async () => {
     await ds?.destroy();

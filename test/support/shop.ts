@@ -6,6 +6,7 @@ import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { BENCH_SHAPE, CatalogShape, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { newId } from '@meridian/dc';
+import { MIGRATE_USER } from '../../apps/regionctl/src/db/mariadb-node';
 import { MariaDbServer } from './mariadb';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-123' };
@@ -20,7 +21,8 @@ export interface TestShop {
 
 /** Migrates and seeds a database the way `cli setup` does, with a small catalog and an admin. */
 export async function prepareDatabase(db: MariaDbServer, dc: string, shape: CatalogShape = { ...BENCH_SHAPE, products: 12, stock: 100 }): Promise<SeedResult> {
-  const ds = await createTypeOrmDataSource({ host: db.host, port: db.port, user: db.user, password: db.password,
+  // the schema as the migration user over the socket, as regionctl does: the app user has no DDL rights
+  const ds = await createTypeOrmDataSource({ host: db.host, port: db.port, socketPath: db.socket, ...MIGRATE_USER,
     database: db.database, poolSize: 2 }).initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });

@@ -37,9 +37,15 @@ export interface MariaDbNodeOptions {
   spawner?: Spawner;
 }
 
+/** commerce-api's user: reads and writes the shop's rows, nothing else (no DDL), over TCP from any DC. */
 export const APP_USER = { user: 'meridian', password: 'meridian' };
+/** Runs the migrations: the schema's DDL, unlogged (BINLOG ADMIN); over the Unix socket only. */
+export const MIGRATE_USER = { user: 'meridian_migrate', password: 'meridian-migrate' };
 export const APP_DATABASE = 'meridian';
+/** The other DCs' replica connections: the binlog, nothing of the data otherwise. */
 export const REPL_USER = { user: 'repl', password: 'meridian-repl' };
+
+const account = (u: { user: string }, host = '%') => format('?@?', [u.user, host]);
 
 /**
  * One DC's MariaDB, set up for bidirectional GTID replication (the options of the replication
@@ -93,22 +99,40 @@ export class MariaDbNode {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    await this.closeToStrangers();
     // users are made on every node without binlogging them: each DC owns its own accounts
     await this.rootQuery(`SET sql_log_bin = 0;
-      CREATE USER IF NOT EXISTS ${format('?@?', [APP_USER.user, '%'])} IDENTIFIED BY ${format('?', [APP_USER.password])};
-      CREATE USER IF NOT EXISTS ${format('?@?', [REPL_USER.user, '%'])} IDENTIFIED BY ${format('?', [REPL_USER.password])};
-      GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${format('?@?', [REPL_USER.user, '%'])};
+      CREATE USER IF NOT EXISTS ${account(APP_USER)} IDENTIFIED BY ${format('?', [APP_USER.password])};
+      CREATE USER IF NOT EXISTS ${account(MIGRATE_USER, 'localhost')} IDENTIFIED BY ${format('?', [MIGRATE_USER.password])};
+      CREATE USER IF NOT EXISTS ${account(REPL_USER)} IDENTIFIED BY ${format('?', [REPL_USER.password])};
+      GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(REPL_USER)};
+      GRANT BINLOG ADMIN ON *.* TO ${account(MIGRATE_USER, 'localhost')};
       SET sql_log_bin = 1`);
   }
 
   /**
-   * The shop's database and the app user's rights on it, unlogged: each DC makes its own schema
-   * (replicated DDL would collide with the other DCs' own).
+   * mariadb-install-db leaves root without a password on 127.0.0.1, ::1 and the host name (any local
+   * client over TCP to the DC's address comes from 127.0.0.1) and anonymous users, who would also
+   * take precedence over the app user on the socket. Only root on the Unix socket ('localhost':
+   * names are not resolved) stays.
+   */
+  private async closeToStrangers(): Promise<void> {
+    const open = await this.rootQuery<{ u: string }>(
+      `SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) AS u FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost')`);
+    if (open.length > 0) await this.rootQuery(`SET sql_log_bin = 0; DROP USER ${open.map((r) => r.u).join(', ')}; SET sql_log_bin = 1`);
+  }
+
+  /**
+   * The shop's database, the app user's rights on it (rows only) and the migration user's (the
+   * schema), unlogged: each DC makes its own schema (replicated DDL would collide with the other DCs' own).
    */
   async createAppDatabase(): Promise<void> {
+    const dml = `GRANT SELECT, INSERT, UPDATE, DELETE ON ${APP_DATABASE}.* TO ${account(APP_USER)}`;
+    // a data folder made before had ALL for the app user: revoke it (REVOKE needs a grant to exist), then grant DML only
     await this.rootQuery(`SET sql_log_bin = 0;
       CREATE DATABASE IF NOT EXISTS ${APP_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-      GRANT ALL ON ${APP_DATABASE}.* TO ${format('?@?', [APP_USER.user, '%'])};
+      ${dml}; REVOKE ALL PRIVILEGES ON ${APP_DATABASE}.* FROM ${account(APP_USER)}; ${dml};
+      GRANT ALL ON ${APP_DATABASE}.* TO ${account(MIGRATE_USER, 'localhost')};
       SET sql_log_bin = 1`);
   }
 

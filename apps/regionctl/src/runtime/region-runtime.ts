@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
-import { APP_DATABASE, APP_USER, MariaDbNode } from '../db/mariadb-node';
+import { APP_DATABASE, APP_USER, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { appliedPosition, binlogPosition, binlogStart, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus,
   waitForPosition } from '../db/replication';
 import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
@@ -234,11 +234,11 @@ export class RegionRuntime {
     this.o.say(`DC ${codes.join(', ')}: has everything the other DCs hold (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 
-  /** Each DC creates its schema itself (unlogged, see createAppDatabase). */
+  /** Each DC creates its schema itself (unlogged, see createAppDatabase), as the migration user over the socket. */
   private async migrate(d: DcPlan): Promise<void> {
     const node = this.nodes.get(d.region.code)!;
     await node.createAppDatabase();
-    const out = await runApiCli(['migrate', '--local'], { ...this.dbEnv(d), DB_USER: 'root', DB_PASSWORD: '' });
+    const out = await runApiCli(['migrate', '--local'], { ...this.dbEnv(d), DB_USER: MIGRATE_USER.user, DB_PASSWORD: MIGRATE_USER.password });
     this.o.say(`DC ${d.region.code}: ${out.split('\n').pop()}`);
   }
 
