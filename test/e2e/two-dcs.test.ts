@@ -1,95 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@meridian/dc';
-import { MariaDbNode, APP_USER } from '../../apps/regionctl/src/db/mariadb-node';
-import { connectChannel, ownPosition, waitForPosition } from '../../apps/regionctl/src/db/replication';
+import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
-import { createApp } from '../../apps/commerce-api/src/bootstrap';
-import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
-import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
-import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
 import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
 import { RetentionSweeper } from '../../apps/commerce-api/src/retention/retention-sweeper';
-import { BENCH_SHAPE, seedCatalog } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
-import { freePort } from '../support/processes';
-import { dcNode } from '../support/dc-node';
+import { startTwoDcs, TwoDcs } from '../support/two-dcs';
 import { ADDRESS, Shopper } from '../support/client';
 
 describe('two DCs: an account homed in DC a shopping at DC b (Order_DS_Remote)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meridian-2dc-'));
-  const nodes: Record<string, MariaDbNode> = {};
+  let t: TwoDcs;
+  const nodes = {} as Record<string, MariaDbNode> & TwoDcs['nodes'];
   const links: WanLink[] = [];
   const apps: NestFastifyApplication[] = [];
   const url: Record<string, string> = {};
-
-  const node = (dc: string, n: number) => dcNode(dir, dc, n);
-  /** each DC migrates its own database without binlogging it: replicated DDL would collide with the other DC's */
-  const migrate = async (db: MariaDbNode) => {
-    await db.createAppDatabase();
-    const ds = await createTypeOrmDataSource({ host: db.o.host, port: db.o.port, socketPath: db.o.socket, user: 'root', password: '', database: 'meridian', poolSize: 1 }).initialize();
-    await ds.query('SET sql_log_bin = 0');
-    await ds.runMigrations({ transaction: 'each' });
-    await ds.destroy();
-  };
-  const caughtUp = async () => {
-    expect(await waitForPosition(nodes.b, await ownPosition(nodes.a), 30)).toBe(true);
-    expect(await waitForPosition(nodes.a, await ownPosition(nodes.b), 30)).toBe(true);
-  };
-
-  /** both channels connected (after a cut, within a few connect retries) and applying without error */
-  const replicationHealthy = async () => {
-    for (const db of [nodes.a, nodes.b]) {
-      let status: Record<string, unknown> = {};
-      for (let i = 0; i < 50; i++) {
-        [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
-        if (status.Slave_IO_Running === 'Yes') break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      expect([status.Slave_IO_Running, status.Slave_SQL_Running, status.Last_SQL_Errno, status.Last_SQL_Error]).toEqual(['Yes', 'Yes', 0, '']);
-    }
-  };
+  const caughtUp = () => t.caughtUp();
+  const replicationHealthy = () => t.replicationHealthy();
 
   beforeAll(async () => {
-    nodes.a = await node('a', 1);
-    nodes.b = await node('b', 2);
-    await Promise.all([nodes.a.start(), nodes.b.start()]);
-    await Promise.all([migrate(nodes.a), migrate(nodes.b)]);
-    const aToB = new WanLink({ listen: { host: '127.0.1.20', port: await freePort('127.0.1.20') }, target: { host: nodes.b.o.host, port: nodes.b.o.port }, latencyMs: 10 });
-    const bToA = new WanLink({ listen: { host: '127.0.2.20', port: await freePort('127.0.2.20') }, target: { host: nodes.a.o.host, port: nodes.a.o.port }, latencyMs: 10 });
-    links.push(aToB, bToA);
-    await Promise.all(links.map((l) => l.start()));
-    await connectChannel(nodes.a, 'b', aToB.options.listen);
-    await connectChannel(nodes.b, 'a', bToA.options.listen);
-
-    // the catalog is made in DC a and replicates; each DC makes its own stock allocation rows
-    const dsA = await createTypeOrmDataSource({ host: nodes.a.o.host, port: nodes.a.o.port, user: APP_USER.user, password: APP_USER.password, database: 'meridian', poolSize: 2 }).initialize();
-    const catalog = await seedCatalog(new PoolDataSource('a', 'local', mysqlPoolOf(dsA)), 'a', ['a'], { ...BENCH_SHAPE, products: 4, stock: 50 });
-    await dsA.destroy();
-    await caughtUp();
-    await nodes.b.rootQuery(`INSERT INTO meridian.stock_allocation (id, variant_id, dc, available) VALUES ${catalog.variantIds.map(() => '(?, ?, ?, 50)').join(', ')}`,
-      catalog.variantIds.flatMap((v) => [newId('b'), v, 'b']));
-    await caughtUp();
-
-    for (const [dc, remote] of [['a', `b=127.0.1.20:${aToB.options.listen.port}`], ['b', `a=127.0.2.20:${bToA.options.listen.port}`]]) {
-      const n = nodes[dc];
-      const app = await createApp(loadAppEnv({
-        DC_ID: dc, DB_HOST: n.o.host, DB_PORT: String(n.o.port), DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME: 'meridian',
-        REMOTE_DBS: remote, JWT_SECRET: 'two-dcs-secret-two-dcs-secret-2dc!', LOG_LEVEL: 'error', ACCESS_LOG: 'false', CATALOG_CACHE_MS: '0',
-      }));
-      await app.listen(0, `127.0.${dc === 'a' ? 1 : 2}.30`);
-      apps.push(app);
-      url[dc] = `http://127.0.${dc === 'a' ? 1 : 2}.30:${(app.getHttpServer().address() as { port: number }).port}`;
-    }
+    t = await startTwoDcs();
+    Object.assign(nodes, t.nodes);
+    Object.assign(url, t.url);
+    links.push(...t.links);
+    apps.push(...t.apps);
   }, 180000);
 
   afterAll(async () => {
-    for (const app of apps) await app.close();
-    await Promise.all(links.map((l) => l.close()));
-    await Promise.all(Object.values(nodes).map((n) => n.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    await t?.close();
   });
 
   it('its session and cart writes land in DC a\'s database and reach DC b by replication', async () => {

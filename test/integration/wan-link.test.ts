@@ -99,6 +99,56 @@ describe('WAN link (real TCP on loopback)', () => {
     again.destroy();
   });
 
+  it('a blackhole drops everything silently: connections stay open, new ones are accepted, nothing arrives; a heal resets them', async () => {
+    const s = await connect(link.options.listen.port);
+    await roundTrip(s, Buffer.from('before'));
+    let errors = 0;
+    let received = 0;
+    s.on('error', () => { errors++; }).on('data', () => { received++; });
+    link.blackhole();
+    s.write('into the void');
+    const late = await connect(link.options.listen.port); // accepted, never answered
+    late.on('data', () => { received++; }).on('error', () => undefined);
+    late.write('hello?');
+    await new Promise((r) => setTimeout(r, 300));
+    expect([received, errors, s.destroyed, late.destroyed]).toEqual([0, 0, false, false]);
+    expect(link.stats).toMatchObject({ blackhole: true, cut: false });
+
+    const reset = new Promise<void>((r) => s.once('close', () => r()));
+    await link.heal();
+    await reset; // what was dropped is lost mid-stream: the old connections go
+    const again = await connect(link.options.listen.port);
+    expect((await roundTrip(again, Buffer.from('after'))).got.toString()).toBe('after');
+    again.destroy();
+    late.destroy();
+  });
+
+  it('blackholeAfter lets the matching request through and drops its answer (an unknown outcome)', async () => {
+    let got = '';
+    const recorder = createServer((c) => { c.on('error', () => undefined).on('data', (d: Buffer) => { got += d.toString(); c.write(d); }); });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', () => r()));
+    const link = new WanLink({ listen: { host: '127.0.0.1', port: await freePort() },
+      target: { host: '127.0.0.1', port: (recorder.address() as { port: number }).port }, latencyMs: 30 });
+    await link.start();
+    const s = await connect(link.options.listen.port);
+    await roundTrip(s, Buffer.from('warm'));
+    let answers = '';
+    s.on('data', (d: Buffer) => { answers += d.toString(); }).on('error', () => undefined);
+    const fired = link.blackholeAfter((chunk) => chunk.includes('COMMIT'));
+    s.write('SELECT 1');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(answers).toBe('SELECT 1'); // not yet armed by it
+    s.write('COMMIT');
+    await fired;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(got).toBe('warmSELECT 1COMMIT'); // the far side got COMMIT and answered ...
+    expect(answers).toBe('SELECT 1'); // ... but its answer never came back
+    expect(link.isBlackholed).toBe(true);
+    s.destroy();
+    await link.close();
+    await new Promise((r) => recorder.close(r));
+  });
+
   it('with no latency it is a plain proxy', async () => {
     const plain = new WanLink({ listen: { host: '127.0.0.1', port: await freePort() }, target: { host: '127.0.0.1', port: echo.port }, latencyMs: 0 });
     await plain.start();

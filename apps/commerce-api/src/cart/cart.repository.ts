@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, BatchResult, gtidApplied, gtidWait, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { affectedOf, BatchResult, earliestFirst, gtidApplied, gtidWait, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 
 export interface CartRow {
   id: string;
@@ -34,6 +34,16 @@ export interface LoadedCart {
   gtid?: string;
   cart: CartRow | undefined;
   lines: CartLineRow[];
+}
+
+/** A guest cart of an unreachable DC, as a DC about to adopt it sees it (CartRepository.adoptionOf). */
+export interface AdoptionState {
+  /** the cart this DC adopted from it, else the replicated original */
+  loaded: LoadedCart;
+  /** another DC's copy of it (the earliest, if several) */
+  adoptedBy?: { id: string; ownerDc: string };
+  /** a checkout of it ended without an answer and is not settled yet */
+  unresolvedCheckout: boolean;
 }
 
 export const MAX_LINE_QUANTITY = 999;
@@ -234,8 +244,35 @@ export class CartRepository {
    * is one, else the replicated copy (undefined when neither has arrived).
    */
   adoptedOrCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
-    return db.batch([cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ?) AND c.account_id IS NULL', [cartId, dc, cartId])])
+    return db.batch([this.adoptedOrCopyStatement(cartId, dc)])
       .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
+  }
+
+  /**
+   * What a DC about to adopt a guest cart of an unreachable DC must know, in one round trip: the
+   * cart as adoptedOrCopy has it; the copy another DC made of it, if one has replicated here (the
+   * cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
+   * still held for an order that this database does not have (its owner batch left, no answer came
+   * back; the reservation rows of every DC replicate here). The last reads the orders module's
+   * tables: the adoption rule needs them.
+   */
+  async adoptionOf(db: Sql, cartId: string, dc: string): Promise<AdoptionState> {
+    const [rows, elsewhere, unresolved] = await db.batch([
+      this.adoptedOrCopyStatement(cartId, dc),
+      { sql: `SELECT id, owner_dc FROM cart WHERE adopted_from = ? AND owner_dc <> ? ORDER BY ${earliestFirst()} LIMIT 1`, params: [cartId, dc] },
+      { sql: `SELECT EXISTS (SELECT 1 FROM stock_reservation r WHERE r.cart_id = ? AND r.status = 'held'
+                AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id)) AS unresolved`, params: [cartId] },
+    ]);
+    const other = rowsOf<{ id: string; owner_dc: string }>(elsewhere)[0];
+    return {
+      loaded: { affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) },
+      adoptedBy: other && { id: other.id, ownerDc: other.owner_dc },
+      unresolvedCheckout: Number(rowsOf<{ unresolved: number }>(unresolved)[0].unresolved) === 1,
+    };
+  }
+
+  private adoptedOrCopyStatement(cartId: string, dc: string): Statement {
+    return cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ?) AND c.account_id IS NULL', [cartId, dc, cartId]);
   }
 
   /**

@@ -27,6 +27,9 @@ export interface CartTarget {
   ref: CartRef;
 }
 
+/** How many times one request follows a guest cart to the DC that adopted it (each one unreachable in turn). */
+const MAX_ADOPTION_HOPS = 3;
+
 /**
  * Carts live in the database of their owner: an account's cart in its home DC, a guest cart in
  * the DC whose prefix its id carries. A process keeps nothing, so a restart loses no cart.
@@ -215,18 +218,23 @@ export class CartService {
 
   /**
    * Runs a guest cart's operation at the DC that owns the cart. When that DC cannot be reached (not
-   * even a connection could be opened, so nothing of the operation reached it), this DC adopts the
-   * cart: a copy from its own replica, made once (an adoption made earlier is reused), owned by
+   * even a connection could be opened, so nothing of the operation reached it), the cart moves:
+   * to the copy another DC already made of it (it lives there now: no second copy), else to a copy
+   * this DC makes from its own replica, made once (an adoption made earlier is reused), owned by
    * this DC from then on; the operation runs on the copy and the answer hands out its cookie.
    * Writes the owner made less than one replication lag before it became unreachable are not in
-   * the copy. A connection that broke mid-operation (the outcome unknown) is answered 503.
+   * the copy. A connection that broke mid-operation (the outcome unknown) is answered 503, and so
+   * is every later attempt to adopt a cart whose checkout has an unknown outcome, until it is
+   * settled: the owner may have placed that order, and a copy would sell the cart a second time.
    */
   async guestAtOwner<T>(ctx: RequestContext, t: CartTarget, work: (t: CartTarget) => Promise<T>): Promise<T> {
-    try {
-      return await work(t);
-    } catch (err) {
-      if (!this.adoptable(t, err)) throw err;
-      return work(await this.adopt(ctx, (t.ref as { guestCartId: string }).guestCartId, t.db.dc));
+    for (let hop = 1; ; hop++) {
+      try {
+        return await work(t);
+      } catch (err) {
+        if (!this.adoptable(t, err) || hop > MAX_ADOPTION_HOPS) throw err;
+        t = await this.adopt(ctx, (t.ref as { guestCartId: string }).guestCartId, t.db.dc);
+      }
     }
   }
 
@@ -234,15 +242,25 @@ export class CartService {
     return 'guestCartId' in t.ref && t.db.kind === 'remote' && err instanceof UnreachableError && err.dc === t.db.dc && !err.outcomeUnknown;
   }
 
+  /** Where a guest cart of an unreachable DC goes: another DC's copy of it, or this DC's own (made now if need be). */
   private async adopt(ctx: RequestContext, cartId: string, ownerDc: string): Promise<CartTarget> {
     const local = this.router.local;
-    const seen = await this.repo.adoptedOrCopy(local, cartId, ctx.dc);
+    const { loaded: seen, adoptedBy, unresolvedCheckout } = await this.repo.adoptionOf(local, cartId, ctx.dc);
+    if (adoptedBy && seen.cart?.id === cartId && this.router.reaches(adoptedBy.ownerDc)) {
+      ctx.guestCartId = ctx.newGuestCartId = adoptedBy.id;
+      return { db: this.router.forOwner(adoptedBy.ownerDc), ref: { guestCartId: adoptedBy.id } };
+    }
     if (!seen.cart) {
       throw new DomainError(ErrorCode.Unavailable,
         `the cart's DC ${ownerDc} cannot be reached and the cart has not been replicated to DC ${ctx.dc} yet; try again shortly`, undefined, 5);
     }
     let id = seen.cart.id;
     if (id === cartId && seen.cart.status === 'active') {
+      if (unresolvedCheckout) {
+        throw new DomainError(ErrorCode.Unavailable, `a checkout of this cart got no answer from DC ${ownerDc}, which cannot be reached now: `
+          + `it may have placed the order, so the cart stays there; try again once DC ${ownerDc} is back (a checkout with the same Idempotency-Key)`,
+        undefined, 30);
+      }
       id = newId(ctx.dc);
       try {
         await this.repo.adopt(local, seen.cart, seen.lines, { cart: id, ownerDc: ctx.dc, line: () => newId(ctx.dc) });

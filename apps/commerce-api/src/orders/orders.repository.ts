@@ -86,15 +86,16 @@ export class OrdersRepository {
    * Takes the units of `lines` from DC `dc`'s allocation, each row only when enough is left, and
    * records them as the order's reservation; aborts the batch (error 1644, OUT_OF_STOCK_SIGNAL)
    * unless every line got its units. Runs on DC `dc`'s own database: it owns its allocation rows.
+   * The reservation names the cart: while its outcome is unknown, no DC adopts that cart.
    */
-  reserveStock(id: string, orderId: string, dc: string, lines: StockLine[]): Statement[] {
+  reserveStock(id: string, orderId: string, dc: string, lines: StockLine[], cartId: string): Statement[] {
     const json = JSON.stringify(lines);
     return [
       { sql: `UPDATE stock_allocation s JOIN ${LINES_TABLE} j ON j.v = s.variant_id
               SET s.available = s.available - j.q WHERE s.dc = ? AND s.available >= j.q`, params: [json, dc] },
       { sql: `BEGIN NOT ATOMIC IF ROW_COUNT() < ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${OUT_OF_STOCK_SIGNAL}'; END IF; END`,
         params: [lines.length] },
-      { sql: 'INSERT INTO stock_reservation (id, order_id, dc, `lines`) VALUES (?, ?, ?, ?)', params: [id, orderId, dc, json] },
+      { sql: 'INSERT INTO stock_reservation (id, order_id, dc, `lines`, cart_id) VALUES (?, ?, ?, ?, ?)', params: [id, orderId, dc, json, cartId] },
     ];
   }
 

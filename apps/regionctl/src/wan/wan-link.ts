@@ -21,12 +21,16 @@ export interface WanLinkOptions {
 /**
  * A simulated WAN link between two DCs: a TCP proxy that delivers every chunk `latencyMs` after it
  * arrived, in both directions and in order. `cut()` resets every connection and refuses new ones
- * (the far side becomes unreachable at once, as a failed link looks to TCP); `heal()` listens again.
+ * (the far side becomes unreachable at once, as a failed link looks to TCP); `blackhole()` drops
+ * everything silently instead (connections stay open and new ones are accepted, but nothing
+ * arrives either way: a partition that loses packets, which only timeouts reveal); `heal()` ends both.
  */
 export class WanLink {
   private server?: Server;
   private readonly connections = new Set<Socket>();
   private cutState = false;
+  private blackholed = false;
+  private trigger?: { match: (chunk: Buffer) => boolean; fired: () => void };
   private bytes = { forward: 0, backward: 0 };
   private readonly late = new LateHistogram();
 
@@ -36,8 +40,13 @@ export class WanLink {
     return this.cutState;
   }
 
+  get isBlackholed(): boolean {
+    return this.blackholed;
+  }
+
   get stats() {
-    return { connections: this.connections.size / 2, ...this.bytes, cut: this.cutState, latencyMs: this.options.latencyMs, late: this.late.summary() };
+    return { connections: this.connections.size / 2, ...this.bytes, cut: this.cutState, blackhole: this.blackholed,
+      latencyMs: this.options.latencyMs, late: this.late.summary() };
   }
 
   async start(): Promise<void> {
@@ -61,7 +70,29 @@ export class WanLink {
     await this.stopListening();
   }
 
+  /** From now on every byte is dropped, each way, without a word to either side. */
+  blackhole(): void {
+    this.blackholed = true;
+    this.trigger = undefined;
+  }
+
+  /**
+   * Blackholes the link right after delivering the first chunk towards the target that `match`
+   * accepts: the far side gets that request and runs it, its answer never comes back (fault
+   * injection for an unknown outcome). Resolves once it has happened.
+   */
+  blackholeAfter(match: (chunk: Buffer) => boolean): Promise<void> {
+    return new Promise((fired) => { this.trigger = { match, fired }; });
+  }
+
   async heal(): Promise<void> {
+    this.trigger = undefined;
+    if (this.blackholed) {
+      // what it dropped is lost from the middle of each stream: those connections cannot go on
+      this.blackholed = false;
+      for (const s of this.connections) s.resetAndDestroy();
+      this.connections.clear();
+    }
     if (this.server) return;
     await this.start();
   }
@@ -79,15 +110,17 @@ export class WanLink {
   }
 
   private accept(client: Socket): void {
-    const upstream = createConnection(this.options.target);
     this.track(client);
+    client.on('error', () => undefined);
+    // a blackholed link answers no connection attempt: it stays open, silent, until a cut or a heal
+    if (this.blackholed) return;
+    const upstream = createConnection(this.options.target);
     this.track(upstream);
     this.pipe(client, upstream, 'forward');
     this.pipe(upstream, client, 'backward');
     const end = (other: Socket) => () => other.destroy();
     client.once('close', end(upstream));
     upstream.once('close', end(client));
-    client.on('error', () => undefined);
     upstream.on('error', () => undefined);
   }
 
@@ -111,7 +144,14 @@ export class WanLink {
       const deliver = () => {
         inFlight -= chunk.length;
         if (delay > 0) this.late.add(performance.now() - due);
-        if (to.destroyed) return;
+        if (to.destroyed || this.blackholed) return;
+        const trigger = direction === 'forward' ? this.trigger : undefined;
+        if (trigger?.match(chunk)) {
+          this.blackhole();
+          to.write(chunk);
+          trigger.fired();
+          return;
+        }
         if (to.write(chunk)) {
           if (!draining && inFlight <= MAX_IN_FLIGHT) from.resume();
         } else if (!draining) {
@@ -124,7 +164,7 @@ export class WanLink {
       if (delay > 0) setTimeout(deliver, delay); else deliver();
     });
     from.on('end', () => {
-      const finish = () => { if (!to.destroyed) to.end(); };
+      const finish = () => { if (!to.destroyed && !this.blackholed) to.end(); };
       if (delay > 0) setTimeout(finish, delay); else finish();
     });
   }

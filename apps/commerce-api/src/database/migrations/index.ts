@@ -7,8 +7,9 @@ import { KeysPerOrigin1732800000000 } from './1732800000000-keys-per-origin';
 import { StockTransferKey1732900000000 } from './1732900000000-stock-transfer-key';
 import { WrittenDomain1733000000000 } from './1733000000000-written-domain';
 import { ReceiptUnits1733100000000 } from './1733100000000-receipt-units';
+import { ReservationCart1733200000000 } from './1733200000000-reservation-cart';
 
 /** Every migration, oldest first (listed, not globbed, so that the build output needs no file scan). */
 export const migrations = [InitialSchema1732300000000, StockReservation1732400000000, StockTransfer1732500000000, CartAdoption1732600000000,
   AccountEmailPerDc1732700000000, KeysPerOrigin1732800000000, StockTransferKey1732900000000, WrittenDomain1733000000000,
-  ReceiptUnits1733100000000];
+  ReceiptUnits1733100000000, ReservationCart1733200000000];

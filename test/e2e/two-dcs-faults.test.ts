@@ -1,0 +1,116 @@
+import { startTwoDcs, TwoDcs } from '../support/two-dcs';
+import { Answer, ADDRESS, Shopper } from '../support/client';
+
+/** Two DCs under faults the other suites do not inject: an owner that committed and whose answer was lost. */
+describe('two DCs under faults', () => {
+  let t: TwoDcs;
+  let variants: string[];
+
+  beforeAll(async () => {
+    t = await startTwoDcs();
+    variants = t.catalog.variantIds;
+  }, 180000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /**
+   * A checkout at DC b whose owner is DC a: a commits the owner batch, and its answer is lost (the
+   * link blackholes right after delivering the batch, then is cut). The shopper repeats with the
+   * same Idempotency-Key, as a careful client does: during the cut, after the heal.
+   */
+  describe('one Idempotency-Key, one order, when the owner committed and its answer was lost', () => {
+    const bToA = () => t.links[1];
+    const checkout = (s: Shopper, key: string, email?: string) =>
+      s.post('/api/checkout', { ...(email ? { email } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+
+    /** Placed orders of the cart (its adoptions included) in a database. */
+    const ordersOf = async (dc: 'a' | 'b', cartId: string) => t.nodes[dc].rootQuery<{ id: string; status: string }>(
+      `SELECT o.id, o.status FROM meridian.orders o JOIN meridian.cart c ON c.id = o.cart_id
+       WHERE (c.id = ? OR c.adopted_from = ?) AND o.status <> 'cancelled' ORDER BY o.id`, [cartId, cartId]);
+
+    /**
+     * Sends the checkout at b; the link from b to a delivers the owner batch (it claims the key) and
+     * then drops everything; once a's database has the key row (a committed) the link is cut, so b
+     * sees the connection reset. Answers what b said.
+     */
+    async function checkoutWhoseAnswerIsLost(s: Shopper, key: string, email?: string): Promise<Answer> {
+      const blackholed = bToA().blackholeAfter((chunk) => chunk.includes('INSERT INTO idempotency_key') && chunk.includes(key));
+      const answer = checkout(s, key, email);
+      await blackholed;
+      for (let i = 0; ; i++) {
+        const [{ n }] = await t.nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
+        if (Number(n) === 1) break;
+        if (i > 100) throw new Error('DC a never committed the owner batch');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await bToA().cut();
+      return answer;
+    }
+
+    it('a guest\'s cart of DC a checked out at b: the retry during the cut is refused instead of adopting the cart and ordering it again', async () => {
+      const guest = new Shopper(t.url.a);
+      const cart = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 2 });
+      expect(cart.body.id).toMatch(/^a_/);
+      await t.caughtUp();
+      const atB = new Shopper(t.url.b);
+      for (const [k, v] of guest.cookies) atB.cookies.set(k, v);
+      try {
+        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-guest-1', 'guest@example.com');
+        expect(lost.status).toBe(503);
+        expect(lost.body.message).toMatch(/cannot be reached/);
+        // the careful client repeats: a refuses the connection now; before the fix b adopted the cart and answered 201
+        const retry = await checkout(atB, 'lost-answer-guest-1', 'guest@example.com');
+        expect(retry.status).toBe(503);
+        expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
+        // nor can the cart move to b by any other write while the checkout is unresolved
+        expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
+        expect(await ordersOf('b', cart.body.id)).toEqual([]);
+      } finally {
+        await bToA().heal();
+      }
+      await t.replicationHealthy();
+      const after = await checkout(atB, 'lost-answer-guest-1', 'guest@example.com');
+      expect(after.status).toBe(200);
+      expect(after.headers.get('idempotent-replayed')).toBe('true');
+      await t.caughtUp();
+      const inA = await ordersOf('a', cart.body.id);
+      expect(inA).toEqual([{ id: after.body.id, status: 'placed' }]);
+      expect(await ordersOf('b', cart.body.id)).toEqual(inA);
+      // the units were taken once, at b (the first attempt's reservation), for the order that exists
+      const held = await t.nodes.b.rootQuery("SELECT order_id, status FROM meridian.stock_reservation WHERE cart_id = ? AND status = 'held'", [cart.body.id]);
+      expect(held).toEqual([{ order_id: after.body.id, status: 'held' }]);
+    });
+
+    it('an account homed in a checking out at b: the retry during the cut is refused (no adoption for accounts), after the heal it answers the one order', async () => {
+      const home = new Shopper(t.url.a);
+      const reg = await home.post('/api/accounts/register', { email: 'lost-answer@example.com', password: 'a long password', name: 'L' });
+      expect(reg.status).toBe(201);
+      await t.caughtUp();
+      const atB = new Shopper(t.url.b);
+      expect((await atB.post('/api/accounts/login', { email: 'lost-answer@example.com', password: 'a long password' })).status).toBe(200);
+      const cart = await atB.post('/api/cart/items', { variantId: variants[2], quantity: 1 });
+      expect(cart.status).toBe(200);
+      await t.caughtUp();
+      try {
+        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-account-1');
+        expect(lost.status).toBe(503);
+        const retry = await checkout(atB, 'lost-answer-account-1');
+        expect(retry.status).toBe(503);
+        expect(retry.body.message).toMatch(/DC a cannot be reached/);
+      } finally {
+        await bToA().heal();
+      }
+      await t.replicationHealthy();
+      const after = await checkout(atB, 'lost-answer-account-1');
+      expect(after.status).toBe(200);
+      expect(after.headers.get('idempotent-replayed')).toBe('true');
+      await t.caughtUp();
+      for (const dc of ['a', 'b'] as const) {
+        expect(await t.nodes[dc].rootQuery("SELECT id FROM meridian.orders WHERE account_id = ? AND status <> 'cancelled'", [reg.body.id]))
+          .toEqual([{ id: after.body.id }]);
+      }
+    });
+  });
+
+});
