@@ -1,13 +1,17 @@
 import { startTwoDcs, TwoDcs } from '../support/two-dcs';
 import { Answer, ADDRESS, Shopper } from '../support/client';
 
-/** Two DCs under faults the other suites do not inject: an owner that committed and whose answer was lost. */
+/**
+ * Two DCs under faults the other suites do not inject: an owner that committed and whose answer
+ * was lost, a new home that cannot apply the old home's writes. Each leaves one order per key and
+ * nothing stuck.
+ */
 describe('two DCs under faults', () => {
   let t: TwoDcs;
   let variants: string[];
 
   beforeAll(async () => {
-    t = await startTwoDcs();
+    t = await startTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1' } });
     variants = t.catalog.variantIds;
   }, 180000);
   afterAll(async () => {
@@ -113,4 +117,35 @@ describe('two DCs under faults', () => {
     });
   });
 
+  describe('a home claim that cannot finish leaves nothing stuck', () => {
+    it('a log-in at b while b\'s channel from a is stopped keeps the home at a (the claim is given back): writes work at both DCs', async () => {
+      const home = new Shopper(t.url.a);
+      const reg = await home.post('/api/accounts/register', { email: 'stuck-claim@example.com', password: 'a long password', name: 'S' });
+      expect(reg.status).toBe(201);
+      // last seen at a two hours ago: a log-in at b claims the home
+      await t.nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = NOW(3) - INTERVAL 2 HOUR WHERE id = ?', [reg.body.id]);
+      await t.caughtUp();
+      const homes = async () => Promise.all((['a', 'b'] as const).map(async (dc) =>
+        (await t.nodes[dc].rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE id = ?', [reg.body.id]))[0]));
+      const before = await homes();
+      await t.nodes.b.rootQuery("STOP SLAVE 'from_a'");
+      const atB = new Shopper(t.url.b);
+      try {
+        // before: 503 after the wait, a said home = b and b said a, and every cart write at either DC answered 503 "moving"
+        const login = await atB.post('/api/accounts/login', { email: 'stuck-claim@example.com', password: 'a long password' });
+        expect([login.status, login.body.homeDc]).toEqual([200, 'a']);
+        const [inA] = await homes();
+        expect(inA).toEqual({ home_dc: 'a', home_epoch: before[0].home_epoch + 2 }); // claimed, then given back
+        expect((await atB.post('/api/cart/items', { variantId: variants[3], quantity: 1 })).status).toBe(200);
+        expect((await home.post('/api/cart/items', { variantId: variants[3], quantity: 1 })).status).toBe(200);
+        expect((await atB.get('/api/cart')).body.lines).toEqual([expect.objectContaining({ variantId: variants[3], quantity: 2 })]);
+      } finally {
+        await t.nodes.b.rootQuery("START SLAVE 'from_a'");
+      }
+      await t.caughtUp();
+      const after = await homes();
+      expect(after[1]).toEqual(after[0]);
+      await t.replicationHealthy();
+    });
+  });
 });

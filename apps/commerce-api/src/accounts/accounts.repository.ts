@@ -80,6 +80,17 @@ export class AccountsRepository {
       gtid: String(f.gtid ?? ''), home_dc: row.home_dc, home_epoch: Number(row.home_epoch) };
   }
 
+  /**
+   * Gives back a claim this DC made (`epoch` is the claim's) to the DC it was claimed from, on the
+   * database that ran the claim: the claimant could not apply the old home's writes in time and
+   * never wrote as the home (its own fence still saw the old home). A compare-and-set like the
+   * claim, so a move made since by another DC wins. False when the row is no longer that claim.
+   */
+  async undoClaim(db: Sql, c: { accountId: string; claimedBy: string; epoch: number; backTo: string }): Promise<boolean> {
+    return (await db.execute('UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1 WHERE id = ? AND home_dc = ? AND home_epoch = ?',
+      [c.backTo, c.accountId, c.claimedBy, c.epoch])).affectedRows === 1;
+  }
+
   /** Waits until this database has applied `gtid` (0: applied, -1: timed out). */
   async waitForGtid(db: Sql, gtid: string, timeoutSeconds: number): Promise<boolean> {
     if (!gtid) return true;

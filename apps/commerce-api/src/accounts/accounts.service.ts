@@ -11,6 +11,7 @@ import { AccountsRepository, AccountRow } from './accounts.repository';
 import { AccountView, LoginDto, RegisterDto } from './accounts.dto';
 import { PasswordHasher } from './password-hasher';
 import { Tokens } from './tokens';
+import { AppLogger } from '../observability/logger';
 
 export interface LoggedIn {
   account: AccountView;
@@ -32,6 +33,7 @@ export class AccountsService {
     @Inject(CartService) private readonly carts: CartService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(AppLogger) private readonly logger: AppLogger,
   ) {}
 
   async register(ctx: RequestContext, dto: RegisterDto, role: Role = 'customer'): Promise<LoggedIn> {
@@ -109,10 +111,13 @@ export class AccountsService {
         const r = await this.repo.claimHome(home, { accountId: account.id, homeDc: account.home_dc, epoch: account.home_epoch,
           toDc: ctx.dc, now, activeSince: new Date(now.getTime() - this.env.HOME_ACTIVE_WINDOW_SECONDS * 1000) });
         if (r.claimed) {
-          if (!await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) {
-            throw new DomainError(ErrorCode.Unavailable, `this DC has not yet received the account's data from DC ${account.home_dc}; try again shortly`, undefined, 2);
+          if (await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) return ctx.dc;
+          // this DC is too far behind the old home (or its channel stopped): left as it is, the old home would
+          // send every write here and this DC back there until it caught up. The home goes back; this session writes there.
+          if (await this.repo.undoClaim(home, { accountId: account.id, claimedBy: ctx.dc, epoch: r.home_epoch, backTo: account.home_dc })) {
+            this.logger.warn('home claim given back: this DC had not applied the old home\'s writes in time', { accountId: account.id, homeDc: account.home_dc });
+            return account.home_dc;
           }
-          return ctx.dc;
         }
         if (r.recorded) return account.home_dc;
       }

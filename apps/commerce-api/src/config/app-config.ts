@@ -56,8 +56,11 @@ export class AppEnv extends DbEnv {
 
   /** a log-in elsewhere keeps the account's home if the home saw a log-in this recently */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) HOME_ACTIVE_WINDOW_SECONDS = 1800;
-  /** how long a new home waits for the old home's writes to replicate before its first write */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 10;
+  /**
+   * how long a new home waits for the old home's writes to replicate before its first write; past
+   * it, the claim is given back and the session writes at the old home (a lag is tens of ms)
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 2;
   /** read-your-writes: how long a read from the local replica waits for the client's last remote write before asking the home */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(5000) READ_YOUR_WRITES_WAIT_MS = 250;
   /** how often each process looks for stock reservations left held without an order (0: never) */
