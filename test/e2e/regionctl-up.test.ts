@@ -111,7 +111,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect((await t.run('status')).stdout).toMatch(/api-a-2 .*EXITED \(signal SIGKILL\)/);
   });
 
-  it('wan cut: both DCs keep taking orders on their own; a write for the other DC\'s account fails with 503; heal catches up with nothing lost', async () => {
+  it('wan cut: both DCs keep taking orders on their own; a write for the other DC\'s account fails with 503; heal catches up with nothing lost; a blackhole answers 503 at the deadline', async () => {
     const t = topo!;
     const homedInA = new Shopper(entry.a);
     expect((await homedInA.post('/api/accounts/register', { email: 'cut@example.com', password: 'a long password', name: 'Cut' })).status).toBe(201);
@@ -135,6 +135,17 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
       for (const dc of ['a', 'b'] as const) expect(await count(dc, `SELECT id FROM orders WHERE id = '${o.body.id}'`)).toHaveLength(1);
     }
     expect(await count('a', 'SELECT COUNT(*) AS n FROM orders')).toEqual(await count('b', 'SELECT COUNT(*) AS n FROM orders'));
+
+    // a blackhole: nothing arrives and nobody is told; a write of a's account at b answers 503 at its deadline (2 s),
+    // and the write the link delivers to a at the heal, after that deadline, is refused there
+    expect(await t.run('wan', 'blackhole', 'a', 'b')).toMatchObject({ status: 0, stdout: 'WAN a <-> b: blackholed (held back silently until healed)\n' });
+    expect((await status(t)).links.map((l) => l.blackhole)).toEqual([true, true]);
+    expect((await t.run('status')).stdout).toMatch(/a -> b .* BLACKHOLE/);
+    const held = await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
+    expect([held.status, held.body.message]).toEqual([503, expect.stringMatching(/DC a (did not answer in time|cannot be reached)/)]);
+    expect((await t.run('wan', 'heal', 'a', 'b')).status).toBe(0);
+    await caughtUp(t);
+    expect((await atB.get('/api/cart')).body.lines).toEqual([]);
   });
 
   it('scale adds commerce-api processes to a DC at run time and removes them again; bad requests are refused', async () => {

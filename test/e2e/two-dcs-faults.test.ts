@@ -1,17 +1,18 @@
+import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
 import { startTwoDcs, TwoDcs } from '../support/two-dcs';
 import { Answer, ADDRESS, Shopper } from '../support/client';
 
 /**
  * Two DCs under faults the other suites do not inject: an owner that committed and whose answer
- * was lost, a new home that cannot apply the old home's writes. Each leaves one order per key and
- * nothing stuck.
+ * was lost, a link that silently holds everything back, a new home that cannot apply the old
+ * home's writes. Each leaves one order per key, no units sold twice and nothing stuck.
  */
 describe('two DCs under faults', () => {
   let t: TwoDcs;
   let variants: string[];
 
   beforeAll(async () => {
-    t = await startTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1' } });
+    t = await startTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1', REMOTE_STATEMENT_TIMEOUT_MS: '1000' } });
     variants = t.catalog.variantIds;
   }, 180000);
   afterAll(async () => {
@@ -114,6 +115,51 @@ describe('two DCs under faults', () => {
         expect(await t.nodes[dc].rootQuery("SELECT id FROM meridian.orders WHERE account_id = ? AND status <> 'cancelled'", [reg.body.id]))
           .toEqual([{ id: after.body.id }]);
       }
+    });
+  });
+
+  describe('every call to another DC is bounded, and a batch that arrives late never commits', () => {
+    it('a checkout at b while the link to a blackholes answers 503 (outcome unknown) at the deadline; the batch a gets at the heal is refused; the units come back once', async () => {
+      const home = new Shopper(t.url.a);
+      expect((await home.post('/api/accounts/register', { email: 'blackholed@example.com', password: 'a long password', name: 'B' })).status).toBe(201);
+      await t.caughtUp();
+      const atB = new Shopper(t.url.b);
+      expect((await atB.post('/api/accounts/login', { email: 'blackholed@example.com', password: 'a long password' })).status).toBe(200);
+      expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 3 })).status).toBe(200);
+      await t.caughtUp();
+      const stockAtB = async () => Number((await t.nodes.b.rootQuery<{ available: number }>(
+        "SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = 'b'", [variants[1]]))[0].available);
+      const before = await stockAtB();
+      const order = () => atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'blackholed-1' });
+      t.links[1].blackhole(); // b -> a: nothing arrives and nobody is told; what was sent arrives at the heal
+      let first;
+      try {
+        // before: no deadline, the request waited for as long as the blackhole lasted (here: the test's own bound)
+        first = await Promise.race([order(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 15000))]);
+        expect(first?.status).toBe(503);
+        expect(first?.body.message).toMatch(/DC a did not answer in time.*may have been done.*same Idempotency-Key/);
+        expect(await stockAtB()).toBe(before - 3); // reserved, and kept: the outcome is unknown
+      } finally {
+        await t.links[1].heal(); // the held batch reaches a now, after its deadline
+      }
+      await t.caughtUp();
+      await new Promise((r) => setTimeout(r, 300));
+      // a refused to commit it: no order, no key
+      expect(await t.nodes.a.rootQuery("SELECT id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([]);
+      // its reservation is an orphan: once past the grace the sweeper gives the units back, once
+      await t.nodes.b.rootQuery("UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE status = 'held' AND created_at > NOW() - INTERVAL 1 MINUTE");
+      const released = await t.apps[1].get(ReservationSweeper).sweep();
+      expect(released).toHaveLength(1);
+      expect(await stockAtB()).toBe(before);
+      // the shopper repeats: one order, the units taken once
+      const again = await order();
+      expect(again.status).toBe(201);
+      await t.caughtUp();
+      expect(await stockAtB()).toBe(before - 3);
+      for (const dc of ['a', 'b'] as const) {
+        expect(await t.nodes[dc].rootQuery("SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([{ order_id: again.body.id }]);
+      }
+      await t.replicationHealthy();
     });
   });
 

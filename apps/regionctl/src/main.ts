@@ -9,6 +9,7 @@ import { loadTopology, RegionConfigError } from '@meridian/regions';
 import { callControl, ControlError, serveControl } from './control/control';
 import { RegionRuntime, StatusReport } from './runtime/region-runtime';
 import { printStatus } from './status/print-status';
+import { WAN_ACTIONS, WanAction } from './wan/wan-link';
 import { runDirFor } from './topology/plan';
 
 const USAGE = `usage: regionctl <command> [options]
@@ -17,7 +18,9 @@ const USAGE = `usage: regionctl <command> [options]
                             foreground (Ctrl-C or regionctl down stops everything); data is kept between
                             runs, --fresh starts from empty databases
   status [--json]           every process, each replication channel's state and lag, each WAN link
-  wan cut|heal <dc> <dc>    cut or heal the WAN link between two DCs (both directions)
+  wan cut|blackhole|heal <dc> <dc>
+                            cut the WAN link between two DCs (connections reset, new ones refused), blackhole it
+                            (nothing arrives and nobody is told; held bytes arrive at the heal) or heal it (both directions)
   scale <dc> <n>            run n commerce-api processes in a DC
   stock transfer <sku> <units> <from-dc> <to-dc> [--key KEY]
                             move stock allocation between DCs: the units leave <from-dc> and arrive in
@@ -78,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'wan': {
       const [action, a, b] = args;
-      if ((action !== 'cut' && action !== 'heal') || !a || !b) throw new UsageError('wan needs: cut|heal <dc> <dc>');
+      if (!WAN_ACTIONS.includes(action as WanAction) || !a || !b) throw new UsageError('wan needs: cut|blackhole|heal <dc> <dc>');
       say(String((await call('POST', '/wan', { action, a, b })).message));
       return 0;
     }

@@ -34,6 +34,12 @@ export class DbEnv {
   /** other DCs' databases (Order_DS_Remote), as dc=host:port through the WAN links */
   @IsOptional() @Matches(REMOTE_DBS, { message: 'REMOTE_DBS must be like "b=127.0.1.21:3306,c=127.0.1.22:3306"' })
   REMOTE_DBS = '';
+  /**
+   * the deadline of a connection attempt and of each round trip to another DC's database; a
+   * transaction there refuses to commit after it. Below the smallest RESERVATION_GRACE_SECONDS (30 s)
+   * by construction: no owner batch may commit once the sweeper may give its stock back.
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(20000) REMOTE_STATEMENT_TIMEOUT_MS = 2000;
 }
 
 /** The environment commerce-api reads, validated once at boot. */

@@ -45,11 +45,11 @@ const RESULT_TYPES = { enableKeepAlive: true, dateStrings: false, decimalNumbers
  * A pool to another DC's database (Order_DS_Remote), through the WAN link to it. Plain mysql2:
  * it runs no migrations, and creating it never connects, so a DC that is down cannot stop a boot.
  */
-export function createRemotePool(db: DbSettings): CallbackPool {
+export function createRemotePool(db: DbSettings, connectTimeoutMs: number): CallbackPool {
   return createPool({
     host: db.host, port: db.port, user: db.user, password: db.password, database: db.database,
     charset: 'utf8mb4_unicode_ci', timezone: 'Z', multipleStatements: true, connectionLimit: db.poolSize,
-    connectTimeout: 5000, ...RESULT_TYPES,
+    connectTimeout: connectTimeoutMs, ...RESULT_TYPES,
   });
 }
 
@@ -58,8 +58,12 @@ export function mysqlPoolOf(ds: DataSource): CallbackPool {
   return (ds.driver as unknown as { pool: CallbackPool }).pool;
 }
 
-/** Order_DS_Remote: a pool per other DC of REMOTE_DBS (through the WAN links), `poolSize` connections each, none opened yet. */
+/**
+ * Order_DS_Remote: a pool per other DC of REMOTE_DBS (through the WAN links), `poolSize` connections
+ * each, none opened yet; every connection attempt and every round trip bounded by REMOTE_STATEMENT_TIMEOUT_MS.
+ */
 export function remoteDataSources(env: DbEnv, poolSize: number): PoolDataSource[] {
+  const deadline = env.REMOTE_STATEMENT_TIMEOUT_MS;
   return parseRemoteDbs(env.REMOTE_DBS).map((r) => new PoolDataSource(r.dc, 'remote', createRemotePool({
-    host: r.host, port: r.port, user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize })));
+    host: r.host, port: r.port, user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize }, deadline), deadline));
 }

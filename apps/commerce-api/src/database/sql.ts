@@ -83,10 +83,19 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 /** No connection could be opened: nothing of the statements reached the server. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT']);
 
+/** mysql2's code for a statement that got no answer within its deadline. */
+const DEADLINE_PASSED = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
+/** The SIGNAL of a transaction that reached its COMMIT after the sender's deadline (see commitGuard). */
+export const TOO_LATE_SIGNAL = 'meridian:too_late';
+
 /** A database that cannot be reached: answered 503 naming its DC, never 500, so the shopper may retry. */
 export class UnreachableError extends DomainError {
   constructor(readonly dc: string, readonly networkCode: string, private readonly whileSending = true) {
-    super(ErrorCode.Unavailable, `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`, undefined, 5);
+    super(ErrorCode.Unavailable, whileSending && !NEVER_SENT.has(networkCode)
+      ? `the database of DC ${dc} ${networkCode === DEADLINE_PASSED ? 'did not answer in time' : `cannot be reached (${networkCode})`}: `
+        + 'a write on its way may have been done; repeating it is safe (a checkout with the same Idempotency-Key answers the order if it was placed)'
+      : `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`, undefined, 5);
   }
 
   /** the connection broke while statements were on their way: the server may have run (and committed) them */
@@ -95,11 +104,15 @@ export class UnreachableError extends DomainError {
   }
 }
 
+const isConnectionError = (err: unknown) => CONNECTION_ERRORS.has((err as { code?: string }).code ?? '') || Boolean((err as { fatal?: boolean }).fatal);
+
 /** `whileSending` false: the error came while opening a connection, before any statement was sent */
 function unreachable(dc: string, err: unknown, whileSending = true): unknown {
-  const e = err as { code?: string; fatal?: boolean };
-  if (!CONNECTION_ERRORS.has(e.code ?? '') && !e.fatal) return err;
-  return new UnreachableError(dc, e.code ?? 'connection lost', whileSending);
+  if (isSignal(err, TOO_LATE_SIGNAL)) {
+    return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} got this write after its deadline and did not do it; try again`, undefined, 1);
+  }
+  if (!isConnectionError(err)) return err;
+  return new UnreachableError(dc, (err as { code?: string }).code ?? 'connection lost', whileSending);
 }
 
 async function reachable<T>(dc: string, work: Promise<T>, whileSending = true): Promise<T> {
@@ -110,23 +123,39 @@ async function reachable<T>(dc: string, work: Promise<T>, whileSending = true): 
   }
 }
 
-// mysql2's callback API: its promise wrapper captures a stack trace for every query (3 % of CPU)
-function run<T>(target: Runner, sql: string, params?: SqlParams): Promise<T> {
+// mysql2's callback API: its promise wrapper captures a stack trace for every query (3 % of CPU).
+// `timeoutMs`: no answer by then rejects with PROTOCOL_SEQUENCE_TIMEOUT (the connection must then go: the answer may still come).
+function run<T>(target: Runner, sql: string, params?: SqlParams, timeoutMs?: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    target.query(sql, params as unknown[] | undefined, (err: QueryError | null, result: unknown) => (err ? reject(err) : resolve(result as T)));
+    const done = (err: QueryError | null, result: unknown) => (err ? reject(err) : resolve(result as T));
+    if (timeoutMs) target.query({ sql, values: params as unknown[] | undefined, timeout: timeoutMs }, done);
+    else target.query(sql, params as unknown[] | undefined, done);
   });
 }
 
 /** Every result of a multi-statement text: `before`, the statements, `after` (plain SQL around them). */
-function runAll(target: Runner, statements: Statement[], before: string[] = [], after: string[] = []): Promise<BatchResult[]> {
+function runAll(target: Runner, statements: Statement[], before: string[] = [], after: string[] = [], timeoutMs?: number): Promise<BatchResult[]> {
   const text = [...before, ...statements.map((s) => format(s.sql, (s.params ?? []) as Parameters<typeof format>[1])), ...after].join(';\n');
   const total = before.length + statements.length + after.length;
-  return run<BatchResult | BatchResult[]>(target, text).then((r) => (total === 1 ? [r as BatchResult] : r as BatchResult[]));
+  return run<BatchResult | BatchResult[]>(target, text, undefined, timeoutMs).then((r) => (total === 1 ? [r as BatchResult] : r as BatchResult[]));
 }
 
 /** The results of the statements only. */
-function runBatch(target: Runner, statements: Statement[], before: string[] = [], after: string[] = []): Promise<BatchResult[]> {
-  return runAll(target, statements, before, after).then((r) => r.slice(before.length, before.length + statements.length));
+function runBatch(target: Runner, statements: Statement[], before: string[] = [], after: string[] = [], timeoutMs?: number): Promise<BatchResult[]> {
+  return runAll(target, statements, before, after, timeoutMs).then((r) => r.slice(before.length, before.length + statements.length));
+}
+
+/**
+ * The last statement before a COMMIT on another DC's database: refuses (TOO_LATE_SIGNAL, nothing is
+ * committed) once the sender's deadline for the batch has passed. A batch held up in the network
+ * (a partition that drops packets: TCP delivers it when it heals, minutes later) must not commit
+ * after its sender answered "unknown outcome" and the reservation sweeper may have given its stock
+ * back. The deadline is the sender's clock, checked on the owner's: DC clocks must agree to well
+ * within RESERVATION_GRACE_SECONDS - REMOTE_STATEMENT_TIMEOUT_MS.
+ */
+function commitGuard(deadlineMs: number): string {
+  return `BEGIN NOT ATOMIC IF UNIX_TIMESTAMP(NOW(3)) > ${(deadlineMs / 1000).toFixed(3)} THEN
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${TOO_LATE_SIGNAL}'; END IF; END`;
 }
 
 const START = 'START TRANSACTION';
@@ -139,7 +168,13 @@ class ConnectionSql implements TxSql {
   started = false;
   committed = false;
 
-  constructor(private readonly conn: PoolConnection, private readonly dc: string) {}
+  /** `timeoutMs`: the deadline of each round trip (another DC's database), which its COMMIT also honours */
+  constructor(private readonly conn: PoolConnection, private readonly dc: string, private readonly timeoutMs?: number) {}
+
+  /** COMMIT, behind the deadline guard when there is a deadline */
+  private commit(): string[] {
+    return this.timeoutMs ? [commitGuard(Date.now() + this.timeoutMs), 'COMMIT'] : ['COMMIT'];
+  }
 
   private begin(): string[] {
     if (this.started) return [];
@@ -148,61 +183,62 @@ class ConnectionSql implements TxSql {
   }
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin())).then((r) => r[0] as T[]);
+    return reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin(), [], this.timeoutMs)).then((r) => r[0] as T[]);
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    const [r] = await reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin()));
+    const [r] = await reachable(this.dc, runBatch(this.conn, [{ sql, params }], this.begin(), [], this.timeoutMs));
     return { affectedRows: (r as ResultSetHeader).affectedRows };
   }
 
   batch(statements: Statement[]): Promise<BatchResult[]> {
-    return reachable(this.dc, runBatch(this.conn, statements, this.begin()));
+    return reachable(this.dc, runBatch(this.conn, statements, this.begin(), [], this.timeoutMs));
   }
 
   async batchAndCommit(statements: Statement[]): Promise<BatchResult[]> {
-    const r = await reachable(this.dc, runBatch(this.conn, statements, this.begin(), ['COMMIT']));
+    const r = await reachable(this.dc, runBatch(this.conn, statements, this.begin(), this.commit(), this.timeoutMs));
     this.committed = true;
     return r;
   }
 
   async batchCommitGtid(statements: Statement[]): Promise<{ results: BatchResult[]; gtid: string }> {
     const before = this.begin();
-    const all = await reachable(this.dc, runAll(this.conn, statements, before, ['COMMIT', 'SELECT @@last_gtid AS g']));
+    const all = await reachable(this.dc, runAll(this.conn, statements, before, [...this.commit(), 'SELECT @@last_gtid AS g'], this.timeoutMs));
     this.committed = true;
     const [row] = all[all.length - 1] as { g: string | null }[];
     return { results: all.slice(before.length, before.length + statements.length), gtid: String(row?.g ?? '') };
   }
 
   async end(): Promise<void> {
-    if (this.started && !this.committed) await run(this.conn, 'COMMIT');
-  }
-
-  async abort(): Promise<void> {
-    if (this.started && !this.committed) await run(this.conn, 'ROLLBACK');
+    if (this.started && !this.committed) await reachable(this.dc, run(this.conn, [...this.commit()].join(';\n'), undefined, this.timeoutMs));
   }
 }
 
 /** An OrderDataSource on a mysql2 pool (the one TypeORM opened for this DC). */
 export class PoolDataSource implements OrderDataSource {
+  /**
+   * `timeoutMs`: the deadline of every round trip (Order_DS_Remote: REMOTE_STATEMENT_TIMEOUT_MS), and
+   * of its transactions' COMMIT on the server (commitGuard); none for this DC's own database.
+   */
   constructor(
     readonly dc: string,
     readonly kind: 'local' | 'remote',
     private readonly pool: Pool,
+    private readonly timeoutMs?: number,
   ) {}
 
   query<T>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return this.retried(() => this.onConnection((c) => run<T[]>(c, sql, params)));
+    return this.retried(() => this.onConnection((c) => run<T[]>(c, sql, params, this.timeoutMs)));
   }
 
   async execute(sql: string, params: SqlParams = []): Promise<WriteResult> {
-    return { affectedRows: (await this.retried(() => this.onConnection((c) => run<ResultSetHeader>(c, sql, params)))).affectedRows };
+    return { affectedRows: (await this.retried(() => this.onConnection((c) => run<ResultSetHeader>(c, sql, params, this.timeoutMs)))).affectedRows };
   }
 
   /** Not retried: in autocommit mode the statements before the one that failed are committed. */
   async batch(statements: Statement[]): Promise<BatchResult[]> {
     try {
-      return await this.onConnection((c) => runBatch(c, statements));
+      return await this.onConnection((c) => runBatch(c, statements, [], [], this.timeoutMs));
     } catch (err) {
       throw isLockConflict(err) ? busy(this.dc, err) : err;
     }
@@ -234,7 +270,8 @@ export class PoolDataSource implements OrderDataSource {
     try {
       return await work(conn);
     } catch (err) {
-      broken = Boolean((err as { fatal?: boolean }).fatal);
+      // a connection that broke, or whose answer did not come in time (it may still come), is not reused
+      broken = isConnectionError(err);
       throw unreachable(this.dc, err);
     } finally {
       if (broken) conn.destroy(); else conn.release();
@@ -254,15 +291,17 @@ export class PoolDataSource implements OrderDataSource {
   async transaction<T>(work: (tx: TxSql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const conn = await this.connection();
-      const tx = new ConnectionSql(conn, this.dc);
+      const tx = new ConnectionSql(conn, this.dc, this.timeoutMs);
       let broken = false;
       try {
         const result = await work(tx);
         await tx.end();
         return result;
       } catch (err) {
-        // a failed batch leaves the transaction open on this connection: end it before reuse
-        await run(conn, 'ROLLBACK').catch(() => { broken = true; });
+        // a failed batch leaves the transaction open on this connection: end it before reuse. A connection that
+        // broke or timed out goes instead (the server rolls back what it did not commit when it notices)
+        if (err instanceof UnreachableError) broken = true;
+        else await run(conn, 'ROLLBACK', undefined, this.timeoutMs).catch(() => { broken = true; });
         if (!isLockConflict(err)) throw err;
         if (!retryable(err, attempt)) throw busy(this.dc, err);
       } finally {

@@ -1,10 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, request, Server } from 'node:http';
+import { WAN_ACTIONS, WanAction } from '../wan/wan-link';
 
 /** What the running `regionctl up` does for the other regionctl commands. */
 export interface ControlHandlers {
   status(): Promise<unknown>;
-  wan(action: 'cut' | 'heal', a: string, b: string): Promise<string>;
+  wan(action: WanAction, a: string, b: string): Promise<string>;
   scale(dc: string, count: number): Promise<string>;
   stock(command: StockCommand): Promise<string>;
   down(): Promise<void>;
@@ -58,8 +59,8 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
       if (req.method !== 'POST') return send(404, { error: `no such command: ${route}` });
       const b = await body(req);
       if (req.url === '/wan') {
-        if (b.action !== 'cut' && b.action !== 'heal') throw new ControlError('action must be "cut" or "heal"');
-        return send(200, { message: await h.wan(b.action, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
+        if (!WAN_ACTIONS.includes(b.action as WanAction)) throw new ControlError('action must be "cut", "blackhole" or "heal"');
+        return send(200, { message: await h.wan(b.action as WanAction, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
       }
       if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
       if (req.url === '/stock') {

@@ -11,7 +11,7 @@ import { binary } from '../process/binaries';
 import { ProcessInfo, ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
-import { LinkLateness, WanLink } from '../wan/wan-link';
+import { LinkLateness, WanAction, WanLink } from '../wan/wan-link';
 import { commerceApi, runApiCli } from './commands';
 import type { StockCommand } from '../control/control';
 
@@ -60,7 +60,7 @@ export interface StatusReport {
   edge?: { entry: string; dcs: LbServer[] | { error: string } };
   dcs: DcReport[];
   processes: ProcessInfo[];
-  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; connections: number; late: LinkLateness }[];
+  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; blackhole: boolean; connections: number; late: LinkLateness }[];
 }
 
 const linkKey = (from: string, to: string) => `${from}>${to}`;
@@ -335,16 +335,18 @@ export class RegionRuntime {
     }
   }
 
-  /** Cuts or heals the WAN between two DCs, both directions. */
-  async wan(action: 'cut' | 'heal', a: string, b: string): Promise<string> {
+  /** Cuts, blackholes or heals the WAN between two DCs, both directions. */
+  async wan(action: WanAction, a: string, b: string): Promise<string> {
     this.dc(a);
     this.dc(b);
     if (a === b) throw new Error('a WAN link joins two different DCs');
     for (const key of [linkKey(a, b), linkKey(b, a)]) {
       const link = this.links.get(key)!;
-      await (action === 'cut' ? link.cut() : link.heal());
+      if (action === 'cut') await link.cut();
+      else if (action === 'blackhole') link.blackhole();
+      else await link.heal();
     }
-    const line = `WAN ${a} <-> ${b}: ${action === 'cut' ? 'cut' : 'healed'}`;
+    const line = `WAN ${a} <-> ${b}: ${{ cut: 'cut', blackhole: 'blackholed (held back silently until healed)', heal: 'healed' }[action]}`;
     this.o.say(line);
     return line;
   }
@@ -434,7 +436,7 @@ export class RegionRuntime {
         ? { entry: `http://${e.entry.host}:${e.entry.port}`, dcs: await lbServers(e.statsSocket, 'any_dc').catch(failure) } : undefined,
       links: this.plan.links.map((l) => {
         const s = this.links.get(linkKey(l.from, l.to))?.stats;
-        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, connections: s?.connections ?? 0,
+        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, blackhole: s?.blackhole ?? false, connections: s?.connections ?? 0,
           late: s?.late ?? { chunks: 0, p50: 0, p99: 0, max: 0 } };
       }),
     };

@@ -55,7 +55,7 @@ export function printStatus(s: StatusReport): string {
   }
   out.push('WAN links');
   out.push(table([['link', 'listens on', 'latency', 'state', 'connections', 'delivered late p50 / p99 / max'],
-    ...s.links.map((l) => [`${l.from} -> ${l.to}`, l.listen, `${l.latencyMs} ms`, l.cut ? 'CUT' : 'up', String(l.connections),
+    ...s.links.map((l) => [`${l.from} -> ${l.to}`, l.listen, `${l.latencyMs} ms`, l.cut ? 'CUT' : l.blackhole ? 'BLACKHOLE' : 'up', String(l.connections),
       l.late.chunks === 0 ? '-' : `${l.late.p50} / ${l.late.p99} / ${l.late.max} ms`])]));
   out.push('', healthy ? 'all processes running, replication healthy' : 'ATTENTION: see the lines in capitals above');
   return out.join('\n');

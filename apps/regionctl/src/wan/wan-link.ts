@@ -4,6 +4,9 @@ import { performance } from 'node:perf_hooks';
 /** bytes a direction holds on their way before it stops reading from the sender */
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
+export const WAN_ACTIONS = ['cut', 'blackhole', 'heal'] as const;
+export type WanAction = typeof WAN_ACTIONS[number];
+
 export interface Endpoint {
   host: string;
   port: number;
@@ -21,15 +24,19 @@ export interface WanLinkOptions {
 /**
  * A simulated WAN link between two DCs: a TCP proxy that delivers every chunk `latencyMs` after it
  * arrived, in both directions and in order. `cut()` resets every connection and refuses new ones
- * (the far side becomes unreachable at once, as a failed link looks to TCP); `blackhole()` drops
- * everything silently instead (connections stay open and new ones are accepted, but nothing
- * arrives either way: a partition that loses packets, which only timeouts reveal); `heal()` ends both.
+ * (the far side becomes unreachable at once, as a failed link looks to TCP); `blackhole()` is a
+ * partition that loses packets instead: connections stay open and new ones are accepted, nothing
+ * arrives either way and nobody is told (only timeouts reveal it), and what was sent meanwhile is
+ * delivered when it heals, as TCP's retransmissions would (also what a sender closed its
+ * connection after: its kernel still sends it). `heal()` ends both.
  */
 export class WanLink {
   private server?: Server;
   private readonly connections = new Set<Socket>();
   private cutState = false;
   private blackholed = false;
+  /** what a blackhole holds back, in order: deliveries and closes, run when it heals */
+  private held: (() => void)[] = [];
   private trigger?: { match: (chunk: Buffer) => boolean; fired: () => void };
   private bytes = { forward: 0, backward: 0 };
   private readonly late = new LateHistogram();
@@ -65,12 +72,14 @@ export class WanLink {
   /** Resets every open connection and stops listening until `heal()`. */
   async cut(): Promise<void> {
     this.cutState = true;
+    this.blackholed = false;
+    this.held = [];
     for (const s of this.connections) s.resetAndDestroy();
     this.connections.clear();
     await this.stopListening();
   }
 
-  /** From now on every byte is dropped, each way, without a word to either side. */
+  /** From now on every byte is held back, each way, without a word to either side, until `heal()`. */
   blackhole(): void {
     this.blackholed = true;
     this.trigger = undefined;
@@ -78,8 +87,8 @@ export class WanLink {
 
   /**
    * Blackholes the link right after delivering the first chunk towards the target that `match`
-   * accepts: the far side gets that request and runs it, its answer never comes back (fault
-   * injection for an unknown outcome). Resolves once it has happened.
+   * accepts: the far side gets that request and runs it, its answer does not come back (fault
+   * injection for an unknown outcome; a `cut()` then loses it for good). Resolves once it has happened.
    */
   blackholeAfter(match: (chunk: Buffer) => boolean): Promise<void> {
     return new Promise((fired) => { this.trigger = { match, fired }; });
@@ -87,12 +96,10 @@ export class WanLink {
 
   async heal(): Promise<void> {
     this.trigger = undefined;
-    if (this.blackholed) {
-      // what it dropped is lost from the middle of each stream: those connections cannot go on
-      this.blackholed = false;
-      for (const s of this.connections) s.resetAndDestroy();
-      this.connections.clear();
-    }
+    this.blackholed = false;
+    const held = this.held;
+    this.held = [];
+    for (const release of held) release();
     if (this.server) return;
     await this.start();
   }
@@ -112,13 +119,23 @@ export class WanLink {
   private accept(client: Socket): void {
     this.track(client);
     client.on('error', () => undefined);
-    // a blackholed link answers no connection attempt: it stays open, silent, until a cut or a heal
-    if (this.blackholed) return;
+    // while blackholed the connection attempt reaches the far side only when the link heals
+    if (this.blackholed) {
+      client.pause();
+      this.held.push(() => { if (!client.destroyed) this.connect(client); });
+      return;
+    }
+    this.connect(client);
+  }
+
+  private connect(client: Socket): void {
     const upstream = createConnection(this.options.target);
     this.track(upstream);
     this.pipe(client, upstream, 'forward');
     this.pipe(upstream, client, 'backward');
-    const end = (other: Socket) => () => other.destroy();
+    client.resume();
+    // one side gone: the other goes too, after what a blackhole still holds for it
+    const end = (other: Socket) => () => (this.blackholed ? this.held.push(() => other.end()) : other.destroy());
     client.once('close', end(upstream));
     upstream.once('close', end(client));
     upstream.on('error', () => undefined);
@@ -141,10 +158,14 @@ export class WanLink {
       const due = performance.now() + delay;
       // back-pressure: stop reading while a lot is on its way or the far side is slow
       if (inFlight > MAX_IN_FLIGHT) from.pause();
-      const deliver = () => {
+      const deliver = (wasHeld = false) => {
+        if (this.blackholed) {
+          this.held.push(() => deliver(true)); // still in flight: a long hold fills the window and stops the sender
+          return;
+        }
         inFlight -= chunk.length;
-        if (delay > 0) this.late.add(performance.now() - due);
-        if (to.destroyed || this.blackholed) return;
+        if (delay > 0 && !wasHeld) this.late.add(performance.now() - due);
+        if (to.destroyed) return;
         const trigger = direction === 'forward' ? this.trigger : undefined;
         if (trigger?.match(chunk)) {
           this.blackhole();
@@ -164,7 +185,10 @@ export class WanLink {
       if (delay > 0) setTimeout(deliver, delay); else deliver();
     });
     from.on('end', () => {
-      const finish = () => { if (!to.destroyed && !this.blackholed) to.end(); };
+      const finish = () => {
+        if (this.blackholed) this.held.push(finish);
+        else if (!to.destroyed) to.end();
+      };
       if (delay > 0) setTimeout(finish, delay); else finish();
     });
   }
