@@ -1,6 +1,8 @@
+import { OrderDataSourceRouter } from '../../apps/commerce-api/src/database/order-data-source.router';
+import { seedStock } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { ADMIN, startShop, TestShop } from '../support/shop';
-import { Shopper } from '../support/client';
+import { ADDRESS, Shopper } from '../support/client';
 
 describe('admin (real MariaDB)', () => {
   let db: MariaDbServer;
@@ -53,7 +55,7 @@ describe('admin (real MariaDB)', () => {
     const { body } = await admin.post('/api/admin/products', product('gizmo'));
     const [small, large] = body.variantIds;
     expect((await admin.patch(`/api/admin/variants/${small}`, { price: 2000 })).status).toBe(204);
-    expect((await admin.put(`/api/admin/variants/${large}/stock`, { available: 500 })).status).toBe(204);
+    expect((await admin.put(`/api/admin/variants/${large}/stock`, { delta: 500 })).body).toEqual({ variantId: large, dc: 'a', available: 500 });
     expect((await admin.post(`/api/admin/products/${body.id}/variants`, { sku: 'gizmo-XL', name: 'Extra large', price: 2500, stock: 3 })).status).toBe(201);
     const page = (await new Shopper(shop.url).get('/api/products/gizmo')).body;
     expect(page.variants.map((v: { price: number; stockStatus: string }) => [v.price, v.stockStatus]))
@@ -119,8 +121,14 @@ describe('admin (real MariaDB)', () => {
       ['PATCH', '/api/admin/variants/not-an-id', { price: 5 }, 400],
       ['PATCH', '/api/admin/variants/VARIANT', { price: 1.5 }, 400],
       ['PATCH', '/api/admin/variants/VARIANT', { price: '100' }, 400],
-      ['PUT', '/api/admin/variants/VARIANT/stock', { available: -1 }, 400],
-      ['PUT', '/api/admin/variants/a_01JD7Z8Q0W3V5Y9K2M4N6P8R0T/stock', { available: 1 }, 404],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { available: -1, expected: 0 }, 400],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { available: 5 }, 400],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { delta: 1, available: 5, expected: 0 }, 400],
+      ['PUT', '/api/admin/variants/VARIANT/stock', {}, 400],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { delta: 1.5 }, 400],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { delta: -1_000_000 }, 409],
+      ['PUT', '/api/admin/variants/VARIANT/stock', { available: 5, expected: 999_999 }, 409],
+      ['PUT', '/api/admin/variants/a_01JD7Z8Q0W3V5Y9K2M4N6P8R0T/stock', { delta: 1 }, 404],
       ['POST', '/api/admin/discounts', { name: 'X', kind: 'percentage', value: 150 }, 400],
       ['POST', '/api/admin/discounts', { name: 'X', kind: 'gift', value: 1 }, 400],
       ['POST', '/api/admin/discounts', { name: 'X', kind: 'amount', value: 1, startsAt: '2027-01-02T00:00:00Z', endsAt: '2027-01-01T00:00:00Z' }, 400],
@@ -140,5 +148,38 @@ describe('admin (real MariaDB)', () => {
       expect(r.body).toMatchObject({ statusCode: status, message: expect.any(String) });
       expect(await counts()).toEqual(before);
     });
+  });
+
+  it('seed stock gives another DC its allocation rows once: a variant an admin adds later gets none at the next start', async () => {
+    const pool = shop.app.get(OrderDataSourceRouter).local;
+    const rowsOfB = async () => Number((await db.rootQuery<{ n: number }>("SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = 'b'"))[0].n);
+    const [{ n: variants }] = await db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM variant');
+    expect(await seedStock(pool, 'b', 1000)).toBe(Number(variants));
+    expect(await rowsOfB()).toBe(Number(variants));
+    const made = await admin.post('/api/admin/products', product('seeded-later'));
+    expect(made.status).toBe(201);
+    // the next `regionctl up` runs it again: before, the new variants got 1,000 units in DC b each time
+    expect(await seedStock(pool, 'b', 1000)).toBe(0);
+    expect(await rowsOfB()).toBe(Number(variants));
+    expect(await db.rootQuery("SELECT dc, available FROM stock_allocation WHERE variant_id = ?", [made.body.variantIds[0]])).toEqual([{ dc: 'a', available: 5 }]);
+  });
+
+  it('a stock change never overwrites a sale made since the admin read the stock: a delta adds to it, a compare-and-set is refused', async () => {
+    const { body } = await admin.post('/api/admin/products', product('raced'));
+    const [small] = body.variantIds;
+    const read = Number((await admin.get(`/api/admin/variants/${small}/stock`)).body.allocations.find((x: { dc: string }) => x.dc === 'a').available);
+    expect(read).toBe(5);
+    // a shopper buys 2 after the admin read 5
+    const s = new Shopper(shop.url);
+    expect((await s.post('/api/cart/items', { variantId: small, quantity: 2 })).status).toBe(200);
+    expect((await s.post('/api/checkout', { email: 'r@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
+      { 'Idempotency-Key': 'raced-sale-1' })).status).toBe(201);
+    // before, { available: 15 } set 15 and the 2 sold units were counted again
+    const set = await admin.put(`/api/admin/variants/${small}/stock`, { available: 15, expected: read });
+    expect([set.status, set.body.error, set.body.details]).toEqual([409, 'CONFLICT', { available: 3 }]);
+    expect((await admin.put(`/api/admin/variants/${small}/stock`, { delta: 10 })).body.available).toBe(13);
+    expect((await admin.put(`/api/admin/variants/${small}/stock`, { available: 20, expected: 13 })).body.available).toBe(20);
+    expect((await admin.put(`/api/admin/variants/${small}/stock`, { delta: -21 })).status).toBe(409);
+    expect(await db.rootQuery("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'a'", [small])).toEqual([{ available: 20 }]);
   });
 });

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
 import { IdPipe } from '../common/params';
 import { Auth } from '../accounts/session.guard';
 import {
-  CategoryDto, CreatedView, DiscountDto, ProductDto, ShippingMethodDto, StockDto, UpdateCategoryDto, UpdateDiscountDto,
+  CategoryDto, CreatedView, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,
   UpdateProductDto, UpdateShippingMethodDto, UpdateVariantDto, VariantDto,
 } from './admin.dto';
 import { AdminService } from './admin.service';
@@ -33,8 +33,9 @@ export class AdminController {
   @Patch('variants/:id') @HttpCode(204) @ApiNoContentResponse({ description: 'name, price, tax rate, attributes, active' })
   updateVariant(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: UpdateVariantDto) { return this.admin.updateVariant(ctx, id, dto); }
 
-  @Put('variants/:id/stock') @HttpCode(204) @ApiNoContentResponse({ description: "sets this DC's allocation" })
-  setStock(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: StockDto) { return this.admin.setStock(ctx, id, dto); }
+  @Put('variants/:id/stock') @HttpCode(200)
+  @ApiOkResponse({ type: StockChangedView, description: "changes this DC's allocation by a delta, or to a value if it still holds `expected` (409 otherwise)" })
+  setStock(@Ctx() ctx: RequestContext, @Param('id', IdPipe) id: string, @Body() dto: StockDto): Promise<StockChangedView> { return this.admin.setStock(ctx, id, dto); }
 
   @Post('discounts') @ApiCreatedResponse({ type: CreatedView })
   createDiscount(@Ctx() ctx: RequestContext, @Body() dto: DiscountDto) { return this.admin.createDiscount(ctx, dto); }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsObject, IsOptional, IsString, Length,
-  Matches, Max, Min, ValidateNested,
+  Matches, Max, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
 import { ID_PATTERN } from '@meridian/dc';
 
@@ -58,8 +58,28 @@ export class UpdateVariantDto {
   @ApiPropertyOptional() @IsOptional() @IsBoolean() active?: boolean;
 }
 
+const MAX_UNITS = 1_000_000_000;
+
+/**
+ * A change of this DC's allocation of a variant that cannot race with the sales made meanwhile:
+ * units to add or remove (`delta`), or a compare-and-set (`available` with `expected`, the units as
+ * last read). An absolute value alone would overwrite what checkouts took since it was read.
+ */
 export class StockDto {
-  @ApiProperty({ description: "units available in this DC's allocation" }) @IsInt() @Min(0) @Max(1_000_000_000) available: number;
+  @ApiPropertyOptional({ description: "units to add to this DC's allocation (negative: to remove); refused below 0", example: 25 })
+  @ValidateIf((o: StockDto) => o.available === undefined) @IsInt() @Min(-MAX_UNITS) @Max(MAX_UNITS) delta?: number;
+
+  @ApiPropertyOptional({ description: 'the units to set, with `expected`' })
+  @ValidateIf((o: StockDto) => o.delta === undefined) @IsInt() @Min(0) @Max(MAX_UNITS) available?: number;
+
+  @ApiPropertyOptional({ description: 'with `available`: the units the allocation holds now, as last read; 409 with the current units when it holds other' })
+  @ValidateIf((o: StockDto) => o.available !== undefined) @IsInt() @Min(0) @Max(MAX_UNITS) expected?: number;
+}
+
+export class StockChangedView {
+  @ApiProperty() variantId: string;
+  @ApiProperty() dc: string;
+  @ApiProperty({ description: "units in this DC's allocation after the change" }) available: number;
 }
 
 export class DiscountDto {

@@ -103,6 +103,12 @@ export class AdminRepository {
     return (await db.query('SELECT 1 FROM variant WHERE id = ?', [id])).length > 0;
   }
 
+  /** A DC's allocation of a variant, locked until the transaction ends (0 when it has no row yet). */
+  async lockStock(tx: Sql, variantId: string, dc: string): Promise<number> {
+    const [row] = await tx.query<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ? FOR UPDATE', [variantId, dc]);
+    return row ? Number(row.available) : 0;
+  }
+
   /** Sets a DC's allocation of several variants (rows made on first use). */
   async setStock(db: Sql, rows: { id: string; variantId: string; dc: string; available: number }[]): Promise<void> {
     if (rows.length === 0) return;

@@ -9,7 +9,7 @@ import { CatalogService } from '../catalog/catalog.service';
 import { PricingRules } from '../cart/pricing-rules';
 import { AdminRepository, CatalogTable, Changes, NaturalKey } from './admin.repository';
 import {
-  CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, UpdateCategoryDto, UpdateDiscountDto,
+  CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,
   UpdateProductDto, UpdateShippingMethodDto, UpdateVariantDto, VariantDto,
 } from './admin.dto';
 
@@ -146,11 +146,29 @@ export class AdminService {
     await this.update('variant', 'variant', id, defined(changes));
   }
 
-  /** Sets this DC's allocation of a variant: a DC only ever writes its own allocation rows. */
-  async setStock(ctx: RequestContext, variantId: string, dto: StockDto): Promise<void> {
+  /**
+   * Changes this DC's allocation of a variant (a DC only ever writes its own rows) by a delta, or to
+   * a value if it still holds what the admin read: under the row's lock, so a checkout's decrement
+   * in between is never overwritten.
+   */
+  async setStock(ctx: RequestContext, variantId: string, dto: StockDto): Promise<StockChangedView> {
+    if (dto.delta !== undefined && dto.available !== undefined) throw invalidInput('stock: send either delta or available (with expected), not both');
+    if (dto.available !== undefined && dto.expected === undefined) {
+      throw invalidInput('expected: setting available needs the units it holds now, as read (or send delta): an absolute value races with sales');
+    }
     if (!await this.repo.variantExists(this.db, variantId)) throw notFound('variant', variantId);
-    await this.repo.setStock(this.db, [{ id: newId(ctx.dc), variantId, dc: ctx.dc, available: dto.available }]);
+    const available = await this.db.transaction(async (tx) => {
+      const current = await this.repo.lockStock(tx, variantId, ctx.dc);
+      if (dto.expected !== undefined && current !== dto.expected) {
+        throw new DomainError(ErrorCode.Conflict, `the allocation holds ${current} units, not ${dto.expected}: read it again`, { available: current });
+      }
+      const next = dto.delta !== undefined ? current + dto.delta : dto.available!;
+      if (next < 0) throw new DomainError(ErrorCode.Conflict, `the allocation holds ${current} units: it cannot lose ${-dto.delta!}`, { available: current });
+      await this.repo.setStock(tx, [{ id: newId(ctx.dc), variantId, dc: ctx.dc, available: next }]);
+      return next;
+    });
     this.changed();
+    return { variantId, dc: ctx.dc, available };
   }
 
   async createDiscount(ctx: RequestContext, dto: DiscountDto): Promise<{ id: string }> {

@@ -1,5 +1,5 @@
 import { newId } from '@meridian/dc';
-import { Sql } from '../database/sql';
+import { OrderDataSource, Sql } from '../database/sql';
 
 export interface CatalogShape {
   products: number;
@@ -84,16 +84,22 @@ export async function seedCatalog(db: Sql, dc: string, dcs: string[], shape: Cat
 }
 
 /**
- * Gives DC `dc` its own allocation row of `units` for every variant that has none in this DC
- * (the catalog came from another DC by replication). Written by the DC itself: it owns its rows.
+ * Gives DC `dc` its own allocation row of `units` for every variant, the first time only (the
+ * catalog came from another DC by replication; `regionctl up` runs this at every start). Written
+ * by the DC itself: it owns its rows. Answers how many rows it added.
  */
-export async function seedStock(db: Sql, dc: string, units: number): Promise<number> {
-  const missing = await db.query<{ id: string }>(
-    'SELECT v.id FROM variant v WHERE NOT EXISTS (SELECT 1 FROM stock_allocation s WHERE s.variant_id = v.id AND s.dc = ?) ORDER BY v.id', [dc]);
-  for (let i = 0; i < missing.length; i += 500) {
-    const part = missing.slice(i, i + 500);
-    await db.execute(`INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
-      part.flatMap((v) => [newId(dc), v.id, dc, units]));
-  }
-  return missing.length;
+export async function seedStock(db: OrderDataSource, dc: string, units: number): Promise<number> {
+  // once per DC, in one transaction (an interrupted run leaves nothing): a DC that has its allocation
+  // rows already gets nothing, so a variant an admin made later does not get `units` at every `up`
+  return db.transaction(async (tx) => {
+    const [{ n }] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = ?', [dc]);
+    if (Number(n) > 0) return 0;
+    const variants = await tx.query<{ id: string }>('SELECT id FROM variant ORDER BY id');
+    for (let i = 0; i < variants.length; i += 500) {
+      const part = variants.slice(i, i + 500);
+      await tx.execute(`INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES ${part.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        part.flatMap((v) => [newId(dc), v.id, dc, units]));
+    }
+    return variants.length;
+  });
 }
