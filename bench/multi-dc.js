@@ -11,7 +11,8 @@
 //   during a WAN cut (the fallback timeout, then async) and how soon after the heal semi-sync is back
 // Prints JSON and rewrites the part of docs/benchmarks.md between <!-- multidc:begin/end -->.
 // env: SAMPLES (40), LOAD_SECONDS (10), IDLE_LAG_SECONDS (25), STEADY_SECONDS (25), PORT_BASE (23000), SETTLE_MS (0),
-//      STEADY_RATE (10), KEEP=1 keeps the temp folder, ONLY_SEMI_SYNC=1 runs the semi-sync phase alone (docs untouched)
+//      STEADY_RATE (10), KEEP=1 keeps the temp folder, ONLY_SEMI_SYNC=1 runs the semi-sync phase alone (docs untouched),
+//      ONLY_CUT_ANSWERS=1 times writes across a WAN cut and a blackhole (FAULT_SECONDS, 8) and records them in their own section
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -67,7 +68,21 @@ async function upTopology(fresh) {
     up.on('exit', (code) => reject(new Error(`regionctl up exited ${code}: ${out.slice(-1500)}`)));
   });
   dbs = { a: await mysql.createConnection(dbAt('a')), b: await mysql.createConnection(dbAt('b')) };
+  await createBenchTables();
   return up;
+}
+
+/**
+ * The benchmark's own tables, in each DC's database: made as root over its socket (the app user has
+ * no DDL rights) and unlogged, like the schema (each DC makes its own; their rows replicate).
+ */
+async function createBenchTables() {
+  for (const dc of ['a', 'b']) {
+    const root = await mysql.createConnection({ socketPath: path.join(runDir(), `db-${dc}.sock`), user: 'root', database: 'meridian', multipleStatements: true });
+    await root.query(`SET sql_log_bin = 0; CREATE TABLE IF NOT EXISTS bench_commit (id INT PRIMARY KEY, at DATETIME(3));
+      CREATE TABLE IF NOT EXISTS bench_heartbeat (id INT PRIMARY KEY, at DATETIME(3))`);
+    await root.end();
+  }
 }
 
 async function downTopology(up) {
@@ -79,7 +94,6 @@ async function downTopology(up) {
 
 /** Sequential one-row commits at a DC's database: what its durability costs a commit. */
 async function commitLatency(dc, n) {
-  await dbs[dc].query('CREATE TABLE IF NOT EXISTS bench_commit (id INT PRIMARY KEY, at DATETIME(3))');
   const ms = [];
   const row = dc === 'a' ? 1 : 2; // each DC writes its own rows only
   for (let i = 0; i < n + 3; i++) {
@@ -103,7 +117,6 @@ async function semiSyncOf(dc) {
  * next are async) and how soon after the heal b's commits are acknowledged again.
  */
 async function semiSyncFigures(variants) {
-  await dbs.b.query('CREATE TABLE IF NOT EXISTS bench_commit (id INT PRIMARY KEY, at DATETIME(3))');
   const deadline = Date.now() + 30000;
   while (!(await semiSyncOf('b')).active) {
     if (Date.now() > deadline) throw new Error('semi-sync at b did not become active');
@@ -145,11 +158,12 @@ async function semiSyncFigures(variants) {
 
 class Shopper {
   constructor(base) { this.base = base; this.jar = new Map(); }
-  async call(method, p, body, headers = {}) {
+  async call(method, p, body, headers = {}, timeoutMs = undefined) {
     const h = { ...headers };
     if (body !== undefined) h['content-type'] = 'application/json';
     if (this.jar.size) h.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(this.base + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.base + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
       const eq = pair.indexOf('=');
@@ -218,7 +232,6 @@ function flowLoad(dc, seconds, vus = 6, rate = 0) {
 
 async function lagSamples(untilMs) {
   const lags = [];
-  await dbs.a.query('CREATE TABLE IF NOT EXISTS bench_heartbeat (id INT PRIMARY KEY, at DATETIME(3))');
   await caughtUp();
   for (let i = 1; performance.now() < untilMs; i++) {
     await dbs.a.query('REPLACE INTO bench_heartbeat VALUES (1, UTC_TIMESTAMP(3))');
@@ -270,6 +283,97 @@ async function catchUp(rate) {
   return { rate, ordersPerSecond: +(flows[0].flowsPerSec + flows[1].flowsPerSec).toFixed(1), caughtUpMs, reconnectMs, flows };
 }
 
+/** How long the faults of the answers phase last, and the client timeout its shoppers give up at. */
+const FAULT_SECONDS = envInt('FAULT_SECONDS', 8);
+const CLIENT_TIMEOUT_MS = 10000;
+
+/**
+ * Time to answer of writes for accounts homed across a fault: SHOPPERS accounts homed in a, logged
+ * in at b (remote-write), each adding to its cart at b (every add crosses the WAN to a) one after
+ * the other with a short pause, while the link is cut for FAULT_SECONDS and, later, blackholed for
+ * as long. Every write is timed until its answer or the client's own 10 s timeout.
+ */
+async function answersDuringFaults(variants) {
+  const SHOPPERS = 16;
+  const shoppers = [];
+  for (let i = 0; i < SHOPPERS; i++) {
+    const email = `fault-${i}-${Date.now()}@bench.local`;
+    await new Shopper(entry.a).call('POST', '/api/accounts/register', { email, password: 'bench password 0123', name: 'F' });
+    shoppers.push(email);
+  }
+  await caughtUp();
+  const atB = await Promise.all(shoppers.map(async (email) => {
+    const s = new Shopper(entry.b);
+    await s.call('POST', '/api/accounts/login', { email, password: 'bench password 0123' });
+    return s;
+  }));
+  const result = {};
+  for (const fault of ['cut', 'blackhole']) {
+    const writes = [];
+    let faultAt = Infinity;
+    let stop = false;
+    const loop = async (s, i) => {
+      while (!stop) {
+        const t0 = performance.now();
+        const outcome = await s.call('POST', '/api/cart/items', { variantId: variants[i % variants.length], quantity: 1 }, {}, CLIENT_TIMEOUT_MS)
+          .then(() => 'ok', (err) => (err.name === 'TimeoutError' ? 'client timeout' : /HTTP (\d+)/.exec(err.message)?.[1] ?? err.message));
+        writes.push({ start: t0, ms: performance.now() - t0, outcome });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const loops = atB.map((s, i) => loop(s, i));
+    await new Promise((r) => setTimeout(r, 3000));
+    faultAt = performance.now();
+    await wan(fault);
+    await new Promise((r) => setTimeout(r, FAULT_SECONDS * 1000));
+    await wan('heal');
+    const healAt = performance.now();
+    await new Promise((r) => setTimeout(r, 4000));
+    stop = true;
+    await Promise.all(loops);
+    await caughtUp();
+    const during = writes.filter((w) => w.start >= faultAt && w.start < healAt);
+    const outcomes = {};
+    for (const w of during) outcomes[w.outcome] = (outcomes[w.outcome] ?? 0) + 1;
+    result[fault] = {
+      writesStarted: during.length, outcomes, answerMs: round(summarize(during.map((w) => w.ms))),
+      overDeadline: during.filter((w) => w.ms > 2500).length, clientTimeouts: during.filter((w) => w.outcome === 'client timeout').length,
+      before: round(summarize(writes.filter((w) => w.start < faultAt).map((w) => w.ms))),
+    };
+  }
+  return { shoppers: SHOPPERS, faultSeconds: FAULT_SECONDS, clientTimeoutMs: CLIENT_TIMEOUT_MS, ...result };
+}
+
+/** Rewrites the part of docs/benchmarks.md between <!-- cutanswers:begin/end -->. */
+function reportAnswers(r, meta) {
+  const row = (f) => { const x = r[f]; return `| ${f} | ${x.writesStarted} | ${Object.entries(x.outcomes).map(([k, n]) => `${k}: ${n}`).join(', ')} | ${x.answerMs.p50} / ${x.answerMs.p99} / ${x.answerMs.max} | ${x.overDeadline} | ${x.clientTimeouts} |`; };
+  const text = `<!-- cutanswers:begin -->
+Measured ${meta.at} on ${meta.machine.cpus} × ${meta.machine.cpuModel}, commit ${meta.commit}, by \`ONLY_CUT_ANSWERS=1 node bench/multi-dc.js\`:
+two DCs from \`regionctl up\` (D = ${D} ms), ${r.shoppers} shoppers homed in a and logged in at b, each adding to its cart at b one
+write after the other (100 ms apart; every write crosses the WAN to a), while the link a-b is cut, and later blackholed, for
+${r.faultSeconds} s. Writes started during the fault, each timed until its answer or the client's own ${r.clientTimeoutMs / 1000} s timeout
+(REMOTE_STATEMENT_TIMEOUT_MS = 2,000 ms, the default). Before the fault the same writes took p50 / p99 ${r.cut.before.p50} / ${r.cut.before.p99} ms.
+
+| fault | writes started | answers | time to answer p50 / p99 / max, ms | over 2.5 s | client timeouts |
+|---|---|---|---|---|---|
+${row('cut')}
+${row('blackhole')}
+
+In a cut the link refuses connections and resets open ones, so every write fails at once (503, nothing sent or the
+outcome unknown). In a blackhole nothing comes back: a write answers 503 at its deadline, except those started less than
+one deadline before the heal, whose answers arrive when it heals (\`ok\`); a batch that reaches a after its deadline
+is refused there (the commit guard). Before the deadline (issue 16's report) writes across a silent partition waited for
+as long as it lasted, and 5 of about 480 writes during an 8 s cut waited past a 10 s client timeout; the old commit was
+not measured in this sitting (it has no blackhole).
+<!-- cutanswers:end -->`;
+  const file = path.join(ROOT, 'docs/benchmarks.md');
+  const doc = fs.readFileSync(file, 'utf8');
+  const [b, e] = ['<!-- cutanswers:begin -->', '<!-- cutanswers:end -->'];
+  const next = doc.includes(b) ? doc.slice(0, doc.indexOf(b)) + text + doc.slice(doc.indexOf(e) + e.length)
+    : `${doc.trimEnd()}\n\n## Writes across a WAN fault (issue 16)\n\n${text}\n`;
+  fs.writeFileSync(file, next);
+}
+
 async function main() {
   if (!fs.existsSync(REGIONCTL)) throw new Error('run make build first');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'meridian-multidc-'));
@@ -284,6 +388,12 @@ async function main() {
     await caughtUp();
     if (process.env.ONLY_SEMI_SYNC) { // the semi-sync phase alone, printed, docs untouched
       console.log(JSON.stringify(await semiSyncFigures(variants), null, 2));
+      return;
+    }
+    if (process.env.ONLY_CUT_ANSWERS) { // the answers during faults alone, printed and recorded in their own section
+      const answers = await answersDuringFaults(variants);
+      console.log(JSON.stringify(answers, null, 2));
+      reportAnswers(answers, result);
       return;
     }
 
