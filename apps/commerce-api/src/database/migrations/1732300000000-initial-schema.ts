@@ -11,14 +11,14 @@ const STAMPS = `created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 
 const statements = [
-  `CREATE TABLE category (
+  `CREATE TABLE IF NOT EXISTS category (
     id ${ID} PRIMARY KEY,
     slug VARCHAR(120) NOT NULL,
     name VARCHAR(200) NOT NULL,
     ${STAMPS},
     UNIQUE KEY uq_category_slug (slug)
   ) ${TABLE}`,
-  `CREATE TABLE product (
+  `CREATE TABLE IF NOT EXISTS product (
     id ${ID} PRIMARY KEY,
     slug VARCHAR(160) NOT NULL,
     name VARCHAR(200) NOT NULL,
@@ -32,7 +32,7 @@ const statements = [
     KEY ix_product_category (category_id, active, id),
     FULLTEXT KEY ft_product (name, description)
   ) ${TABLE}`,
-  `CREATE TABLE variant (
+  `CREATE TABLE IF NOT EXISTS variant (
     id ${ID} PRIMARY KEY,
     product_id ${ID} NOT NULL,
     sku VARCHAR(64) NOT NULL,
@@ -49,7 +49,7 @@ const statements = [
     KEY ix_variant_price (price_minor, product_id),
     CONSTRAINT fk_variant_product FOREIGN KEY (product_id) REFERENCES product (id)
   ) ${TABLE}`,
-  `CREATE TABLE stock_allocation (
+  `CREATE TABLE IF NOT EXISTS stock_allocation (
     id ${ID} PRIMARY KEY,
     variant_id ${ID} NOT NULL,
     dc ${DC} NOT NULL,
@@ -57,7 +57,7 @@ const statements = [
     ${STAMPS},
     UNIQUE KEY uq_stock_variant_dc (variant_id, dc)
   ) ${TABLE}`,
-  `CREATE TABLE account (
+  `CREATE TABLE IF NOT EXISTS account (
     id ${ID} PRIMARY KEY,
     email VARCHAR(254) NOT NULL,
     password_hash VARCHAR(255) NOT NULL,
@@ -69,7 +69,7 @@ const statements = [
     ${STAMPS},
     UNIQUE KEY uq_account_email (email)
   ) ${TABLE}`,
-  `CREATE TABLE session (
+  `CREATE TABLE IF NOT EXISTS session (
     id ${ID} PRIMARY KEY,
     account_id ${ID} NOT NULL,
     expires_at DATETIME(3) NOT NULL,
@@ -79,14 +79,14 @@ const statements = [
     KEY ix_session_account (account_id),
     CONSTRAINT fk_session_account FOREIGN KEY (account_id) REFERENCES account (id)
   ) ${TABLE}`,
-  `CREATE TABLE login_throttle (
+  `CREATE TABLE IF NOT EXISTS login_throttle (
     id ${ID} PRIMARY KEY,
     throttle_key VARCHAR(300) NOT NULL,
     failures INT UNSIGNED NOT NULL,
     window_start DATETIME(3) NOT NULL,
     UNIQUE KEY uq_login_throttle_key (throttle_key)
   ) ${TABLE}`,
-  `CREATE TABLE shipping_method (
+  `CREATE TABLE IF NOT EXISTS shipping_method (
     id ${ID} PRIMARY KEY,
     code VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     name VARCHAR(200) NOT NULL,
@@ -96,7 +96,7 @@ const statements = [
     ${STAMPS},
     UNIQUE KEY uq_shipping_code (code)
   ) ${TABLE}`,
-  `CREATE TABLE discount (
+  `CREATE TABLE IF NOT EXISTS discount (
     id ${ID} PRIMARY KEY,
     code VARCHAR(64) CHARACTER SET ascii COLLATE ascii_general_ci NULL,
     name VARCHAR(200) NOT NULL,
@@ -109,7 +109,7 @@ const statements = [
     ${STAMPS},
     UNIQUE KEY uq_discount_code (code)
   ) ${TABLE}`,
-  `CREATE TABLE cart (
+  `CREATE TABLE IF NOT EXISTS cart (
     id ${ID} PRIMARY KEY,
     account_id ${ID} NULL,
     active_account_id ${ID} NULL COMMENT 'account_id while status = active: at most one active cart per account',
@@ -122,7 +122,7 @@ const statements = [
     UNIQUE KEY uq_cart_active_account (active_account_id),
     KEY ix_cart_account (account_id)
   ) ${TABLE}`,
-  `CREATE TABLE cart_line (
+  `CREATE TABLE IF NOT EXISTS cart_line (
     id ${ID} PRIMARY KEY,
     cart_id ${ID} NOT NULL,
     variant_id ${ID} NOT NULL,
@@ -131,7 +131,7 @@ const statements = [
     UNIQUE KEY uq_cart_line (cart_id, variant_id),
     CONSTRAINT fk_cart_line_cart FOREIGN KEY (cart_id) REFERENCES cart (id)
   ) ${TABLE}`,
-  `CREATE TABLE orders (
+  `CREATE TABLE IF NOT EXISTS orders (
     id ${ID} PRIMARY KEY,
     number VARCHAR(24) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     account_id ${ID} NULL,
@@ -153,7 +153,7 @@ const statements = [
     KEY ix_order_account (account_id, created_at),
     KEY ix_order_cart (cart_id)
   ) ${TABLE}`,
-  `CREATE TABLE order_line (
+  `CREATE TABLE IF NOT EXISTS order_line (
     id ${ID} PRIMARY KEY,
     order_id ${ID} NOT NULL,
     variant_id ${ID} NOT NULL,
@@ -167,7 +167,7 @@ const statements = [
     KEY ix_order_line_order (order_id),
     CONSTRAINT fk_order_line_order FOREIGN KEY (order_id) REFERENCES orders (id)
   ) ${TABLE}`,
-  `CREATE TABLE order_event (
+  `CREATE TABLE IF NOT EXISTS order_event (
     id ${ID} PRIMARY KEY,
     order_id ${ID} NOT NULL,
     from_status VARCHAR(20) NULL,
@@ -177,7 +177,7 @@ const statements = [
     KEY ix_order_event_order (order_id),
     CONSTRAINT fk_order_event_order FOREIGN KEY (order_id) REFERENCES orders (id)
   ) ${TABLE}`,
-  `CREATE TABLE idempotency_key (
+  `CREATE TABLE IF NOT EXISTS idempotency_key (
     id ${ID} PRIMARY KEY,
     scope VARCHAR(80) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     idem_key VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

@@ -10,7 +10,7 @@ export class StockReservation1732400000000 implements MigrationInterface {
   name = 'StockReservation1732400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE stock_reservation (
+    await queryRunner.query(`CREATE TABLE IF NOT EXISTS stock_reservation (
       id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY,
       order_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

@@ -11,7 +11,7 @@ export class StockTransfer1732500000000 implements MigrationInterface {
   name = 'StockTransfer1732500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TABLE stock_transfer (
+    await queryRunner.query(`CREATE TABLE IF NOT EXISTS stock_transfer (
       id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY,
       variant_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       from_dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -22,7 +22,7 @@ export class StockTransfer1732500000000 implements MigrationInterface {
       KEY ix_stock_transfer_to (to_dc, created_at),
       KEY ix_stock_transfer_variant (variant_id, created_at)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
-    await queryRunner.query(`CREATE TABLE stock_transfer_receipt (
+    await queryRunner.query(`CREATE TABLE IF NOT EXISTS stock_transfer_receipt (
       transfer_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY,
       dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
       received_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)

@@ -9,8 +9,8 @@ export class CartAdoption1732600000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE cart
-      ADD COLUMN adopted_from VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'the guest cart of an unreachable DC this one copies',
-      ADD UNIQUE KEY uq_cart_adopted_from (adopted_from)`);
+      ADD COLUMN IF NOT EXISTS adopted_from VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'the guest cart of an unreachable DC this one copies',
+      ADD UNIQUE KEY IF NOT EXISTS uq_cart_adopted_from (adopted_from)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -12,9 +12,9 @@ export class AccountEmailPerDc1732700000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE account
-      ADD COLUMN origin_dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin AS (SUBSTRING_INDEX(id, '_', 1)) STORED COMMENT 'the DC that registered it',
-      DROP INDEX uq_account_email,
-      ADD UNIQUE KEY uq_account_email_origin (email, origin_dc)`);
+      ADD COLUMN IF NOT EXISTS origin_dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin AS (SUBSTRING_INDEX(id, '_', 1)) STORED COMMENT 'the DC that registered it',
+      DROP INDEX IF EXISTS uq_account_email,
+      ADD UNIQUE KEY IF NOT EXISTS uq_account_email_origin (email, origin_dc)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -26,9 +26,9 @@ export class KeysPerOrigin1732800000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const [table, old, key, columns] of keys) {
-      await queryRunner.query(`ALTER TABLE ${table} ADD COLUMN ${ORIGIN}, DROP INDEX ${old}, ADD UNIQUE KEY ${key} (${columns})`);
+      await queryRunner.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${ORIGIN}, DROP INDEX IF EXISTS ${old}, ADD UNIQUE KEY IF NOT EXISTS ${key} (${columns})`);
     }
-    await queryRunner.query('ALTER TABLE cart DROP INDEX uq_cart_adopted_from, ADD UNIQUE KEY uq_cart_adopted_from_owner (adopted_from, owner_dc)');
+    await queryRunner.query('ALTER TABLE cart DROP INDEX IF EXISTS uq_cart_adopted_from, ADD UNIQUE KEY IF NOT EXISTS uq_cart_adopted_from_owner (adopted_from, owner_dc)');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

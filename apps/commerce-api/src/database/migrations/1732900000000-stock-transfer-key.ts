@@ -10,8 +10,8 @@ export class StockTransferKey1732900000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE stock_transfer
-      ADD COLUMN idem_key VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'the Idempotency-Key it was asked with',
-      ADD UNIQUE KEY uq_stock_transfer_key (from_dc, idem_key)`);
+      ADD COLUMN IF NOT EXISTS idem_key VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'the Idempotency-Key it was asked with',
+      ADD UNIQUE KEY IF NOT EXISTS uq_stock_transfer_key (from_dc, idem_key)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

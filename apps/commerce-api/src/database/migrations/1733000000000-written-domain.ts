@@ -16,8 +16,8 @@ export class WrittenDomain1733000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const [table, age] of TABLES) {
       await queryRunner.query(`ALTER TABLE ${table}
-        ADD COLUMN written_domain INT UNSIGNED NULL COMMENT 'gtid_domain_id of the database that wrote the row',
-        ADD KEY ix_${table}_purge (written_domain, ${age})`);
+        ADD COLUMN IF NOT EXISTS written_domain INT UNSIGNED NULL COMMENT 'gtid_domain_id of the database that wrote the row',
+        ADD KEY IF NOT EXISTS ix_${table}_purge (written_domain, ${age})`);
       await queryRunner.query(`ALTER TABLE ${table} ALTER COLUMN written_domain SET DEFAULT (@@gtid_domain_id)`);
     }
   }

@@ -11,10 +11,10 @@ export class ReceiptUnits1733100000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE stock_transfer_receipt
-      ADD COLUMN variant_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
-      ADD COLUMN from_dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NULL,
-      ADD COLUMN units INT UNSIGNED NULL,
-      ADD KEY ix_stock_transfer_receipt_variant (variant_id)`);
+      ADD COLUMN IF NOT EXISTS variant_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
+      ADD COLUMN IF NOT EXISTS from_dc VARCHAR(8) CHARACTER SET ascii COLLATE ascii_bin NULL,
+      ADD COLUMN IF NOT EXISTS units INT UNSIGNED NULL,
+      ADD KEY IF NOT EXISTS ix_stock_transfer_receipt_variant (variant_id)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
