@@ -42,7 +42,8 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
   };
 
   beforeAll(async () => {
-    writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }], BLOCK);
+    // a's commerce-api processes get a setting from its region file: any variant with at most 100,000,000 units is "low"
+    writeRegions(regions, [{ code: 'a', apiProcesses: 2, env: { LOW_STOCK_THRESHOLD: 100000000 } }, { code: 'b', apiProcesses: 1 }], BLOCK);
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 180000);
 
@@ -75,6 +76,9 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
       expect(r.status).toBe(200);
       expect(r.headers.get('x-meridian-edge-dc')).toBe(dc);
     }
+    // the env: of a's region file reached a's processes only
+    const stockStatus = async (dc: 'a' | 'b') => ((await (await fetch(`${entry[dc]}/api/products?pageSize=1`)).json()) as { items: { variants: { stockStatus: string }[] }[] }).items[0].variants[0].stockStatus;
+    expect([await stockStatus('a'), await stockStatus('b')]).toEqual(['low_stock', 'in_stock']);
   });
 
   it('shoppers of both DCs order at the same time: every order reaches both databases, no duplicate keys, no replication error', async () => {

@@ -28,6 +28,30 @@ describe('regionctl check (the built CLI)', () => {
     }
   });
 
+  it('checks each DC\'s commerce-api settings (env: in its region file) as commerce-api does: unknown names and bad values refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regions-'));
+    try {
+      cpSync(REGIONS, dir, { recursive: true });
+      const a = readFileSync(join(dir, 'a.yaml'), 'utf8');
+      writeFileSync(join(dir, 'a.yaml'), `${a}env:\n  HOME_ACTIVE_WINDOW_SECONDS: -5\n  CATALOG_CACHE_MSS: 500\n  DB_HOST: 10.0.0.1\n  LOG_LEVEL: debug\n`);
+      const bad = regionctl('check', '--regions', dir);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/a\.yaml: env\.DB_HOST: set by regionctl/);
+      expect(bad.stderr).toMatch(/a\.yaml: env\.CATALOG_CACHE_MSS: not a setting of commerce-api/);
+      expect(bad.stderr).toMatch(/a\.yaml: env\.HOME_ACTIVE_WINDOW_SECONDS: HOME_ACTIVE_WINDOW_SECONDS must not be less than 0/);
+      expect(bad.stderr).not.toMatch(/LOG_LEVEL/);
+      // up refuses it the same way before it starts anything
+      const up = regionctl('up', '--regions', dir, '--data', join(dir, 'data'));
+      expect([up.status, up.stderr]).toEqual([1, expect.stringMatching(/env\.CATALOG_CACHE_MSS/)]);
+      writeFileSync(join(dir, 'a.yaml'), `${a}env:\n  HOME_ACTIVE_WINDOW_SECONDS: 60\n  ACCESS_LOG: false\n`);
+      const good = regionctl('check', '--regions', dir);
+      expect(good.status).toBe(0);
+      expect(good.stdout).toMatch(/^a commerce-api settings: HOME_ACTIVE_WINDOW_SECONDS=60 ACCESS_LOG=false$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers an unknown command with its usage and exit 2', () => {
     const r = regionctl('launch');
     expect(r.status).toBe(2);

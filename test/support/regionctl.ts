@@ -7,13 +7,15 @@ import { spawnTied, waitFor } from './processes';
 export const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');
 
 /** Region files for a test topology: DC i gets the loopback block 127.0.(block+i).0/24. */
-export function writeRegions(dir: string, dcs: { code: string; apiProcesses?: number; durability?: string }[], block: number, latencyMs = 10): void {
+export function writeRegions(dir: string, dcs: { code: string; apiProcesses?: number; durability?: string; env?: Record<string, string | number> }[],
+  block: number, latencyMs = 10): void {
   mkdirSync(dir, { recursive: true });
   dcs.forEach((d, i) => {
     const others = dcs.filter((o) => o.code !== d.code).map((o) => `  ${o.code}: ${latencyMs}`).join('\n');
     writeFileSync(join(dir, `${d.code}.yaml`), `code: ${d.code}\nname: Test DC ${d.code}\nserverId: ${i + 1}\ngtidDomainId: ${i + 1}\n`
       + `addressBlock: 127.0.${block + i}.0/24\napiProcesses: ${d.apiProcesses ?? 1}\ndurability: ${d.durability ?? 'async'}\n`
-      + `wanLatencyMs:\n${others}\ngeography:\n  countries: []\n  subnets: []\n`);
+      + `wanLatencyMs:\n${others}\ngeography:\n  countries: []\n  subnets: []\n`
+      + (d.env ? `env:\n${Object.entries(d.env).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''));
   });
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { newId } from '@meridian/dc';
-import { ConfigError, DbEnv, loadEnv } from './config/app-config';
+import { ConfigError, DbEnv, loadEnv, settingProblems } from './config/app-config';
 import { DomainError } from './common/domain-error';
 import { idempotencyKey } from './common/idempotency-key';
 import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './database/data-source';
@@ -23,15 +23,17 @@ const USAGE = `usage: cli <command>
                           KEY (8 to 100 of A-Z a-z 0-9 . _ : -) makes it safe to repeat: a transfer made with it
                           before is reported, not made again
   stock show SKU          SKU's allocation in every DC and its units in transit, as this DC's database sees them
+  check-env NAME=VALUE... check settings for commerce-api (names it reads, values it accepts) without starting it
 environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   const local = argv.includes('--local');
-  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock'].includes(command)) {
+  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock', 'check-env'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
+  if (command === 'check-env') return checkEnv(argv.slice(1));
   const env = loadEnv(DbEnv);
   if (command === 'stock') return stock(env, argv.slice(1));
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
@@ -115,6 +117,16 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
     await router.closeRemotes();
     await ds.destroy();
   }
+}
+
+/** Settings as NAME=VALUE arguments, checked as commerce-api checks its environment at boot; exits 1 naming each problem. */
+function checkEnv(args: string[]): void {
+  const malformed = args.filter((a) => a.indexOf('=') < 1).map((a) => `  ${a}: give settings as NAME=VALUE`);
+  const settings = Object.fromEntries(args.filter((a) => a.indexOf('=') >= 1).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  const problems = [...malformed, ...settingProblems(settings)];
+  if (problems.length === 0) return say(`settings ok: ${Object.keys(settings).join(', ') || 'none given'}`);
+  say(`invalid settings:\n${problems.join('\n')}`);
+  process.exit(1);
 }
 
 function say(line: string): void {

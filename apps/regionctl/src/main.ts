@@ -11,6 +11,7 @@ import { RegionRuntime, StatusReport } from './runtime/region-runtime';
 import { printStatus } from './status/print-status';
 import { WAN_ACTIONS, WanAction } from './wan/wan-link';
 import { runDirFor } from './topology/plan';
+import { checkSettings, settingsOf } from './topology/settings';
 
 const USAGE = `usage: regionctl <command> [options]
   check                     validate the topology in regions/ (one file per DC) and print it
@@ -63,12 +64,16 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'check': {
       const { regions } = loadTopology(regionsDir);
+      await checkSettings(regions, searchPath());
       const rows = regions.map((r) => [r.code, r.name, r.addressBlock, String(r.serverId), String(r.gtidDomainId), String(r.apiProcesses),
         r.durability === 'semi-sync' ? `semi-sync (${r.semiSyncTimeoutMs} ms)` : 'async',
         Object.entries(r.wanLatencyMs).map(([dc, ms]) => `${dc} ${ms} ms`).join(', ')]);
       const head = ['DC', 'name', 'addresses', 'server_id', 'gtid_domain', 'api', 'durability', 'WAN one-way'];
       const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
       for (const r of [head, ...rows]) say(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd());
+      for (const r of regions.filter((x) => Object.keys(settingsOf(x)).length)) {
+        say(`${r.code} commerce-api settings: ${Object.entries(settingsOf(r)).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
       say(`topology ok: ${regions.length} DCs`);
       return 0;
     }
@@ -124,13 +129,17 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Where the servers' binaries are looked for (mariadbd and haproxy live in sbin on Debian). */
+const searchPath = () => `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`;
+
 async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string }): Promise<number> {
   if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
   if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
   const portBase = o['port-base'] === undefined ? undefined : Number(o['port-base']);
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
+  await checkSettings(loadTopology(regionsDir).regions, searchPath()); // before anything starts
   const runtime = RegionRuntime.prepare({
-    regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`,
+    regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: searchPath(),
     say: (line) => say(`regionctl: ${line}`),
   });
   mkdirSync(runtime.plan.runDir, { recursive: true, mode: 0o700 });

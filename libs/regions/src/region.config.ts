@@ -57,4 +57,11 @@ export class RegionConfig {
 
   @ValidateNested() @Type(() => Geography)
   geography: Geography;
+
+  /**
+   * settings of this DC's commerce-api processes, as their environment variables (e.g.
+   * CATALOG_CACHE_MS: 500); checked against commerce-api's own configuration by `regionctl check` and `up`
+   */
+  @IsOptional() @IsObject()
+  env: Record<string, string | number | boolean> = {};
 }

@@ -1,4 +1,4 @@
-import { loadAppEnv } from './app-config';
+import { loadAppEnv, settingNames, settingProblems } from './app-config';
 
 const base = { DC_ID: 'a', JWT_SECRET: 'x'.repeat(32) };
 
@@ -24,5 +24,19 @@ describe('loadAppEnv', () => {
   it('requires DC_ID and JWT_SECRET', () => {
     expect(() => loadAppEnv({})).toThrow(/DC_ID/);
     expect(() => loadAppEnv({ DC_ID: 'a' })).toThrow(/JWT_SECRET/);
+  });
+});
+
+describe('settingProblems (a DC\'s env: in regions/)', () => {
+  it('accepts settings commerce-api reads with values it accepts', () => {
+    expect(settingProblems({ CATALOG_CACHE_MS: '500', HOME_ACTIVE_WINDOW_SECONDS: '60', ACCESS_LOG: 'false' })).toEqual([]);
+    expect(settingNames()).toEqual(expect.arrayContaining(['REMOTE_STATEMENT_TIMEOUT_MS', 'RESERVATION_GRACE_SECONDS', 'DC_ID']));
+  });
+
+  it('names a setting it does not read (a typo would be ignored) and a value it refuses', () => {
+    expect(settingProblems({ CATALOG_CACHE_MSS: '500', HOME_ACTIVE_WINDOW_SECONDS: '-5' })).toEqual([
+      '  CATALOG_CACHE_MSS: not a setting of commerce-api',
+      '  HOME_ACTIVE_WINDOW_SECONDS: HOME_ACTIVE_WINDOW_SECONDS must not be less than 0',
+    ]);
   });
 });

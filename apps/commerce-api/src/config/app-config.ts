@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
+  getMetadataStorage, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
 import { DC_CODE_PATTERN, ROUTING_MODES, RoutingMode } from '@meridian/dc';
 
@@ -109,3 +109,25 @@ export function loadEnv<T extends object>(cls: new () => T, env: NodeJS.ProcessE
 }
 
 export const loadAppEnv = (env: NodeJS.ProcessEnv = process.env) => loadEnv(AppEnv, env);
+
+/** The names of every setting commerce-api reads (the validated properties of AppEnv). */
+export function settingNames(): string[] {
+  return [...new Set(getMetadataStorage().getTargetValidationMetadatas(AppEnv, '', true, false).map((m) => m.propertyName))].sort();
+}
+
+/**
+ * What is wrong with settings given to commerce-api from outside its environment (a DC's `env:` in
+ * regions/): names it does not read (a typo would be ignored silently), and values its validation
+ * refuses. Empty when they are fine.
+ */
+export function settingProblems(settings: Record<string, string>): string[] {
+  const known = new Set(settingNames());
+  const unknown = Object.keys(settings).filter((k) => !known.has(k)).map((k) => `  ${k}: not a setting of commerce-api`);
+  try {
+    loadAppEnv({ DC_ID: 'a', JWT_SECRET: 'x'.repeat(32), ...settings });
+    return unknown;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return [...unknown, ...err.message.split('\n').slice(1)];
+  }
+}

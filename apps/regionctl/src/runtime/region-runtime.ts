@@ -13,6 +13,7 @@ import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { LinkLateness, WanAction, WanLink } from '../wan/wan-link';
 import { commerceApi, runApiCli } from './commands';
+import { settingsOf } from '../topology/settings';
 import type { StockCommand } from '../control/control';
 
 export interface UpOptions {
@@ -291,6 +292,7 @@ export class RegionRuntime {
     this.table.spawn({ name, dc, role: 'api', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
       process.execPath, [commerceApi().main], {
         env: {
+          ...settingsOf(d.region), // the DC's env: in regions/ (checked at up: none of the names below)
           ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
           REMOTE_DBS: this.remoteDbs(d),
           REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`, ROUTING_MODE: this.routing,
