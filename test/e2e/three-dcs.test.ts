@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
+import { newId } from '@meridian/dc';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
@@ -47,7 +48,9 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
 
   beforeAll(async () => {
     // c's commits wait for another DC to have them (semi-sync); a's and b's do not
-    writeRegions(regions, DCS.map((code) => ({ code, durability: code === 'c' ? 'semi-sync' : 'async' })), BLOCK);
+    // b's processes look for orphan stock reservations every second (default: every minute)
+    writeRegions(regions, DCS.map((code) => ({ code, durability: code === 'c' ? 'semi-sync' : 'async',
+      ...(code === 'b' ? { env: { RESERVATION_SWEEP_SECONDS: 1 } } : {}) })), BLOCK);
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 240000);
 
@@ -161,6 +164,30 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       expect(await sql(dc, `SELECT o.id FROM orders o JOIN cart c ON c.id = o.cart_id WHERE c.id = ? OR c.adopted_from = ?`,
         [made.body.id, made.body.id])).toEqual([{ id: placed.body.id }]);
     }
+  });
+
+  it('the reservation sweeper settles what it can while a DC cannot be asked: b gives back an orphan sent to c and keeps one sent to a until a answers', async () => {
+    const variant = (await new Shopper(entry('b')).get('/api/products?pageSize=4')).body.items[3].variants[1].id;
+    const stock = async () => Number((await sql<{ available: number }>('b', "SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'b'", [variant]))[0].available);
+    const statusOf = async (orderId: string) => (await sql<{ status: string }>('b', 'SELECT status FROM stock_reservation WHERE order_id = ?', [orderId]))[0].status;
+    // two checkouts at b whose owner batches never answered, past the grace: 1 unit for an order sent to c, 3 for one sent to a
+    const [toC, toA] = [newId('b'), newId('b')];
+    await sql('b', "UPDATE stock_allocation SET available = available - 4 WHERE variant_id = ? AND dc = 'b'", [variant]);
+    const before = await stock();
+    await topo!.run('wan', 'cut', 'a', 'b');
+    try {
+      await sql('b', `INSERT INTO stock_reservation (id, order_id, dc, \`lines\`, owner_dc, created_at) VALUES
+        (?, ?, 'b', ?, 'c', NOW(3) - INTERVAL 1 HOUR), (?, ?, 'b', ?, 'a', NOW(3) - INTERVAL 1 HOUR)`,
+      [newId('b'), toC, JSON.stringify([{ v: variant, q: 1 }]), newId('b'), toA, JSON.stringify([{ v: variant, q: 3 }])]);
+      // before: a round that could not ask a failed whole, and nothing was released while the cut lasted
+      await waitFor('b to give back the orphan sent to c', async () => (await statusOf(toC)) === 'released', 15000, 200);
+      expect(await statusOf(toA)).toBe('held');
+      expect(await stock()).toBe(before + 1);
+    } finally {
+      await topo!.run('wan', 'heal', 'a', 'b');
+    }
+    await waitFor('b to give back the orphan sent to a, now that a answers', async () => (await statusOf(toA)) === 'released', 20000, 200);
+    expect(await stock()).toBe(before + 4);
   });
 
   it('regionctl stock transfer moves allocation between two DCs of three; the sum is the same in every database; bad commands are refused', async () => {

@@ -61,7 +61,7 @@ describe('the SQL layer: batches and transactions (real MariaDB)', () => {
   });
 
   it('the stock guard aborts the batch before COMMIT unless every row was decremented', async () => {
-    const guard = new OrdersRepository().reserveStock('r', 'o', 'a', [{ v: 'x', q: 1 }, { v: 'y', q: 1 }], 'c')[1];
+    const guard = new OrdersRepository().reserveStock('r', 'o', 'a', [{ v: 'x', q: 1 }, { v: 'y', q: 1 }], 'c', 'a')[1];
     await sql.execute('INSERT INTO t VALUES (1, 5), (2, 0)');
     await expect(sql.transaction((tx) => tx.batchAndCommit([
       { sql: 'UPDATE t SET v = v - 1 WHERE v >= 1' },

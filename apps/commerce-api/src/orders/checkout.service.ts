@@ -143,7 +143,7 @@ export class CheckoutService {
       const stock = stockLines(lines);
       const orderId = newId(ctx.dc);
       // the account's e-mail comes back with the reservation's round trip
-      const reservation = [...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id),
+      const reservation = [...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id, owner.dc),
         ...(input.dto.email ? [] : [this.accounts.emailOf(ctx.account!.id)])];
       let reserved;
       try {
@@ -223,7 +223,7 @@ export class CheckoutService {
     const stock = stockLines(lines);
     seenStock(stock);
     await tx.batchAndCommit([
-      ...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id),
+      ...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id, ctx.dc),
       ...this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
       this.repo.closeCart(cart.id),
     ]);

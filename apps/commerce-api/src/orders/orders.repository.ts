@@ -86,16 +86,18 @@ export class OrdersRepository {
    * Takes the units of `lines` from DC `dc`'s allocation, each row only when enough is left, and
    * records them as the order's reservation; aborts the batch (error 1644, OUT_OF_STOCK_SIGNAL)
    * unless every line got its units. Runs on DC `dc`'s own database: it owns its allocation rows.
-   * The reservation names the cart: while its outcome is unknown, no DC adopts that cart.
+   * The reservation names the cart (while its outcome is unknown, no DC adopts that cart) and the
+   * DC the order goes to (`ownerDc`: the one whose answer settles it).
    */
-  reserveStock(id: string, orderId: string, dc: string, lines: StockLine[], cartId: string): Statement[] {
+  reserveStock(id: string, orderId: string, dc: string, lines: StockLine[], cartId: string, ownerDc: string): Statement[] {
     const json = JSON.stringify(lines);
     return [
       { sql: `UPDATE stock_allocation s JOIN ${LINES_TABLE} j ON j.v = s.variant_id
               SET s.available = s.available - j.q WHERE s.dc = ? AND s.available >= j.q`, params: [json, dc] },
       { sql: `BEGIN NOT ATOMIC IF ROW_COUNT() < ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${OUT_OF_STOCK_SIGNAL}'; END IF; END`,
         params: [lines.length] },
-      { sql: 'INSERT INTO stock_reservation (id, order_id, dc, `lines`, cart_id) VALUES (?, ?, ?, ?, ?)', params: [id, orderId, dc, json, cartId] },
+      { sql: 'INSERT INTO stock_reservation (id, order_id, dc, `lines`, cart_id, owner_dc) VALUES (?, ?, ?, ?, ?, ?)',
+        params: [id, orderId, dc, json, cartId, ownerDc] },
     ];
   }
 
@@ -120,12 +122,12 @@ export class OrdersRepository {
    * `graceSeconds`: left by a checkout whose owner batch ended without an answer (or by one that
    * committed at an owner whose rows have not replicated here yet).
    */
-  async findUnmatchedReservations(db: Sql, dc: string, graceSeconds: number, limit: number): Promise<string[]> {
-    const rows = await db.query<{ order_id: string }>(
-      `SELECT r.order_id FROM stock_reservation r LEFT JOIN orders o ON o.id = r.order_id
+  async findUnmatchedReservations(db: Sql, dc: string, graceSeconds: number, limit: number): Promise<{ orderId: string; ownerDc: string | null }[]> {
+    const rows = await db.query<{ order_id: string; owner_dc: string | null }>(
+      `SELECT r.order_id, r.owner_dc FROM stock_reservation r LEFT JOIN orders o ON o.id = r.order_id
        WHERE r.status = 'held' AND r.dc = ? AND o.id IS NULL AND r.created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND
        ORDER BY r.created_at LIMIT ?`, [dc, graceSeconds, limit]);
-    return rows.map((r) => r.order_id);
+    return rows.map((r) => ({ orderId: r.order_id, ownerDc: r.owner_dc }));
   }
 
   /**

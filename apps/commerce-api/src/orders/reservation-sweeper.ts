@@ -3,6 +3,7 @@ import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
+import { DomainError, ErrorCode } from '../common/domain-error';
 import { OrdersRepository } from './orders.repository';
 
 const LOCK = 'meridian:reservation-sweeper';
@@ -19,9 +20,11 @@ const BATCH = 100;
  * not own the order reserves the units here, then sends the order to the owner; when the link
  * breaks while that batch is on its way, the outcome is unknown and the reservation stays held
  * (selling the units twice would be worse). Once older than RESERVATION_GRACE_SECONDS, no such
- * batch can still commit, so asking every DC settles it: if no database has the order, the units
- * come back (held -> released, once). If any DC cannot be asked, the round fails (logged as a
- * warning) and nothing is released.
+ * batch can still commit (REMOTE_STATEMENT_TIMEOUT_MS: its COMMIT refuses after it), so asking
+ * the DCs settles it: if none has the order, the units come back (held -> released, once). The DC
+ * the order was sent to must have answered (every DC, for a reservation from before that was
+ * recorded); one that cannot be asked keeps only its own reservations held, logged, for a later
+ * round, and the rest are settled.
  * Every process runs it; a MariaDB named lock lets one at a time work per DC.
  */
 @Injectable()
@@ -51,10 +54,23 @@ export class ReservationSweeper implements OnModuleInit {
         if (cancelled.length) this.logger.info('stock of cancelled orders given back', { dc: local.dc, orders: cancelled });
         const candidates = await this.repo.findUnmatchedReservations(tx, local.dc, this.env.RESERVATION_GRACE_SECONDS, BATCH);
         const found = new Set<string>();
+        const unasked = new Set<string>();
         for (const remote of this.router.remoteSources()) {
-          for (const id of await this.repo.findOrderIds(remote, candidates)) found.add(id);
+          try {
+            for (const id of await this.repo.findOrderIds(remote, candidates.map((c) => c.orderId))) found.add(id);
+          } catch (err) {
+            if (!(err instanceof DomainError && err.code === ErrorCode.Unavailable)) throw err;
+            unasked.add(remote.dc);
+          }
         }
-        const orphans = candidates.filter((id) => !found.has(id));
+        // nowhere it was asked: settled once the DC the order was sent to has answered (every DC, for rows that do not name it)
+        const settled = (c: { ownerDc: string | null }) => (c.ownerDc ? !unasked.has(c.ownerDc) : unasked.size === 0);
+        const missing = candidates.filter((c) => !found.has(c.orderId));
+        const orphans = missing.filter(settled).map((c) => c.orderId);
+        const waiting = missing.filter((c) => !settled(c)).map((c) => c.orderId);
+        if (waiting.length) {
+          this.logger.warn('stock reservations kept: the DC their order was sent to cannot be asked', { dc: local.dc, orders: waiting, unreachable: [...unasked] });
+        }
         for (const id of orphans) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
         if (orphans.length) this.logger.info('stock reservations without an order given back', { dc: local.dc, orders: orphans });
         return [...cancelled, ...orphans];

@@ -82,8 +82,15 @@ export class MariaDbNode {
     mkdirSync(o.logDir, { recursive: true });
     if (!existsSync(join(o.dataDir, 'mysql'))) {
       mkdirSync(o.dataDir, { recursive: true });
-      execFileSync(binary('mariadb-install-db'), ['--no-defaults', `--datadir=${o.dataDir}`, `--user=${userInfo().username}`,
-        '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
+      try {
+        execFileSync(binary('mariadb-install-db'), ['--no-defaults', `--datadir=${o.dataDir}`, `--user=${userInfo().username}`,
+          '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'pipe' });
+      } catch (err) {
+        // its own words say why (they were thrown away before, which left "Command failed" and nothing to go on)
+        const e = err as { stdout?: Buffer; stderr?: Buffer; message: string };
+        const said = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim().split('\n').slice(-15).join('\n');
+        throw new Error(`mariadb-install-db failed for DC ${o.dc} (${o.dataDir}):\n${said || e.message}`, { cause: err });
+      }
     }
     this.child = (o.spawner ?? spawn)(binary('mariadbd'), this.args(), { stdio: 'ignore' });
     const until = Date.now() + 30000;
