@@ -75,9 +75,22 @@ export async function statusOf(t: Topology): Promise<StatusReport> {
   return JSON.parse(r.stdout) as StatusReport;
 }
 
-/** Until every channel of every DC runs and has applied everything its source DC has committed. */
-export const caughtUpEverywhere = (t: Topology) => waitFor('replication to catch up everywhere', async () =>
-  (await statusOf(t)).dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0)), 60000, 250);
+/**
+ * Until every channel of every DC runs and has applied everything its source DC has committed; a
+ * timeout says what each channel looked like last (a stopped applier names its error).
+ */
+export async function caughtUpEverywhere(t: Topology): Promise<void> {
+  let last = '';
+  try {
+    await waitFor('replication to catch up everywhere', async () => {
+      const { dcs } = await statusOf(t);
+      last = JSON.stringify(dcs.map((d) => ({ dc: d.dc, channels: d.channels })));
+      return dcs.every((d) => Array.isArray(d.channels) && d.channels.every((c) => c.io === 'Yes' && c.sql && c.transactionsBehind === 0));
+    }, 60000, 250);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; the channels last: ${last}`, { cause: err });
+  }
+}
 
 /** For afterAll: `regionctl down` if the topology is still up, then the test's folder. */
 export async function tearDown(t: Topology | undefined, dir: string): Promise<void> {

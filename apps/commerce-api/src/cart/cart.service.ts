@@ -246,7 +246,8 @@ export class CartService {
   private async adopt(ctx: RequestContext, cartId: string, ownerDc: string): Promise<CartTarget> {
     const local = this.router.local;
     const { loaded: seen, adoptedBy, unresolvedCheckout } = await this.repo.adoptionOf(local, cartId, ctx.dc);
-    if (adoptedBy && seen.cart?.id === cartId && this.router.reaches(adoptedBy.ownerDc)) {
+    // unless this DC made a copy itself, another DC's copy is the cart now (even if the original has not reached this DC)
+    if (adoptedBy && (!seen.cart || seen.cart.id === cartId) && this.router.reaches(adoptedBy.ownerDc)) {
       ctx.guestCartId = ctx.newGuestCartId = adoptedBy.id;
       return { db: this.router.forOwner(adoptedBy.ownerDc), ref: { guestCartId: adoptedBy.id } };
     }
