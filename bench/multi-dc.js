@@ -366,12 +366,7 @@ is refused there (the commit guard). Before the deadline (issue 16's report) wri
 as long as it lasted, and 5 of about 480 writes during an 8 s cut waited past a 10 s client timeout; the old commit was
 not measured in this sitting (it has no blackhole).
 <!-- cutanswers:end -->`;
-  const file = path.join(ROOT, 'docs/benchmarks.md');
-  const doc = fs.readFileSync(file, 'utf8');
-  const [b, e] = ['<!-- cutanswers:begin -->', '<!-- cutanswers:end -->'];
-  const next = doc.includes(b) ? doc.slice(0, doc.indexOf(b)) + text + doc.slice(doc.indexOf(e) + e.length)
-    : `${doc.trimEnd()}\n\n## Writes across a WAN fault (issue 16)\n\n${text}\n`;
-  fs.writeFileSync(file, next);
+  writeSection('cutanswers', 'Writes across a WAN fault (issue 16)', text);
 }
 
 async function main() {
@@ -515,11 +510,19 @@ All processes of both DCs (4 commerce-api, 2 MariaDB, 2 HAProxy, 2 Redis) and th
 2 cores: under load the replication applier waits for CPU, which is what the lag and catch-up figures show; and
 "both DCs" is not twice the hardware of "one DC".
 <!-- multidc:end -->`;
+  writeSection('multidc', 'Several DCs (issue 4)', text);
+}
+
+/**
+ * Puts `text` (which starts and ends with the section's <!-- name:begin/end --> markers) into
+ * docs/benchmarks.md in place of the section's last version, or at the end under `heading`.
+ */
+function writeSection(name, heading, text) {
   const file = path.join(ROOT, 'docs/benchmarks.md');
   const doc = fs.readFileSync(file, 'utf8');
-  const [b, e] = ['<!-- multidc:begin -->', '<!-- multidc:end -->'];
+  const [b, e] = [`<!-- ${name}:begin -->`, `<!-- ${name}:end -->`];
   const next = doc.includes(b) ? doc.slice(0, doc.indexOf(b)) + text + doc.slice(doc.indexOf(e) + e.length)
-    : `${doc.trimEnd()}\n\n## Several DCs (issue 4)\n\n${text}\n`;
+    : `${doc.trimEnd()}\n\n## ${heading}\n\n${text}\n`;
   fs.writeFileSync(file, next);
 }
 

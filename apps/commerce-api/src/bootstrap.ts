@@ -8,7 +8,7 @@ import { ContextCookies } from './accounts/context-cookies';
 import { AppModule } from './app.module';
 import { AppEnv } from './config/app-config';
 import { createValidationPipe } from './common/validation';
-import { installJsonBodyParser, installTooLargeLinger } from './common/json-body';
+import { installJsonBodyParser } from './common/json-body';
 import { Problem, ProblemFilter } from './common/problem.filter';
 import { HealthService } from './health/health.service';
 import { AppLogger } from './observability/logger';
@@ -38,7 +38,6 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
   // the API speaks JSON only: any other body answers 415 instead of reaching a DTO as a string
   fastify.removeContentTypeParser('text/plain');
   installJsonBodyParser(app, BODY_LIMIT_BYTES);
-  installTooLargeLinger(app);
   observeRequests(fastify, logger, app.get(AppMetrics), env.ACCESS_LOG);
   const health = app.get(HealthService);
   // while draining, every answer asks the client to close its connection, so none is left idle

@@ -137,11 +137,11 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
   const portBase = o['port-base'] === undefined ? undefined : Number(o['port-base']);
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
-  await checkSettings(loadTopology(regionsDir).regions, searchPath()); // before anything starts
   const runtime = RegionRuntime.prepare({
     regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: searchPath(),
     say: (line) => say(`regionctl: ${line}`),
   });
+  await checkSettings(runtime.plan.dcs.map((d) => d.region), searchPath()); // before anything starts (or is removed, with --fresh)
   mkdirSync(runtime.plan.runDir, { recursive: true, mode: 0o700 });
 
   let stopping: Promise<void> | undefined;

@@ -1,4 +1,4 @@
-import type { FastifyBodyParser, RawServerDefault } from 'fastify';
+import type { FastifyBodyParser, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { invalidInput } from './domain-error';
 
@@ -65,14 +65,10 @@ const TOO_LARGE_LINGER_MS = 10_000;
  * drops the rest of the body, and the client gets its 413; one that keeps sending for longer than
  * TOO_LARGE_LINGER_MS is cut off (the lingering close of nginx and Apache).
  */
-export function installTooLargeLinger(app: NestFastifyApplication): void {
-  app.getHttpAdapter().getInstance().addHook('onSend', (req, reply, payload, done) => {
-    if (reply.statusCode === 413 && !req.raw.complete) {
-      reply.removeHeader('connection');
-      const timer = setTimeout(() => req.raw.socket.destroy(), TOO_LARGE_LINGER_MS);
-      timer.unref();
-      req.raw.once('end', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
-    }
-    done(null, payload);
-  });
+export function lingerAfterTooLarge(req: FastifyRequest, reply: FastifyReply): void {
+  if (req.raw.complete) return;
+  reply.removeHeader('connection');
+  const timer = setTimeout(() => req.raw.socket.destroy(), TOO_LARGE_LINGER_MS);
+  timer.unref();
+  req.raw.once('end', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
 }

@@ -3,6 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { assertUnreachable, DomainError, ErrorCode } from './domain-error';
 import { AppLogger } from '../observability/logger';
+import { lingerAfterTooLarge } from './json-body';
 
 /** The JSON body of every error answer (its OpenAPI schema too). */
 export class Problem {
@@ -103,6 +104,8 @@ export class ProblemFilter implements ExceptionFilter {
       res.header('retry-after', String(exception.retryAfter));
     }
     if (res.sent) return;
+    // the error path only: a body refused as too large is answered while the client is still sending it
+    if (problem.statusCode === 413) lingerAfterTooLarge(req, res);
     res.status(problem.statusCode).type('application/json; charset=utf-8').send(problem);
   }
 }

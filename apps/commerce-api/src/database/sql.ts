@@ -89,13 +89,17 @@ const DEADLINE_PASSED = 'PROTOCOL_SEQUENCE_TIMEOUT';
 /** The SIGNAL of a transaction that reached its COMMIT after the sender's deadline (see commitGuard). */
 export const TOO_LATE_SIGNAL = 'meridian:too_late';
 
+function unreachableMessage(dc: string, networkCode: string, outcomeUnknown: boolean): string {
+  if (!outcomeUnknown) return `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`;
+  const what = networkCode === DEADLINE_PASSED ? 'did not answer in time' : `cannot be reached (${networkCode})`;
+  return `the database of DC ${dc} ${what}: a write on its way may have been done; `
+    + 'repeating it is safe (a checkout with the same Idempotency-Key answers the order if it was placed)';
+}
+
 /** A database that cannot be reached: answered 503 naming its DC, never 500, so the shopper may retry. */
 export class UnreachableError extends DomainError {
   constructor(readonly dc: string, readonly networkCode: string, private readonly whileSending = true) {
-    super(ErrorCode.Unavailable, whileSending && !NEVER_SENT.has(networkCode)
-      ? `the database of DC ${dc} ${networkCode === DEADLINE_PASSED ? 'did not answer in time' : `cannot be reached (${networkCode})`}: `
-        + 'a write on its way may have been done; repeating it is safe (a checkout with the same Idempotency-Key answers the order if it was placed)'
-      : `the database of DC ${dc} cannot be reached (${networkCode}); try again shortly`, undefined, 5);
+    super(ErrorCode.Unavailable, unreachableMessage(dc, networkCode, whileSending && !NEVER_SENT.has(networkCode)), undefined, 5);
   }
 
   /** the connection broke while statements were on their way: the server may have run (and committed) them */
@@ -210,7 +214,7 @@ class ConnectionSql implements TxSql {
   }
 
   async end(): Promise<void> {
-    if (this.started && !this.committed) await reachable(this.dc, run(this.conn, [...this.commit()].join(';\n'), undefined, this.timeoutMs));
+    if (this.started && !this.committed) await reachable(this.dc, run(this.conn, this.commit().join(';\n'), undefined, this.timeoutMs));
   }
 }
 
