@@ -6,7 +6,7 @@ import { newId } from '@meridian/dc';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
-import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, differingTables, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 
 type Dc = 'a' | 'b' | 'c';
 const DCS: Dc[] = ['a', 'b', 'c'];
@@ -44,6 +44,15 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     const variant = (await s.get('/api/products?pageSize=3')).body.items[1].variants[0].id;
     expect((await s.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
     return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+  };
+
+  /** until `dc`'s channel from `source` has received every transaction of `source`'s own domain committed so far */
+  const receivedAll = async (dc: Dc, source: Dc) => {
+    const domain = `${DCS.indexOf(source) + 1}-`;
+    const seqOf = (pos: string) => Number(pos.split(',').find((g) => g.startsWith(domain))?.split('-')[2] ?? 0);
+    const [{ p }] = await sql<{ p: string }>(source, 'SELECT @@gtid_binlog_pos AS p');
+    await waitFor(`${dc} to receive what ${source} wrote`, async () =>
+      seqOf(String((await sql<{ Gtid_IO_Pos: string }>(dc, `SHOW SLAVE 'from_${source}' STATUS`))[0].Gtid_IO_Pos)) >= seqOf(p), 10000, 50);
   };
 
   beforeAll(async () => {
@@ -125,6 +134,57 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       expect(await sql(dc, 'SELECT home_dc, home_epoch FROM account WHERE email = ?', [email])).toEqual([{ home_dc: 'b', home_epoch: 2 }]);
       expect(await sql(dc, "SELECT COUNT(*) AS n FROM orders WHERE id IN (SELECT order_id FROM idempotency_key WHERE idem_key = 'follows-1')")).toEqual([{ n: 1 }]);
     }
+  });
+
+  it('an account moves a → b and shops at b while c applies a\'s writes late: c applies each DC\'s writes after what they depended on; every channel runs, every table is equal', async () => {
+    const email = 'moves-late@example.com';
+    const password = 'a long password';
+    expect((await new Shopper(entry('a')).post('/api/accounts/register', { email, password, name: 'L' })).status).toBe(201);
+    const atA = new Shopper(entry('a'));
+    expect((await atA.post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
+    const [{ id: accountId }] = await sql<{ id: string }>('a', 'SELECT id FROM account WHERE email = ?', [email]);
+    const variants = (await atA.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
+    await caughtUp();
+    // a's transactions reach c only through b (whose binlog holds them, log_slave_updates), and c's applier of
+    // them waits on a row lock (as it may wait for CPU, or for a slower link): b's own, later ones are at c first
+    expect((await topo!.run('wan', 'cut', 'a', 'c')).status).toBe(0);
+    const holder = await root('c');
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM cart WHERE active_account_id = ? FOR UPDATE', [accountId]); // the gap a's new cart goes in
+    let order;
+    let cart;
+    try {
+      cart = await atA.post('/api/cart/items', { variantId: variants[0], quantity: 1 }); // made at a
+      expect(cart.status).toBe(200);
+      await sql('a', 'UPDATE account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE id = ?', [accountId]);
+      const atB = new Shopper(entry('b'));
+      expect((await atB.post('/api/accounts/login', { email, password })).body.homeDc).toBe('b');
+      // changed at b, the new home: a line added to a's cart, then the cart ordered and closed
+      const added = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+      expect([added.status, added.body.id, added.body.lines.length]).toEqual([200, cart.body.id, 2]);
+      order = await atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'moves-late-1' });
+      expect(order.status).toBe(201);
+      // c has received all of it from b, and has had time to apply what it would
+      await receivedAll('c', 'b');
+      await new Promise((r) => setTimeout(r, 1500));
+      // before: b's writes were applied ahead of the cart they change, and c's channel from b stopped (error 1452/1032)
+      const errors = (await sql<{ Connection_name: string; Last_SQL_Error: string }>('c', 'SHOW ALL SLAVES STATUS'))
+        .map((r) => `${r.Connection_name}: ${r.Last_SQL_Error}`);
+      expect(errors).toEqual(['from_a: ', 'from_b: ']);
+      expect(await sql('c', 'SELECT id FROM orders WHERE id = ?', [order.body.id])).toEqual([]); // it waits for the cart
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+      await topo!.run('wan', 'heal', 'a', 'c');
+    }
+    await caughtUp();
+    for (const dc of DCS) {
+      expect(await sql(dc, 'SELECT c.status, COUNT(l.id) AS n FROM cart c JOIN cart_line l ON l.cart_id = c.id WHERE c.id = ? GROUP BY c.status',
+        [cart.body.id]))
+        .toEqual([{ status: 'ordered', n: 2 }]);
+      expect(await sql(dc, 'SELECT home_dc, home_epoch FROM account WHERE id = ?', [accountId])).toEqual([{ home_dc: 'b', home_epoch: 2 }]);
+    }
+    expect(await differingTables(DCS, sql)).toEqual([]);
   });
 
   it('a guest cart of a, with a cut off from b and c: b adopts it, c follows it to b\'s copy (no second one), and a checkout repeated at c answers b\'s order', async () => {
@@ -244,13 +304,14 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     expect(sum(await stockIn('c'))).toBe(sum(before));
   });
 
-  it('a third DC that applies a transfer\'s receipt before the transfer counts the units once ("received ahead")', async () => {
+  it('a third DC whose applier of a transfer is held applies the receipt only after it: the units are never counted twice or nowhere', async () => {
     const [{ sku, id }] = await sql<{ sku: string; id: string }>('a', 'SELECT sku, id FROM variant ORDER BY sku LIMIT 1 OFFSET 1');
     await caughtUp();
     const shownAtC = async () => (await topo!.run('stock', 'show', sku, 'c')).stdout;
     const before = Number((await shownAtC()).match(/total (\d+) /)![1]);
-    // c's applier of a's transaction waits on a row lock (as it may wait for CPU or a slower link),
-    // while b's receipt, another GTID domain, is applied: c's appliers commit domains out of order
+    // c's applier of a's transaction waits on a row lock (as it may wait for CPU or a slower link); b's
+    // receipt, another GTID domain, comes after the transfer in b's binlog. Before, c's parallel appliers
+    // committed it first ("received ahead" in stock show); in order, it waits for the transfer
     const holder = await root('c');
     await holder.query('BEGIN');
     await holder.query("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'a' FOR UPDATE", [id]);
@@ -259,11 +320,16 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       const moved = await topo!.run('stock', 'transfer', sku, '5', 'a', 'b');
       expect(moved.stdout).toMatch(/moved 5 units/);
       transferId = moved.stdout.match(/\(transfer (\S+)\)/)![1];
-      await waitFor('the receipt to reach c', async () =>
-        (await sql('c', 'SELECT 1 FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId])).length === 1, 30000, 100);
-      expect(await sql('c', 'SELECT id FROM stock_transfer WHERE id = ?', [transferId])).toEqual([]);
+      await new Promise((r) => setTimeout(r, 1500)); // before, the receipt was there by now
+      expect(await sql('c', 'SELECT transfer_id FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId])).toEqual([]);
+      // c's channel from b waits for the one from a (it applies a's domain); SHOW ALL SLAVES STATUS waits with it, for as long
+      // as the lock is held. regionctl status answers anyway, within its deadline, with what the appliers are doing
+      const started = Date.now();
+      const cNow = (await status()).dcs.find((d) => d.dc === 'c')!;
+      expect(Date.now() - started).toBeLessThan(10000);
+      expect(cNow.channels).toEqual({ error: expect.stringMatching(/did not answer within 2000 ms; appliers: .*"Waiting for other master connection to process the same GTID"/) });
       const shown = await shownAtC();
-      expect(shown).toContain(`received ahead a -> b: 5, not yet off a's row here (transfer ${transferId})`);
+      expect(shown).not.toContain('received ahead');
       expect(shown).toContain(`total ${before} (as DC c's database sees it)`);
     } finally {
       await holder.query('ROLLBACK');
@@ -271,6 +337,14 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     }
     await caughtUp();
     expect(await sql('c', 'SELECT id FROM stock_transfer WHERE id = ?', [transferId])).toEqual([{ id: transferId }]);
+    expect(await sql('c', 'SELECT transfer_id FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId])).toEqual([{ transfer_id: transferId }]);
+    // c committed them in b's order: in c's binlog (log_slave_updates) the transfer comes before the receipt
+    const events: string[] = [];
+    for (const f of await sql<{ Log_name: string }>('c', 'SHOW BINARY LOGS')) {
+      events.push(...(await sql<{ Info: string }>('c', `SHOW BINLOG EVENTS IN '${f.Log_name}'`)).map((e) => e.Info));
+    }
+    const lastWrite = (table: string) => events.findLastIndex((e) => e.includes(`(meridian.${table})`));
+    expect(lastWrite('stock_transfer')).toBeLessThan(lastWrite('stock_transfer_receipt'));
     const after = await shownAtC();
     expect(after).not.toContain('received ahead');
     expect(after).toContain(`total ${before} (as DC c's database sees it)`);

@@ -100,3 +100,17 @@ export async function tearDown(t: Topology | undefined, dir: string): Promise<vo
   }
   rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * Every table of the shop's schema in every DC's database, by CHECKSUM TABLE: one line per table
+ * whose rows differ somewhere (or that a DC lacks), naming the table and each DC's checksum; [] when all are equal.
+ */
+export async function differingTables<D extends string>(dcs: D[], query: <T>(dc: D, sql: string) => Promise<T[]>): Promise<string[]> {
+  const namesIn = async (dc: D) => (await query<{ t: string }>(dc,
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")).map((r) => r.t);
+  const names = [...new Set((await Promise.all(dcs.map(namesIn))).flat())].sort();
+  const sums = await Promise.all(dcs.map(async (dc) => new Map((await query<{ Table: string; Checksum: number | null }>(dc,
+    `CHECKSUM TABLE ${names.map((t) => `\`${t}\``).join(', ')}`)).map((r) => [r.Table.split('.').pop()!, String(r.Checksum)]))));
+  return names.filter((t) => new Set(sums.map((s) => s.get(t))).size > 1)
+    .map((t) => `${t}: ${dcs.map((dc, i) => `${dc} ${sums[i].get(t)}`).join(', ')}`);
+}

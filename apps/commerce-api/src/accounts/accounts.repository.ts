@@ -61,7 +61,8 @@ export class AccountsRepository {
    * A log-in away from home, on the current home's database in one round trip: claims the home
    * for `toDc` (epoch + 1) if the epoch is still `epoch` and the home saw no log-in since
    * `activeSince`; otherwise records the log-in there, fenced like recordLogin. Answers whether it
-   * claimed (with the GTID of that write), whether it recorded, and the row as it is now.
+   * claimed (with the old home's whole binlog position after that write: everything it had, of every
+   * DC, which this DC must have applied before it writes as the home), whether it recorded, and the row as it is now.
    */
   async claimHome(home: Sql, c: { accountId: string; homeDc: string; epoch: number; toDc: string; now: Date; activeSince: Date }):
   Promise<{ claimed: boolean; recorded: boolean; gtid: string; home_dc: string; home_epoch: number }> {
@@ -69,7 +70,7 @@ export class AccountsRepository {
       { sql: `UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1, last_login_at = ?
               WHERE id = ? AND home_dc = ? AND home_epoch = ? AND (last_login_at IS NULL OR last_login_at < ?)`,
       params: [c.toDc, c.now, c.accountId, c.homeDc, c.epoch, c.activeSince] },
-      { sql: 'SELECT ROW_COUNT() AS claimed, @@last_gtid AS gtid' },
+      { sql: 'SELECT ROW_COUNT() AS claimed, @@gtid_binlog_pos AS gtid' },
       // no-op when the claim above moved the home (home_dc is no longer homeDc)
       { sql: 'UPDATE account SET last_login_at = ? WHERE id = ? AND home_dc = ? AND home_epoch = ?', params: [c.now, c.accountId, c.homeDc, c.epoch] },
       { sql: 'SELECT home_dc, home_epoch FROM account WHERE id = ?', params: [c.accountId] },
@@ -91,7 +92,7 @@ export class AccountsRepository {
       [c.backTo, c.accountId, c.claimedBy, c.epoch])).affectedRows === 1;
   }
 
-  /** Waits until this database has applied `gtid` (0: applied, -1: timed out). */
+  /** Waits until this database has applied `gtid`, a position of other DCs' writes (false: timed out). */
   async waitForGtid(db: Sql, gtid: string, timeoutSeconds: number): Promise<boolean> {
     if (!gtid) return true;
     const [r] = await db.batch([gtidWait(gtid, timeoutSeconds)]);

@@ -6,11 +6,14 @@ import { createConnection, format } from 'mysql2/promise';
 import { binary } from '../process/binaries';
 
 /**
- * Threads applying replicated transactions (optimistic mode, MariaDB's default: in parallel, committed
- * in the source's order). Their commits share the replica's fsyncs (group commit), which is what a
- * catch-up after a cut waits for with sync_binlog=1 and innodb_flush_log_at_trx_commit=1.
+ * One applier per channel, applying its source's binlog in the source's order (0: no worker threads).
+ * With worker threads MariaDB applies GTID domains independently ("out of order"), so a third DC or one
+ * replaying history committed b's change of a's cart before a's cart (error 1452) or an older update last.
+ * In order, a channel applies nothing before what it depended on: every DC's binlog holds what that DC had
+ * before each write (log_slave_updates), and gtid_ignore_duplicates lets one channel at a time apply a domain.
+ * See docs/architecture.md, "Replication keeps each DC's order".
  */
-const PARALLEL_APPLIERS = 4;
+const APPLIER_THREADS = 0;
 
 export type Spawner = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
 
@@ -66,7 +69,7 @@ export class MariaDbNode {
       `--innodb-buffer-pool-size=${o.bufferPool ?? '128M'}`, '--innodb-flush-log-at-trx-commit=1', '--sync-binlog=1',
       `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
       '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
-      '--slave-net-timeout=4', `--slave-parallel-threads=${PARALLEL_APPLIERS}`, ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
+      '--slave-net-timeout=4', `--slave-parallel-threads=${APPLIER_THREADS}`, ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
       // every replica acknowledges what it receives when its source asks (a semi-sync DC); an async source never asks.
       // (Crash recovery's binlog truncation follows --init-rpl-role, MASTER by default, not this, since 10.11.8.)
       '--rpl-semi-sync-slave-enabled=ON',
@@ -144,10 +147,11 @@ export class MariaDbNode {
   }
 
   /** SQL as root over the node's socket (administration). */
-  async rootQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  /** As root over the socket; `timeoutMs`: the query fails (and its connection goes) when it has not answered by then. */
+  async rootQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs?: number): Promise<T[]> {
     const c = await createConnection({ socketPath: this.o.socket, user: 'root', multipleStatements: true });
     try {
-      const [rows] = await c.query(sql, params);
+      const [rows] = await c.query({ sql, values: params, timeout: timeoutMs });
       return rows as T[];
     } finally {
       c.destroy();

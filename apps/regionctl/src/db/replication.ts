@@ -29,9 +29,26 @@ export async function connectChannel(replica: MariaDbNode, sourceDc: string, via
     START SLAVE ${format('?', [name])}`);
 }
 
-/** Every replication channel of a node, from SHOW ALL SLAVES STATUS. */
+/** How long SHOW ALL SLAVES STATUS may take before channels() says why it does not answer. */
+const SHOW_STATUS_TIMEOUT_MS = 2000;
+
+/**
+ * Every replication channel of a node, from SHOW ALL SLAVES STATUS. That statement waits while an
+ * applier waits for another channel to apply the same GTID domain (gtid_ignore_duplicates, one
+ * applier per channel): held by a long transaction there, it would hang as long. So it has a
+ * deadline, and past it the error says what the appliers are doing (the process list answers).
+ */
 export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
-  const rows = await node.rootQuery<Record<string, string | number | null>>('SHOW ALL SLAVES STATUS');
+  let rows: Record<string, string | number | null>[];
+  try {
+    rows = await node.rootQuery<Record<string, string | number | null>>('SHOW ALL SLAVES STATUS', [], SHOW_STATUS_TIMEOUT_MS);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'PROTOCOL_SEQUENCE_TIMEOUT') throw err;
+    const appliers = await node.rootQuery<{ s: string; t: number }>(
+      "SELECT STATE AS s, TIME AS t FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_SQL' ORDER BY ID", [], SHOW_STATUS_TIMEOUT_MS);
+    throw new Error(`the channels' status did not answer within ${SHOW_STATUS_TIMEOUT_MS} ms; appliers: `
+      + (appliers.map((a) => `"${a.s}" for ${a.t} s`).join(', ') || 'none running'), { cause: err });
+  }
   return rows.map((r) => ({
     channel: String(r.Connection_name), ioRunning: String(r.Slave_IO_Running), sqlRunning: r.Slave_SQL_Running === 'Yes',
     secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
