@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ADDRESS, Shopper } from '../support/client';
-import { caughtUpEverywhere, regionctl, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, differingTables, regionctl, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 
@@ -215,6 +215,25 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
       .map((c) => `${c.channel} ${c.io} ${c.sql} ${c.error}`).join(', ')}`);
     const healthy = ['a: from_b Yes true , from_c Yes true ', 'b: from_a Yes true , from_c Yes true ', 'c: from_a Yes true , from_b Yes true '];
     expect(await channelsOf()).toEqual(healthy);
+    // an account moves a → b → c → a, and at each new home changes the cart the last one made and orders it: c's rebuild
+    // below replays writes whose dependencies are in other GTID domains
+    const email = 'moves-around@example.com';
+    expect((await new Shopper(entry.a).post('/api/accounts/register', { email, password: 'a long password', name: 'M' })).status).toBe(201);
+    const products = (await new Shopper(entry.a).get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
+    let at = new Shopper(entry.a);
+    expect((await at.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
+    expect((await at.post('/api/cart/items', { variantId: products[0], quantity: 1 })).status).toBe(200);
+    for (const [i, dc] of (['b', 'c', 'a'] as const).entries()) {
+      await caughtUp(t);
+      await count(dc === 'b' ? 'a' : dc === 'c' ? 'b' : 'c', `UPDATE account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE email = '${email}'`);
+      at = new Shopper(entry[dc]);
+      expect((await at.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe(dc);
+      expect((await at.post('/api/cart/items', { variantId: products[i + 1], quantity: 1 })).status).toBe(200);
+      const placed = await at.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': `moves-around-${dc}` });
+      expect(placed.status).toBe(201);
+      expect((await at.post('/api/cart/items', { variantId: products[0], quantity: 2 })).status).toBe(200); // the next home's cart
+    }
+    await caughtUp(t);
     expect(await t.run('down')).toMatchObject({ status: 0 });
     await t.exited;
 
@@ -228,6 +247,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(await count('c', allocationOfC)).toEqual(await count('a', allocationOfC));
     await sellsAtC('rebuilt-c-1');
     expect(await channelsOf()).toEqual(healthy);
+    expect(await differingTables(['a', 'b', 'c'], count)).toEqual([]);
 
     // a's older binlog files purged (by hand, as root): an empty c could no longer get everything, so up refuses
     const root = await createConnection({ socketPath: join(runDirFor(data), 'db-a.sock'), user: 'root' });

@@ -187,6 +187,50 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     expect(await differingTables(DCS, sql)).toEqual([]);
   });
 
+  it('an account homed at c orders at c with a key, moves to a and then to b while b lacks that order: b gives the claim back, and the key repeated at b answers the order (no second one)', async () => {
+    const email = 'key-follows@example.com';
+    const password = 'a long password';
+    expect((await new Shopper(entry('c')).post('/api/accounts/register', { email, password, name: 'K' })).status).toBe(201);
+    const atC = new Shopper(entry('c'));
+    expect((await atC.post('/api/accounts/login', { email, password })).body.homeDc).toBe('c');
+    const [{ id: accountId }] = await sql<{ id: string }>('c', 'SELECT id FROM account WHERE email = ?', [email]);
+    const variant = (await atC.get('/api/products?pageSize=5')).body.items[4].variants[0].id;
+    expect((await atC.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
+    await caughtUp();
+    // b applies c's checkout late (its applier waits on a row lock the checkout's stock decrement needs); a has it at once
+    const holder = await root('b');
+    await holder.query('BEGIN');
+    await holder.query("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'c' FOR UPDATE", [variant]);
+    const checkout = (s: Shopper) => s.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'key-follows-1' });
+    let orderId = '';
+    try {
+      const first = await checkout(atC);
+      expect(first.status).toBe(201);
+      orderId = first.body.id;
+      await waitFor('a to apply c\'s order', async () => (await sql('a', 'SELECT id FROM orders WHERE id = ?', [orderId])).length === 1, 10000, 50);
+      // the home moves c → a (a has everything c had), then a → b: a's binlog holds c's order before its claim
+      await sql('c', 'UPDATE account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE id = ?', [accountId]);
+      expect((await new Shopper(entry('a')).post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
+      await sql('a', 'UPDATE account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE id = ?', [accountId]);
+      const atB = new Shopper(entry('b'));
+      // b waits for all a had (c's order too), not only a's own writes: it cannot have it, and gives the claim back.
+      // Before: b became the home without c's order, and the repeated key below made a second order at b
+      const login = await atB.post('/api/accounts/login', { email, password });
+      expect([login.status, login.body.homeDc]).toEqual([200, 'a']);
+      const again = await checkout(atB);
+      expect([again.status, again.body.id]).toEqual([200, orderId]);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await caughtUp();
+    for (const dc of DCS) {
+      expect(await sql(dc, "SELECT COUNT(*) AS n FROM orders WHERE id IN (SELECT order_id FROM idempotency_key WHERE idem_key = 'key-follows-1')")).toEqual([{ n: 1 }]);
+      expect(await sql(dc, 'SELECT home_dc FROM account WHERE id = ?', [accountId])).toEqual([{ home_dc: 'a' }]);
+    }
+    expect(await differingTables(DCS, sql)).toEqual([]);
+  });
+
   it('a guest cart of a, with a cut off from b and c: b adopts it, c follows it to b\'s copy (no second one), and a checkout repeated at c answers b\'s order', async () => {
     const guest = new Shopper(entry('a'));
     const variants = (await guest.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
