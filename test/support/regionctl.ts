@@ -40,7 +40,12 @@ export function regionctl(common: string[], ...args: string[]): Promise<{ status
 }
 
 /** Starts `regionctl up` and waits until it says the topology is up (or fails with its output). */
-export async function regionctlUp(regionsDir: string, dataDir: string, portBase: number, ...extra: string[]): Promise<Topology> {
+export function regionctlUp(regionsDir: string, dataDir: string, portBase: number, ...extra: string[]): Promise<Topology> {
+  return regionctlUpUntil(/^topology is up/, regionsDir, dataDir, portBase, ...extra);
+}
+
+/** Starts `regionctl up` and waits until a line of its output matches `until` (or it exits, which fails with its output). */
+export async function regionctlUpUntil(until: RegExp, regionsDir: string, dataDir: string, portBase: number, ...extra: string[]): Promise<Topology> {
   if (!existsSync(REGIONCTL)) throw new Error(`${REGIONCTL} is missing: run \`make build\` first (make test does)`);
   const common = ['--regions', regionsDir, '--data', dataDir, '--port-base', String(portBase)];
   const child = spawnTied(process.execPath, [REGIONCTL, 'up', ...common, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,12 +64,12 @@ export async function regionctlUp(regionsDir: string, dataDir: string, portBase:
     exited.then(() => false),
     new Promise<boolean>((resolve) => {
       const t = setInterval(() => {
-        if (lines.some((l) => l.startsWith('topology is up'))) { clearInterval(t); resolve(true); }
+        if (lines.some((l) => until.test(l))) { clearInterval(t); resolve(true); }
       }, 100);
       void exited.then(() => clearInterval(t));
     }),
   ]);
-  if (!up) throw new Error(`regionctl up failed:\n${lines.slice(-20).join('\n')}`);
+  if (!up) throw new Error(`regionctl up exited before printing ${until}:\n${lines.slice(-20).join('\n')}`);
   return { child, lines, exited, run: (...args: string[]) => regionctl(common, ...args) };
 }
 

@@ -29,6 +29,7 @@ const USAGE = `usage: regionctl <command> [options]
                             Each transfer has a key (made up when not given, and printed): the same
                             command with --key KEY after a failure moves the units at most once
   stock show <sku> [<dc>]   a SKU's allocation in every DC and its units in transit, as <dc> sees them
+  replication start <dc>    (re)start every replication channel of a DC, from where each stopped
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -114,6 +115,12 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'replication': {
+      const [action, dc] = args;
+      if (action !== 'start' || !dc || args.length !== 2) throw new UsageError('replication needs: start <dc>');
+      say(String((await call('POST', '/replication/start', { dc })).message));
+      return 0;
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -158,7 +165,8 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
-    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c), down: stop,
+    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
+    startChannels: (dc) => runtime.startChannels(dc), down: stop,
   });
   try {
     await runtime.up();

@@ -8,6 +8,7 @@ export interface ControlHandlers {
   wan(action: WanAction, a: string, b: string): Promise<string>;
   scale(dc: string, count: number): Promise<string>;
   stock(command: StockCommand): Promise<string>;
+  startChannels(dc: string): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -39,7 +40,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | stock | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | replication | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -63,6 +64,7 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.wan(b.action as WanAction, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
       }
       if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
+      if (req.url === '/replication/start') return send(200, { message: await h.startChannels(text(b.dc, 'the DC')) });
       if (req.url === '/stock') {
         const sku = text(b.sku, 'the SKU');
         if (b.action === 'show') return send(200, { message: await h.stock({ action: 'show', sku, dc: b.dc === undefined ? undefined : text(b.dc, 'the DC') }) });

@@ -69,6 +69,9 @@ export class MariaDbNode {
       `--innodb-buffer-pool-size=${o.bufferPool ?? '128M'}`, '--innodb-flush-log-at-trx-commit=1', '--sync-binlog=1',
       `--server-id=${o.serverId}`, `--gtid-domain-id=${o.gtidDomainId}`, '--gtid-strict-mode=ON',
       '--log-bin=binlog', '--binlog-format=ROW', '--log-slave-updates=ON', '--relay-log=relay',
+      // a channel whose source is gone retries every second (MASTER_CONNECT_RETRY) for ever: 2^32 - 1 tries, 136 years
+      // (MariaDB's default of 100,000 gives up after 28 hours, and the DC would stay behind until someone noticed)
+      '--master-retry-count=4294967295',
       '--slave-net-timeout=4', `--slave-parallel-threads=${APPLIER_THREADS}`, ...(o.gtidIgnoreDuplicates ? ['--gtid-ignore-duplicates=ON'] : []),
       // every replica acknowledges what it receives when its source asks (a semi-sync DC); an async source never asks.
       // (Crash recovery's binlog truncation follows --init-rpl-role, MASTER by default, not this, since 10.11.8.)

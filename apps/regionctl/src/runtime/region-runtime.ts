@@ -77,7 +77,16 @@ interface Joining {
   empty: boolean;
   /** the last of its own writes the other DCs hold, when it had written before (it lost its data) */
   ownWrites?: string;
+  /** an earlier `up` began its join and stopped before the topology was up (its marker file is there) */
+  resumed?: boolean;
 }
+
+/**
+ * In a DC's data folder while it joins: written before its join starts, removed once the whole
+ * topology is up. A join cut short (Ctrl-C, a crash) leaves a database that is neither empty nor
+ * complete; the next `up` sees the file and waits for the join again instead of serving that.
+ */
+const JOIN_MARKER = 'JOINING';
 
 /** The last sequence number of GTID domain `domain` in a position like "1-1-42,2-2-17". */
 function seqOf(position: string, domain: number): number {
@@ -150,6 +159,11 @@ export class RegionRuntime {
     o.say('starting HAProxy');
     await Promise.all(plan.dcs.map((d) => this.startLb(d)));
     if (this.routing === 'relocate') await this.startEdge();
+    for (const j of joining) rmSync(this.joinMarker(j.dc), { force: true });
+  }
+
+  private joinMarker(dc: string): string {
+    return join(this.plan.dataDir, dc, JOIN_MARKER);
   }
 
   get routing(): RoutingMode {
@@ -192,7 +206,10 @@ export class RegionRuntime {
       const domain = d.node.o.gtidDomainId;
       const elsewhere = dbs.filter((o) => o !== d).map((o) => o.written.split(',').find((g) => g.startsWith(`${domain}-`)) ?? '')
         .sort((x, y) => seqOf(y, domain) - seqOf(x, domain))[0];
-      if (d.empty || seqOf(elsewhere, domain) > seqOf(d.written, domain)) joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere || undefined });
+      const resumed = !d.empty && existsSync(this.joinMarker(d.dc));
+      if (d.empty || resumed || seqOf(elsewhere, domain) > seqOf(d.written, domain)) {
+        joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere || undefined, resumed });
+      }
     }
     for (const h of joining.some((j) => j.empty) ? dbs.filter((d) => !d.empty) : []) {
       const start = await binlogStart(h.node);
@@ -202,6 +219,7 @@ export class RegionRuntime {
           + 'Copy a snapshot of another DC into it instead (not automated), or start the whole topology empty with --fresh');
       }
     }
+    for (const j of joining) writeFileSync(this.joinMarker(j.dc), `${new Date().toISOString()} joining: regionctl up waits for it until the topology is up\n`);
     return joining;
   }
 
@@ -218,7 +236,10 @@ export class RegionRuntime {
     const transactions = this.plan.dcs.map((d) => d.region.gtidDomainId)
       .reduce((sum, domain) => sum + Math.max(0, ...positions.map((p) => seqOf(p, domain))), 0);
     for (const j of joining) {
-      this.o.say(j.ownWrites
+      this.o.say(j.resumed
+        ? `DC ${j.dc}: its join did not finish (an earlier up stopped before the topology was up): resuming it, until it has what `
+          + `${holding.join(', ')} hold (${transactions} transactions)`
+        : j.ownWrites
         ? `DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
           + `up to ${j.ownWrites}: it lost its data; rebuilding it from ${holding.join(', ')} (${transactions} transactions; what it had `
           + 'committed and not yet sent is lost)'
@@ -226,8 +247,14 @@ export class RegionRuntime {
     }
     const started = Date.now();
     for (const dc of codes) {
-      for (const [i, position] of positions.entries()) {
-        if (position && !(await waitForPosition(this.nodes.get(dc)!, position, JOIN_TIMEOUT_SECONDS))) {
+      const node = this.nodes.get(dc)!;
+      const own = node.o.gtidDomainId;
+      const wrote = seqOf(await binlogPosition(node), own);
+      for (const [i, held] of positions.entries()) {
+        // its own writes that it has itself (a resumed join in which it had begun to write) are not waited for: they are
+        // in its binlog, not in what it applied, which is what MASTER_GTID_WAIT looks at
+        const position = wrote >= seqOf(held, own) ? held.split(',').filter((g) => !g.trim().startsWith(`${own}-`)).join(',') : held;
+        if (position && !(await waitForPosition(node, position, JOIN_TIMEOUT_SECONDS))) {
           throw new Error(`DC ${dc} did not apply what DC ${holding[i]} holds (${position}) within ${JOIN_TIMEOUT_SECONDS} s: see ${this.plan.logDir}/mariadb-${dc}.err`);
         }
       }
@@ -442,6 +469,23 @@ export class RegionRuntime {
           late: s?.late ?? { chunks: 0, p50: 0, p99: 0, max: 0 } };
       }),
     };
+  }
+
+  /**
+   * `regionctl replication start <dc>`: every replication channel of the DC re-pointed at its link and
+   * started from where it stopped (a channel stopped by hand, by an error an operator has since fixed,
+   * or one that gave up reconnecting), without a full `up`. Says how each is a few seconds later.
+   */
+  async startChannels(code: string): Promise<string> {
+    const node = this.nodes.get(this.dc(code).region.code)!;
+    for (const l of this.plan.links.filter((x) => x.from === code)) await connectChannel(node, l.to, l.listen);
+    let list = await channels(node);
+    for (const until = Date.now() + 5000; Date.now() < until && list.some((c) => c.ioRunning !== 'Yes' && !c.lastIoError && !c.lastSqlError);) {
+      await new Promise((r) => setTimeout(r, 200));
+      list = await channels(node);
+    }
+    return list.map((c) => `DC ${code}: ${c.channel} started: io ${c.ioRunning}, sql ${c.sqlRunning ? 'Yes' : 'No'}`
+      + `${c.lastIoError || c.lastSqlError ? `; error: ${[c.lastIoError, c.lastSqlError].filter(Boolean).join('; ')}` : ''}`).join('\n');
   }
 
   /** Stops everything it started: shop processes first (they drain), then load balancers, Redis, databases, links. */

@@ -27,7 +27,8 @@ export function printStatus(s: StatusReport): string {
         if (!ok) healthy = false;
         const behind = c.transactionsBehind === null ? 'source unreachable' : `${c.transactionsBehind} transactions behind`;
         out.push(`  replication ${c.channel}: ${ok ? 'running' : 'NOT RUNNING'} (io ${c.io}, sql ${c.sql ? 'Yes' : 'No'}), `
-          + `${c.secondsBehind === null ? '? s' : `${c.secondsBehind} s`} behind, ${behind}${c.error ? `; error: ${c.error}` : ''}`);
+          + `${c.secondsBehind === null ? '? s' : `${c.secondsBehind} s`} behind, ${behind}${c.error ? `; error: ${c.error}` : ''}`
+          + (c.io === 'No' || !c.sql ? ` (once the cause is fixed: regionctl replication start ${d.dc})` : ''));
       }
     } else {
       healthy = false;
