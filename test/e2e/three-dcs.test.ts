@@ -254,6 +254,11 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       // c sees that b has the cart now: it writes there (before: a second copy of its own, and with it a second order below)
       const followed = await at('c').post('/api/cart/items', { variantId: variants[2], quantity: 1 });
       expect([followed.status, followed.body.id, followed.body.lines.length]).toEqual([200, adopted.body.id, 3]);
+      // read at c with the old cookie, a still cut off: b's copy as c's replica has it (before: a's original, one line)
+      await waitFor('c\'s replica to have b\'s copy with its three lines', async () =>
+        (await sql('c', 'SELECT id FROM cart_line WHERE cart_id = ?', [adopted.body.id])).length === 3, 10000, 50);
+      const read = await at('c').get('/api/cart');
+      expect([read.status, read.body.id, read.body.lines.length]).toEqual([200, adopted.body.id, 3]);
       placed = await order(atB);
       expect(placed.status).toBe(201);
       // the shopper never saw that answer and repeats at c with its old cookie: the same order, not a new one

@@ -249,6 +249,16 @@ export class CartRepository {
   }
 
   /**
+   * A guest cart of a DC that cannot be reached, as a shopper should see it here: the copy this DC
+   * made of it, else the copy another DC made (the earliest, as adoptions follow it: the cart lives
+   * there now), else the original, as far as each has replicated here.
+   */
+  latestCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
+    return db.batch([this.adoptedOrCopyStatement(cartId, dc, true)])
+      .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
+  }
+
+  /**
    * What a DC about to adopt a guest cart of an unreachable DC must know, in one round trip: the
    * cart as adoptedOrCopy has it; the copy another DC made of it, if one has replicated here (the
    * cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
@@ -271,8 +281,11 @@ export class CartRepository {
     };
   }
 
-  private adoptedOrCopyStatement(cartId: string, dc: string): Statement {
-    return cartWithLines(dc, 'c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ?) AND c.account_id IS NULL', [cartId, dc, cartId]);
+  /** The cart this DC adopted from `cartId`, else (`anyDc`) the earliest copy another DC made, else the original. */
+  private adoptedOrCopyStatement(cartId: string, dc: string, anyDc = false): Statement {
+    const others = anyDc ? `(SELECT o.id FROM cart o WHERE o.adopted_from = ? ORDER BY ${earliestFirst('o')} LIMIT 1), ` : '';
+    return cartWithLines(dc, `c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ${others}?) AND c.account_id IS NULL`,
+      anyDc ? [cartId, dc, cartId, cartId] : [cartId, dc, cartId]);
   }
 
   /**

@@ -59,9 +59,9 @@ export class CartService {
     if (!t) return this.emptyView();
     const loaded = (ctx.account && t.db.kind === 'remote' && await this.fromReplica(ctx, t.ref))
       || await this.repo.run(t.db, t.ref, ctx.dc).catch((err) => {
-        // a guest cart whose DC cannot be reached: the cart this DC adopted from it, else its replicated copy
+        // a guest cart whose DC cannot be reached: the copy a DC made of it, else its replicated original
         if (!this.adoptable(t, err)) throw err;
-        return this.repo.adoptedOrCopy(this.router.local, (t.ref as { guestCartId: string }).guestCartId, ctx.dc);
+        return this.repo.latestCopy(this.router.local, (t.ref as { guestCartId: string }).guestCartId, ctx.dc);
       });
     // an ordered or merged cart is finished: the shopper has no cart until the next item
     return loaded.cart?.status === 'active' ? this.view(loaded) : this.emptyView();
@@ -149,10 +149,10 @@ export class CartService {
     let closeAt: OrderDataSource | undefined = guestDb;
     const guest = await this.repo.run(guestDb, { guestCartId }, ctx.dc).catch((err) => {
       if (!this.adoptable({ db: guestDb, ref: { guestCartId } }, err)) throw err;
-      // the guest cart's DC cannot be reached: merge what this DC has (the cart it adopted, or its replica's
-      // copy, left active over there where no cookie names it any more)
+      // the guest cart's DC cannot be reached: merge the copy a DC made of it (merged where that copy lives, below),
+      // else the replica's original, left active over there where no cookie names it any more
       closeAt = undefined;
-      return this.repo.adoptedOrCopy(this.router.local, guestCartId, ctx.dc);
+      return this.repo.latestCopy(this.router.local, guestCartId, ctx.dc);
     });
     if (guest.cart && guest.cart.id !== guestCartId) return this.mergeGuestCart(ctx, account, guest.cart.id);
     if (!guest.cart || guest.cart.status !== 'active') return false;
