@@ -275,6 +275,55 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     }
   });
 
+  it('a guest cart of a cut off, adopted by b and asked at c before c has b\'s copy: c adopts it at b (one copy in the topology), one order for the key', async () => {
+    const guest = new Shopper(entry('a'));
+    const variants = (await guest.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[1].id);
+    const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    expect(made.status).toBe(200);
+    await caughtUp();
+    const at = (dc: Dc) => {
+      const s = new Shopper(entry(dc));
+      for (const [k, v] of guest.cookies) s.cookies.set(k, v); // the cookie names a's cart
+      return s;
+    };
+    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
+      { 'Idempotency-Key': 'adopted-within-lag-1' });
+    for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
+    // c applies b's adoption late, as within one replication lag: its applier of b's writes waits on a row lock held
+    // at c, on a row b writes just before (c's own writes are not held up by it)
+    const [{ id: categoryId }] = await sql<{ id: string }>('b', 'SELECT id FROM category ORDER BY id LIMIT 1');
+    const holder = await root('c');
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM category WHERE id = ? FOR UPDATE', [categoryId]);
+    await sql('b', 'UPDATE category SET updated_at = NOW(3) + INTERVAL 1 SECOND WHERE id = ?', [categoryId]);
+    let placed;
+    try {
+      const atB = at('b');
+      const adopted = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
+      expect([adopted.status, adopted.body.id.startsWith('b_'), adopted.body.lines.length]).toEqual([200, true, 2]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await sql('c', 'SELECT id FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([]); // c has not got b's copy
+      // before: c made a copy of its own (a second cart, and with the key below a second order after the heal)
+      const atC = at('c');
+      const atCopy = await atC.post('/api/cart/items', { variantId: variants[2], quantity: 1 });
+      expect([atCopy.status, atCopy.body.id, atCopy.body.lines.length]).toEqual([200, adopted.body.id, 3]);
+      placed = await order(atC);
+      expect([placed.status, placed.body.lines.length]).toEqual([201, 3]);
+      const repeated = await order(atB);
+      expect([repeated.status, repeated.body.id]).toEqual([200, placed.body.id]);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+      for (const dc of ['b', 'c']) await topo!.run('wan', 'heal', 'a', dc);
+    }
+    await caughtUp();
+    for (const dc of DCS) {
+      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([{ owner_dc: 'b' }]);
+      expect(await sql(dc, "SELECT COUNT(*) AS n FROM idempotency_key WHERE idem_key = 'adopted-within-lag-1'")).toEqual([{ n: 1 }]);
+    }
+    expect(await differingTables(DCS, sql)).toEqual([]);
+  });
+
   it('the reservation sweeper settles what it can while a DC cannot be asked: b gives back an orphan sent to c and keeps one sent to a until a answers', async () => {
     const variant = (await new Shopper(entry('b')).get('/api/products?pageSize=4')).body.items[3].variants[1].id;
     const stock = async () => Number((await sql<{ available: number }>('b', "SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'b'", [variant]))[0].available);

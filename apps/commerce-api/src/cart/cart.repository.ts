@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, BatchResult, earliestFirst, gtidApplied, gtidWait, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { affectedOf, BatchResult, earliestFirst, gtidApplied, gtidWait, isDuplicateKey, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
 
 export interface CartRow {
   id: string;
@@ -240,15 +240,6 @@ export class CartRepository {
   }
 
   /**
-   * A guest cart of another DC as this database has it: the cart this DC adopted from it if there
-   * is one, else the replicated copy (undefined when neither has arrived).
-   */
-  adoptedOrCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
-    return db.batch([this.adoptedOrCopyStatement(cartId, dc)])
-      .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
-  }
-
-  /**
    * A guest cart of a DC that cannot be reached, as a shopper should see it here: the copy this DC
    * made of it, else the copy another DC made (the earliest, as adoptions follow it: the cart lives
    * there now), else the original, as far as each has replicated here.
@@ -260,7 +251,7 @@ export class CartRepository {
 
   /**
    * What a DC about to adopt a guest cart of an unreachable DC must know, in one round trip: the
-   * cart as adoptedOrCopy has it; the copy another DC made of it, if one has replicated here (the
+   * cart as this database has it (the copy this DC made of it, else the original); the copy another DC made of it, if one has replicated here (the
    * cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
    * still held for an order that this database does not have (its owner batch left, no answer came
    * back; the reservation rows of every DC replicate here). The last reads the orders module's
@@ -289,19 +280,28 @@ export class CartRepository {
   }
 
   /**
-   * This DC's copy of a guest cart whose DC cannot be reached (one transaction, one round trip);
-   * a second adoption of the same cart here fails on the (adopted_from, owner_dc) key.
+   * A copy of a guest cart whose DC cannot be reached, owned by `ids.ownerDc`, in that DC's database
+   * (one transaction, one round trip). Answers the copy's id: when that database has a copy of the
+   * cart already (the (adopted_from, owner_dc) key), that one's.
    */
-  async adopt(db: OrderDataSource, from: CartRow, lines: CartLineRow[], ids: { cart: string; ownerDc: string; line: () => string }): Promise<void> {
-    await db.transaction((tx) => tx.batchAndCommit([
-      { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency, discount_code, shipping_method_code, adopted_from)
-              VALUES (?, NULL, NULL, ?, ?, ?, ?, ?)`,
-      params: [ids.cart, ids.ownerDc, from.currency, from.discount_code, from.shipping_method_code, from.id] },
-      ...(lines.length === 0 ? [] : [{
-        sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES ${lines.map(() => '(?, ?, ?, ?)').join(', ')}`,
-        params: lines.flatMap((l) => [ids.line(), ids.cart, l.variant_id, l.quantity]),
-      }]),
-    ]));
+  async adopt(db: OrderDataSource, from: CartRow, lines: CartLineRow[], ids: { cart: string; ownerDc: string; line: () => string }): Promise<string> {
+    try {
+      await db.transaction((tx) => tx.batchAndCommit([
+        { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency, discount_code, shipping_method_code, adopted_from)
+                VALUES (?, NULL, NULL, ?, ?, ?, ?, ?)`,
+        params: [ids.cart, ids.ownerDc, from.currency, from.discount_code, from.shipping_method_code, from.id] },
+        ...(lines.length === 0 ? [] : [{
+          sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES ${lines.map(() => '(?, ?, ?, ?)').join(', ')}`,
+          params: lines.flatMap((l) => [ids.line(), ids.cart, l.variant_id, l.quantity]),
+        }]),
+      ]));
+      return ids.cart;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const [made] = await db.query<{ id: string }>('SELECT id FROM cart WHERE adopted_from = ? AND owner_dc = ?', [from.id, ids.ownerDc]);
+      if (!made) throw err;
+      return made.id;
+    }
   }
 
   async adoptGuestCart(db: Sql, cartId: string, accountId: string): Promise<void> {

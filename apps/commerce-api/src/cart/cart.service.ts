@@ -255,24 +255,43 @@ export class CartService {
       throw new DomainError(ErrorCode.Unavailable,
         `the cart's DC ${ownerDc} cannot be reached and the cart has not been replicated to DC ${ctx.dc} yet; try again shortly`, undefined, 5);
     }
-    let id = seen.cart.id;
-    if (id === cartId && seen.cart.status === 'active') {
+    if (seen.cart.id === cartId && seen.cart.status === 'active') {
       if (unresolvedCheckout) {
         throw new DomainError(ErrorCode.Unavailable, `a checkout of this cart got no answer from DC ${ownerDc}, which cannot be reached now: `
           + `it may have placed the order, so the cart stays there; try again once DC ${ownerDc} is back (a checkout with the same Idempotency-Key)`,
         undefined, 30);
       }
-      id = newId(ctx.dc);
+      return this.copyAtAdopter(ctx, seen, ownerDc);
+    }
+    // this DC's copy; or a cart that is no longer active (ordered, merged), left as it is: writes to it change nothing
+    if (seen.cart.id !== cartId) ctx.guestCartId = ctx.newGuestCartId = seen.cart.id;
+    return { db: local, ref: { guestCartId: seen.cart.id } };
+  }
+
+  /**
+   * One copy of a guest cart in the topology: it is made in the database of the first DC (by code) other
+   * than the cart's owner that can be reached, so two DCs adopting it within one replication lag (each not
+   * yet seeing the other's copy) write to the same database, where the (adopted_from, owner_dc) key lets
+   * one copy in and the other takes it. This DC's own database when it comes first, or when every DC
+   * before it cannot be reached (a DC cut off from both makes its own: the copies then differ).
+   */
+  private async copyAtAdopter(ctx: RequestContext, seen: LoadedCart, ownerDc: string): Promise<CartTarget> {
+    const adopters = [ctx.dc, ...this.router.remoteSources().map((r) => r.dc)].filter((dc) => dc !== ownerDc).sort();
+    const before = adopters.slice(0, adopters.indexOf(ctx.dc));
+    const copyAt = async (db: OrderDataSource): Promise<CartTarget> => {
+      const id = await this.repo.adopt(db, seen.cart!, seen.lines, { cart: newId(db.dc), ownerDc: db.dc, line: () => newId(db.dc) });
+      ctx.guestCartId = ctx.newGuestCartId = id;
+      return { db, ref: { guestCartId: id } };
+    };
+    for (const dc of before) {
       try {
-        await this.repo.adopt(local, seen.cart, seen.lines, { cart: id, ownerDc: ctx.dc, line: () => newId(ctx.dc) });
+        return await copyAt(this.router.forOwner(dc));
       } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        id = (await this.repo.adoptedOrCopy(local, cartId, ctx.dc)).cart!.id; // adopted here meanwhile by another request
+        // nothing reached it: the next one; a connection that broke on the way may have made the copy there (503)
+        if (!(err instanceof UnreachableError && err.dc === dc && !err.outcomeUnknown)) throw err;
       }
     }
-    // a copy that is no longer active (ordered, merged) is left as it is: writes to it change nothing
-    if (id !== cartId) ctx.guestCartId = ctx.newGuestCartId = id;
-    return { db: local, ref: { guestCartId: id } };
+    return copyAt(this.router.local);
   }
 
   /** A write committed at another DC's database: its GTID is what this client's next local reads wait for. */
