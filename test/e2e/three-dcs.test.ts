@@ -57,9 +57,10 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
 
   beforeAll(async () => {
     // c's commits wait for another DC to have them (semi-sync); a's and b's do not
-    // b's processes look for orphan stock reservations every second (default: every minute)
+    // b's processes look for orphan stock reservations every second (default: every minute), and give a statement at
+    // another DC's database 5 s (default 2: the cuts of the unknown-outcome test, two regionctl runs, fit in well)
     writeRegions(regions, DCS.map((code) => ({ code, durability: code === 'c' ? 'semi-sync' : 'async',
-      ...(code === 'b' ? { env: { RESERVATION_SWEEP_SECONDS: 1 } } : {}) })), BLOCK);
+      ...(code === 'b' ? { env: { RESERVATION_SWEEP_SECONDS: 1, REMOTE_STATEMENT_TIMEOUT_MS: 5000 } } : {}) })), BLOCK);
     topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
   }, 240000);
 
@@ -322,6 +323,56 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       expect(await sql(dc, "SELECT COUNT(*) AS n FROM idempotency_key WHERE idem_key = 'adopted-within-lag-1'")).toEqual([{ n: 1 }]);
     }
     expect(await differingTables(DCS, sql)).toEqual([]);
+  });
+
+  it('a guest cart of a checked out at b, the answer lost after a committed (outcome unknown): c does not adopt it while a is cut off, and after the heal the retry at c answers a\'s one order', async () => {
+    const guest = new Shopper(entry('a'));
+    const variant = (await guest.get('/api/products?pageSize=4')).body.items[3].variants[2].id;
+    const made = await guest.post('/api/cart/items', { variantId: variant, quantity: 1 });
+    expect(made.status).toBe(200);
+    await caughtUp();
+    const at = (dc: Dc) => {
+      const s = new Shopper(entry(dc));
+      for (const [k, v] of guest.cookies) s.cookies.set(k, v);
+      return s;
+    };
+    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
+      { 'Idempotency-Key': 'unknown-outcome-3dc-1' });
+    const ordersOfKey = "SELECT o.id FROM orders o JOIN idempotency_key k ON k.order_id = o.id WHERE k.idem_key = 'unknown-outcome-3dc-1'";
+    // b's owner batch waits at a on the cart's row lock; the links from a are cut while it waits, and a commits it just after
+    const holder = await root('a');
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM cart WHERE id = ? FOR UPDATE', [made.body.id]);
+    let released = false;
+    try {
+      const first = order(at('b'));
+      await waitFor('b\'s batch to wait at a', async () => (await sql('a',
+        "SELECT 1 FROM information_schema.PROCESSLIST WHERE USER = 'meridian' AND INFO LIKE 'SELECT id FROM cart WHERE id = % FOR UPDATE'")).length > 0, 5000, 100);
+      for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
+      await holder.query('ROLLBACK'); // within the batch's deadline: a commits it, and its answer has nowhere to go
+      released = true;
+      const lost = await first;
+      expect([lost.status, lost.body.message]).toEqual([503, expect.stringMatching(/cannot be reached|may have been done/)]);
+      await waitFor('a to commit the batch it had', async () => (await sql('a', ordersOfKey)).length === 1, 5000, 50);
+      // c sees b's reservation for a's cart without its order: the cart stays at a (before: c adopted it and ordered again)
+      await waitFor('b\'s reservation to reach c', async () =>
+        (await sql('c', "SELECT 1 FROM stock_reservation WHERE cart_id = ? AND status = 'held'", [made.body.id])).length === 1, 10000, 50);
+      const retried = await order(at('c'));
+      expect([retried.status, retried.body.message]).toEqual([503, expect.stringMatching(/may have placed the order/)]);
+    } finally {
+      if (!released) await holder.query('ROLLBACK');
+      await holder.end();
+      for (const dc of ['b', 'c']) await topo!.run('wan', 'heal', 'a', dc);
+    }
+    await caughtUp();
+    const [{ id: placed }] = await sql<{ id: string }>('a', ordersOfKey);
+    const again = await order(at('c'));
+    expect([again.status, again.body.id]).toEqual([200, placed]);
+    await caughtUp();
+    for (const dc of DCS) {
+      expect(await sql(dc, ordersOfKey)).toEqual([{ id: placed }]);
+      expect(await sql(dc, 'SELECT COUNT(*) AS n FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([{ n: 0 }]);
+    }
   });
 
   it('the reservation sweeper settles what it can while a DC cannot be asked: b gives back an orphan sent to c and keeps one sent to a until a answers', async () => {
