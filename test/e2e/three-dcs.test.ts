@@ -46,6 +46,27 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
   };
 
+  /**
+   * A guest with a cart made at a (one unit of the first product's variant `pick`), once every DC has it: the
+   * variants `pick` of the first four products, the cart's id, a shopper at any DC holding the guest's cookie
+   * (it names a's cart), and a checkout by such a shopper with Idempotency-Key `key`.
+   */
+  const guestOfA = async (pick: number, key: string) => {
+    const guest = new Shopper(entry('a'));
+    const variants: string[] = (await guest.get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[pick].id);
+    const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
+    expect([made.status, made.body.id.startsWith('a_')]).toEqual([200, true]);
+    await caughtUp();
+    const at = (dc: Dc) => {
+      const s = new Shopper(entry(dc));
+      for (const [k, v] of guest.cookies) s.cookies.set(k, v);
+      return s;
+    };
+    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
+      { 'Idempotency-Key': key });
+    return { variants, cartId: made.body.id as string, at, order };
+  };
+
   /** until `dc`'s channel from `source` has received every transaction of `source`'s own domain committed so far */
   const receivedAll = async (dc: Dc, source: Dc) => {
     const domain = `${DCS.indexOf(source) + 1}-`;
@@ -233,25 +254,14 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   });
 
   it('a guest cart of a, with a cut off from b and c: b adopts it, c follows it to b\'s copy (no second one), and a checkout repeated at c answers b\'s order', async () => {
-    const guest = new Shopper(entry('a'));
-    const variants = (await guest.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
-    const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
-    expect([made.status, made.body.id.startsWith('a_')]).toEqual([200, true]);
-    await caughtUp();
-    const at = (dc: Dc) => {
-      const s = new Shopper(entry(dc));
-      for (const [k, v] of guest.cookies) s.cookies.set(k, v); // the cookie names a's cart
-      return s;
-    };
-    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
-      { 'Idempotency-Key': 'adopted-once-1' });
+    const { variants, cartId, at, order } = await guestOfA(0, 'adopted-once-1');
     for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
     let placed;
     try {
       const atB = at('b');
       const adopted = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
       expect([adopted.status, adopted.body.id.startsWith('b_'), adopted.body.lines.length]).toEqual([200, true, 2]);
-      await waitFor('b\'s adoption to reach c', async () => (await sql('c', 'SELECT id FROM cart WHERE adopted_from = ?', [made.body.id])).length === 1, 10000, 50);
+      await waitFor('b\'s adoption to reach c', async () => (await sql('c', 'SELECT id FROM cart WHERE adopted_from = ?', [cartId])).length === 1, 10000, 50);
       // c sees that b has the cart now: it writes there (before: a second copy of its own, and with it a second order below)
       const followed = await at('c').post('/api/cart/items', { variantId: variants[2], quantity: 1 });
       expect([followed.status, followed.body.id, followed.body.lines.length]).toEqual([200, adopted.body.id, 3]);
@@ -270,25 +280,14 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     }
     await caughtUp(); // a replication error would stop a channel here
     for (const dc of DCS) {
-      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([{ owner_dc: 'b' }]);
+      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ?', [cartId])).toEqual([{ owner_dc: 'b' }]);
       expect(await sql(dc, `SELECT o.id FROM orders o JOIN cart c ON c.id = o.cart_id WHERE c.id = ? OR c.adopted_from = ?`,
-        [made.body.id, made.body.id])).toEqual([{ id: placed.body.id }]);
+        [cartId, cartId])).toEqual([{ id: placed.body.id }]);
     }
   });
 
   it('a guest cart of a cut off, adopted by b and asked at c before c has b\'s copy: c adopts it at b (one copy in the topology), one order for the key', async () => {
-    const guest = new Shopper(entry('a'));
-    const variants = (await guest.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[1].id);
-    const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
-    expect(made.status).toBe(200);
-    await caughtUp();
-    const at = (dc: Dc) => {
-      const s = new Shopper(entry(dc));
-      for (const [k, v] of guest.cookies) s.cookies.set(k, v); // the cookie names a's cart
-      return s;
-    };
-    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
-      { 'Idempotency-Key': 'adopted-within-lag-1' });
+    const { variants, cartId, at, order } = await guestOfA(1, 'adopted-within-lag-1');
     for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
     // c applies b's adoption late, as within one replication lag: its applier of b's writes waits on a row lock held
     // at c, on a row b writes just before (c's own writes are not held up by it)
@@ -303,7 +302,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       const adopted = await atB.post('/api/cart/items', { variantId: variants[1], quantity: 2 });
       expect([adopted.status, adopted.body.id.startsWith('b_'), adopted.body.lines.length]).toEqual([200, true, 2]);
       await new Promise((r) => setTimeout(r, 500));
-      expect(await sql('c', 'SELECT id FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([]); // c has not got b's copy
+      expect(await sql('c', 'SELECT id FROM cart WHERE adopted_from = ?', [cartId])).toEqual([]); // c has not got b's copy
       // before: c made a copy of its own (a second cart, and with the key below a second order after the heal)
       const atC = at('c');
       const atCopy = await atC.post('/api/cart/items', { variantId: variants[2], quantity: 1 });
@@ -319,30 +318,19 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     }
     await caughtUp();
     for (const dc of DCS) {
-      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([{ owner_dc: 'b' }]);
+      expect(await sql(dc, 'SELECT owner_dc FROM cart WHERE adopted_from = ?', [cartId])).toEqual([{ owner_dc: 'b' }]);
       expect(await sql(dc, "SELECT COUNT(*) AS n FROM idempotency_key WHERE idem_key = 'adopted-within-lag-1'")).toEqual([{ n: 1 }]);
     }
     expect(await differingTables(DCS, sql)).toEqual([]);
   });
 
   it('a guest cart of a checked out at b, the answer lost after a committed (outcome unknown): c does not adopt it while a is cut off, and after the heal the retry at c answers a\'s one order', async () => {
-    const guest = new Shopper(entry('a'));
-    const variant = (await guest.get('/api/products?pageSize=4')).body.items[3].variants[2].id;
-    const made = await guest.post('/api/cart/items', { variantId: variant, quantity: 1 });
-    expect(made.status).toBe(200);
-    await caughtUp();
-    const at = (dc: Dc) => {
-      const s = new Shopper(entry(dc));
-      for (const [k, v] of guest.cookies) s.cookies.set(k, v);
-      return s;
-    };
-    const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
-      { 'Idempotency-Key': 'unknown-outcome-3dc-1' });
+    const { cartId, at, order } = await guestOfA(2, 'unknown-outcome-3dc-1');
     const ordersOfKey = "SELECT o.id FROM orders o JOIN idempotency_key k ON k.order_id = o.id WHERE k.idem_key = 'unknown-outcome-3dc-1'";
     // b's owner batch waits at a on the cart's row lock; the links from a are cut while it waits, and a commits it just after
     const holder = await root('a');
     await holder.query('BEGIN');
-    await holder.query('SELECT id FROM cart WHERE id = ? FOR UPDATE', [made.body.id]);
+    await holder.query('SELECT id FROM cart WHERE id = ? FOR UPDATE', [cartId]);
     let released = false;
     try {
       const first = order(at('b'));
@@ -356,7 +344,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       await waitFor('a to commit the batch it had', async () => (await sql('a', ordersOfKey)).length === 1, 5000, 50);
       // c sees b's reservation for a's cart without its order: the cart stays at a (before: c adopted it and ordered again)
       await waitFor('b\'s reservation to reach c', async () =>
-        (await sql('c', "SELECT 1 FROM stock_reservation WHERE cart_id = ? AND status = 'held'", [made.body.id])).length === 1, 10000, 50);
+        (await sql('c', "SELECT 1 FROM stock_reservation WHERE cart_id = ? AND status = 'held'", [cartId])).length === 1, 10000, 50);
       const retried = await order(at('c'));
       expect([retried.status, retried.body.message]).toEqual([503, expect.stringMatching(/may have placed the order/)]);
     } finally {
@@ -371,7 +359,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     await caughtUp();
     for (const dc of DCS) {
       expect(await sql(dc, ordersOfKey)).toEqual([{ id: placed }]);
-      expect(await sql(dc, 'SELECT COUNT(*) AS n FROM cart WHERE adopted_from = ?', [made.body.id])).toEqual([{ n: 0 }]);
+      expect(await sql(dc, 'SELECT COUNT(*) AS n FROM cart WHERE adopted_from = ?', [cartId])).toEqual([{ n: 0 }]);
     }
   });
 
