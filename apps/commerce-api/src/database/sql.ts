@@ -68,6 +68,12 @@ export function isLockConflict(err: unknown): boolean {
 const retryable = (err: unknown, attempt: number) => errnoOf(err) === DEADLOCK && attempt < MAX_ATTEMPTS;
 
 /** A few ms, growing with the attempt and jittered, so that the transactions that collided do not collide again. */
+/** Returns when `err` is a deadlock worth another attempt; any other lock conflict answers 503 (busy); the rest is thrown as it is. */
+function throwUnlessRetried(dc: string, err: unknown, attempt: number): void {
+  if (!isLockConflict(err)) throw err;
+  if (!retryable(err, attempt)) throw busy(dc, err);
+}
+
 const backOff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
 
 /** Conflicts that outlasted every attempt: a 503 the client may repeat (nothing was kept), never a 500. */
@@ -98,13 +104,13 @@ function unreachableMessage(dc: string, networkCode: string, outcomeUnknown: boo
 
 /** A database that cannot be reached: answered 503 naming its DC, never 500, so the shopper may retry. */
 export class UnreachableError extends DomainError {
-  constructor(readonly dc: string, readonly networkCode: string, private readonly whileSending = true) {
-    super(ErrorCode.Unavailable, unreachableMessage(dc, networkCode, whileSending && !NEVER_SENT.has(networkCode)), undefined, 5);
-  }
-
   /** the connection broke while statements were on their way: the server may have run (and committed) them */
-  get outcomeUnknown(): boolean {
-    return this.whileSending && !NEVER_SENT.has(this.networkCode);
+  readonly outcomeUnknown: boolean;
+
+  constructor(readonly dc: string, readonly networkCode: string, whileSending = true) {
+    const outcomeUnknown = whileSending && !NEVER_SENT.has(networkCode);
+    super(ErrorCode.Unavailable, unreachableMessage(dc, networkCode, outcomeUnknown), undefined, 5);
+    this.outcomeUnknown = outcomeUnknown;
   }
 }
 
@@ -254,8 +260,7 @@ export class PoolDataSource implements OrderDataSource {
       try {
         return await work();
       } catch (err) {
-        if (!isLockConflict(err)) throw err;
-        if (!retryable(err, attempt)) throw busy(this.dc, err);
+        throwUnlessRetried(this.dc, err, attempt);
         await backOff(attempt);
       }
     }
@@ -306,8 +311,7 @@ export class PoolDataSource implements OrderDataSource {
         // broke or timed out goes instead (the server rolls back what it did not commit when it notices)
         if (err instanceof UnreachableError) broken = true;
         else await run(conn, 'ROLLBACK', undefined, this.timeoutMs).catch(() => { broken = true; });
-        if (!isLockConflict(err)) throw err;
-        if (!retryable(err, attempt)) throw busy(this.dc, err);
+        throwUnlessRetried(this.dc, err, attempt);
       } finally {
         if (broken) conn.destroy(); else conn.release();
       }
