@@ -214,9 +214,10 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       const bad = await s.request('POST', '/api/cart/items', { raw: '{"variantId": ' });
       expect(bad.status).toBe(400);
       expect(bad.body.message).toMatch(/not valid JSON|malformed JSON/);
-      const text = await s.request('POST', '/api/cart/items', { raw: 'variantId=x', headers: { 'content-type': 'text/plain' } });
-      expect(text.status).toBe(415);
-      expect(text.body.statusCode).toBe(415);
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const other = await s.request('POST', '/api/cart/items', { raw: 'variantId=x&quantity=1', headers: { 'content-type': type } });
+        expect([type, other.status, other.body.statusCode]).toEqual([type, 415, 415]);
+      }
       const big = await s.request('POST', '/api/cart/items', { raw: JSON.stringify({ variantId: 'x'.repeat(1_100_000), quantity: 1 }) });
       expect(big.status).toBe(413);
       expect(big.body.statusCode).toBe(413);

@@ -251,8 +251,8 @@ export class CartRepository {
 
   /**
    * What a DC about to adopt a guest cart of an unreachable DC must know, in one round trip: the
-   * cart as this database has it (the copy this DC made of it, else the original); the copy another DC made of it, if one has replicated here (the
-   * cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
+   * cart as this database has it (the copy this DC made of it, else the original); the copy another
+   * DC made of it, if one has replicated here (the cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
    * still held for an order that this database does not have (its owner batch left, no answer came
    * back; the reservation rows of every DC replicate here). The last reads the orders module's
    * tables: the adoption rule needs them.

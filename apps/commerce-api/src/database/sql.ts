@@ -67,13 +67,13 @@ export function isLockConflict(err: unknown): boolean {
  */
 const retryable = (err: unknown, attempt: number) => errnoOf(err) === DEADLOCK && attempt < MAX_ATTEMPTS;
 
-/** A few ms, growing with the attempt and jittered, so that the transactions that collided do not collide again. */
 /** Returns when `err` is a deadlock worth another attempt; any other lock conflict answers 503 (busy); the rest is thrown as it is. */
 function throwUnlessRetried(dc: string, err: unknown, attempt: number): void {
   if (!isLockConflict(err)) throw err;
   if (!retryable(err, attempt)) throw busy(dc, err);
 }
 
+/** A few ms, growing with the attempt and jittered, so that the transactions that collided do not collide again. */
 const backOff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
 
 /** Conflicts that outlasted every attempt: a 503 the client may repeat (nothing was kept), never a 500. */

@@ -149,8 +149,7 @@ export class MariaDbNode {
       SET sql_log_bin = 1`);
   }
 
-  /** SQL as root over the node's socket (administration). */
-  /** As root over the socket; `timeoutMs`: the query fails (and its connection goes) when it has not answered by then. */
+  /** SQL as root over the node's socket (administration); past `timeoutMs` the query fails and its connection goes. */
   async rootQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = [], timeoutMs?: number): Promise<T[]> {
     const c = await createConnection({ socketPath: this.o.socket, user: 'root', multipleStatements: true });
     try {
