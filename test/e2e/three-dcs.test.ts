@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
 import { newId } from '@meridian/dc';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
-import { ADDRESS, Shopper } from '../support/client';
+import { ADDRESS, Answer, Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
 import { caughtUpEverywhere, differingTables, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 
@@ -65,6 +65,28 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     const order = (s: Shopper) => s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
       { 'Idempotency-Key': key });
     return { variants, cartId: made.body.id as string, at, order };
+  };
+
+  /**
+   * Runs `checkout` (at b: its owner batch goes to a) while a holds the cart's row; once the batch waits there,
+   * cuts a off from b and c and lets a commit it (within its deadline), so that its answer has nowhere to go.
+   * Resolves with b's answer; the caller heals a's links.
+   */
+  const answerLostAfterCommit = async (cartId: string, checkout: () => Promise<Answer>): Promise<Answer> => {
+    const holder = await root('a');
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM cart WHERE id = ? FOR UPDATE', [cartId]);
+    let first: Promise<Answer> | undefined;
+    try {
+      first = checkout();
+      await waitFor('b\'s batch to wait at a', async () => (await sql('a',
+        "SELECT 1 FROM information_schema.PROCESSLIST WHERE USER = 'meridian' AND INFO LIKE 'SELECT id FROM cart WHERE id = % FOR UPDATE'")).length > 0, 5000, 100);
+      for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
+    } finally {
+      await holder.query('ROLLBACK'); // within the batch's deadline: a commits it
+      await holder.end();
+    }
+    return first;
   };
 
   /** until `dc`'s channel from `source` has received every transaction of `source`'s own domain committed so far */
@@ -327,19 +349,8 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   it('a guest cart of a checked out at b, the answer lost after a committed (outcome unknown): c does not adopt it while a is cut off, and after the heal the retry at c answers a\'s one order', async () => {
     const { cartId, at, order } = await guestOfA(2, 'unknown-outcome-3dc-1');
     const ordersOfKey = "SELECT o.id FROM orders o JOIN idempotency_key k ON k.order_id = o.id WHERE k.idem_key = 'unknown-outcome-3dc-1'";
-    // b's owner batch waits at a on the cart's row lock; the links from a are cut while it waits, and a commits it just after
-    const holder = await root('a');
-    await holder.query('BEGIN');
-    await holder.query('SELECT id FROM cart WHERE id = ? FOR UPDATE', [cartId]);
-    let released = false;
     try {
-      const first = order(at('b'));
-      await waitFor('b\'s batch to wait at a', async () => (await sql('a',
-        "SELECT 1 FROM information_schema.PROCESSLIST WHERE USER = 'meridian' AND INFO LIKE 'SELECT id FROM cart WHERE id = % FOR UPDATE'")).length > 0, 5000, 100);
-      for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
-      await holder.query('ROLLBACK'); // within the batch's deadline: a commits it, and its answer has nowhere to go
-      released = true;
-      const lost = await first;
+      const lost = await answerLostAfterCommit(cartId, () => order(at('b')));
       expect([lost.status, lost.body.message]).toEqual([503, expect.stringMatching(/cannot be reached|may have been done/)]);
       await waitFor('a to commit the batch it had', async () => (await sql('a', ordersOfKey)).length === 1, 5000, 50);
       // c sees b's reservation for a's cart without its order: the cart stays at a (before: c adopted it and ordered again)
@@ -348,8 +359,6 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       const retried = await order(at('c'));
       expect([retried.status, retried.body.message]).toEqual([503, expect.stringMatching(/may have placed the order/)]);
     } finally {
-      if (!released) await holder.query('ROLLBACK');
-      await holder.end();
       for (const dc of ['b', 'c']) await topo!.run('wan', 'heal', 'a', dc);
     }
     await caughtUp();
@@ -361,6 +370,38 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       expect(await sql(dc, ordersOfKey)).toEqual([{ id: placed }]);
       expect(await sql(dc, 'SELECT COUNT(*) AS n FROM cart WHERE adopted_from = ?', [cartId])).toEqual([{ n: 0 }]);
     }
+  });
+
+  it('an account homed in a checking out at b, the answer lost after a committed: the retry at c is 503 while a is cut off (no copy for accounts), after the heal a\'s one order', async () => {
+    const email = 'lost-answer@example.com';
+    const password = 'a long password';
+    expect((await new Shopper(entry('a')).post('/api/accounts/register', { email, password, name: 'A' })).status).toBe(201);
+    const atA = new Shopper(entry('a'));
+    expect((await atA.post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
+    const variant = (await atA.get('/api/products?pageSize=5')).body.items[4].variants[1].id;
+    const cart = await atA.post('/api/cart/items', { variantId: variant, quantity: 1 });
+    expect(cart.status).toBe(200);
+    await caughtUp();
+    // logged in at b and at c while a saw a log-in just now: the home stays at a, and their writes go there
+    const [atB, atC] = [new Shopper(entry('b')), new Shopper(entry('c'))];
+    for (const s of [atB, atC]) expect((await s.post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
+    const order = (s: Shopper) => s.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'lost-answer-1' });
+    const ordersOfKey = "SELECT o.id FROM orders o JOIN idempotency_key k ON k.order_id = o.id WHERE k.idem_key = 'lost-answer-1'";
+    try {
+      const lost = await answerLostAfterCommit(cart.body.id, () => order(atB));
+      expect([lost.status, lost.body.message]).toEqual([503, expect.stringMatching(/may have been done/)]);
+      await waitFor('a to commit the batch it had', async () => (await sql('a', ordersOfKey)).length === 1, 5000, 50);
+      const retried = await order(atC);
+      expect([retried.status, retried.body.message]).toEqual([503, expect.stringMatching(/DC a cannot be reached/)]);
+    } finally {
+      for (const dc of ['b', 'c']) await topo!.run('wan', 'heal', 'a', dc);
+    }
+    await caughtUp();
+    const [{ id: placed }] = await sql<{ id: string }>('a', ordersOfKey);
+    const again = await order(atC);
+    expect([again.status, again.body.id]).toEqual([200, placed]);
+    await caughtUp();
+    for (const dc of DCS) expect(await sql(dc, ordersOfKey)).toEqual([{ id: placed }]);
   });
 
   it('the reservation sweeper settles what it can while a DC cannot be asked: b gives back an orphan sent to c and keeps one sent to a until a answers', async () => {
