@@ -56,6 +56,9 @@ export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
   }));
 }
 
+/** A channel's errors (its IO thread's, then its applier's), '' when it has none. */
+export const channelError = (c: ChannelStatus): string => [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ');
+
 /** The node's own binlog position per GTID domain, e.g. "1-1-42,2-2-17". */
 export async function binlogPosition(node: MariaDbNode): Promise<string> {
   return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
 import { APP_DATABASE, APP_USER, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
-import { appliedPosition, binlogPosition, binlogStart, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus,
+import { appliedPosition, binlogPosition, binlogStart, channelError, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus,
   waitForPosition } from '../db/replication';
 import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
@@ -446,7 +446,7 @@ export class RegionRuntime {
             channel: channelName(l.to), from: l.to, io: c?.ioRunning ?? 'missing', sql: c?.sqlRunning ?? false,
             secondsBehind: c?.secondsBehind ?? null,
             transactionsBehind: source == null ? null : Math.max(0, seqOf(source, domain) - seqOf(slavePos, domain)),
-            error: c ? [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ') : 'the channel is not configured',
+            error: c ? channelError(c) : 'the channel is not configured',
           };
         });
       };
@@ -480,12 +480,12 @@ export class RegionRuntime {
     const node = this.nodes.get(this.dc(code).region.code)!;
     for (const l of this.plan.links.filter((x) => x.from === code)) await connectChannel(node, l.to, l.listen);
     let list = await channels(node);
-    for (const until = Date.now() + 5000; Date.now() < until && list.some((c) => c.ioRunning !== 'Yes' && !c.lastIoError && !c.lastSqlError);) {
+    for (const until = Date.now() + 5000; Date.now() < until && list.some((c) => c.ioRunning !== 'Yes' && !channelError(c));) {
       await new Promise((r) => setTimeout(r, 200));
       list = await channels(node);
     }
     return list.map((c) => `DC ${code}: ${c.channel} started: io ${c.ioRunning}, sql ${c.sqlRunning ? 'Yes' : 'No'}`
-      + `${c.lastIoError || c.lastSqlError ? `; error: ${[c.lastIoError, c.lastSqlError].filter(Boolean).join('; ')}` : ''}`).join('\n');
+      + (channelError(c) ? `; error: ${channelError(c)}` : '')).join('\n');
   }
 
   /** Stops everything it started: shop processes first (they drain), then load balancers, Redis, databases, links. */
