@@ -19,49 +19,68 @@ describe('two DCs under faults', () => {
     await t?.close();
   });
 
+  /** Placed orders of the cart (its adoptions included) in a database. */
+  const ordersOf = async (dc: 'a' | 'b', cartId: string) => t.nodes[dc].rootQuery<{ id: string; status: string }>(
+    `SELECT o.id, o.status FROM meridian.orders o JOIN meridian.cart c ON c.id = o.cart_id
+     WHERE (c.id = ? OR c.adopted_from = ?) AND o.status <> 'cancelled' ORDER BY o.id`, [cartId, cartId]);
+  const checkout = (s: Shopper, key: string, email?: string) =>
+    s.post('/api/checkout', { ...(email ? { email } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+  const bToA = () => t.links[1];
+
+  /**
+   * Sends the checkout at b; the link from b to a delivers the owner batch (it claims the key) and
+   * then holds everything back; once a's database has the key row (a committed), `lose` makes sure
+   * the answer never arrives. Answers what b said.
+   */
+  async function checkoutWhoseAnswerIsLost(s: Shopper, key: string, lose: () => Promise<void>, email?: string): Promise<Answer> {
+    const blackholed = bToA().blackholeAfter((chunk) => chunk.includes('INSERT INTO idempotency_key') && chunk.includes(key));
+    const answer = checkout(s, key, email);
+    await blackholed;
+    for (let i = 0; ; i++) {
+      const [{ n }] = await t.nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
+      if (Number(n) === 1) break;
+      if (i > 100) throw new Error('DC a never committed the owner batch');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await lose();
+    return answer;
+  }
+
+  /** A guest's cart made at a, and the same guest (its cookies) at b, once b has the cart. */
+  async function guestOfAAtB(quantity: number): Promise<{ cartId: string; atB: Shopper }> {
+    const guest = new Shopper(t.url.a);
+    const cart = await guest.post('/api/cart/items', { variantId: variants[0], quantity });
+    expect(cart.body.id).toMatch(/^a_/);
+    await t.caughtUp();
+    const atB = new Shopper(t.url.b);
+    for (const [k, v] of guest.cookies) atB.cookies.set(k, v);
+    return { cartId: cart.body.id, atB };
+  }
+
+  /** The repeat after the fault is over replays the one order, which both DCs hold once; the units were taken once, at b. */
+  async function oneOrderAfterTheFault(atB: Shopper, key: string, cartId: string, email: string): Promise<void> {
+    await t.replicationHealthy();
+    const after = await checkout(atB, key, email);
+    expect(after.status).toBe(200);
+    expect(after.headers.get('idempotent-replayed')).toBe('true');
+    await t.caughtUp();
+    const inA = await ordersOf('a', cartId);
+    expect(inA).toEqual([{ id: after.body.id, status: 'placed' }]);
+    expect(await ordersOf('b', cartId)).toEqual(inA);
+    const held = await t.nodes.b.rootQuery("SELECT order_id, status FROM meridian.stock_reservation WHERE cart_id = ? AND status = 'held'", [cartId]);
+    expect(held).toEqual([{ order_id: after.body.id, status: 'held' }]);
+  }
+
   /**
    * A checkout at DC b whose owner is DC a: a commits the owner batch, and its answer is lost (the
    * link blackholes right after delivering the batch, then is cut). The shopper repeats with the
    * same Idempotency-Key, as a careful client does: during the cut, after the heal.
    */
   describe('one Idempotency-Key, one order, when the owner committed and its answer was lost', () => {
-    const bToA = () => t.links[1];
-    const checkout = (s: Shopper, key: string, email?: string) =>
-      s.post('/api/checkout', { ...(email ? { email } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
-
-    /** Placed orders of the cart (its adoptions included) in a database. */
-    const ordersOf = async (dc: 'a' | 'b', cartId: string) => t.nodes[dc].rootQuery<{ id: string; status: string }>(
-      `SELECT o.id, o.status FROM meridian.orders o JOIN meridian.cart c ON c.id = o.cart_id
-       WHERE (c.id = ? OR c.adopted_from = ?) AND o.status <> 'cancelled' ORDER BY o.id`, [cartId, cartId]);
-
-    /**
-     * Sends the checkout at b; the link from b to a delivers the owner batch (it claims the key) and
-     * then drops everything; once a's database has the key row (a committed) the link is cut, so b
-     * sees the connection reset. Answers what b said.
-     */
-    async function checkoutWhoseAnswerIsLost(s: Shopper, key: string, email?: string): Promise<Answer> {
-      const blackholed = bToA().blackholeAfter((chunk) => chunk.includes('INSERT INTO idempotency_key') && chunk.includes(key));
-      const answer = checkout(s, key, email);
-      await blackholed;
-      for (let i = 0; ; i++) {
-        const [{ n }] = await t.nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
-        if (Number(n) === 1) break;
-        if (i > 100) throw new Error('DC a never committed the owner batch');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await bToA().cut();
-      return answer;
-    }
-
     it('a guest\'s cart of DC a checked out at b: the retry during the cut is refused instead of adopting the cart and ordering it again', async () => {
-      const guest = new Shopper(t.url.a);
-      const cart = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 2 });
-      expect(cart.body.id).toMatch(/^a_/);
-      await t.caughtUp();
-      const atB = new Shopper(t.url.b);
-      for (const [k, v] of guest.cookies) atB.cookies.set(k, v);
+      const { cartId, atB } = await guestOfAAtB(2);
       try {
-        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-guest-1', 'guest@example.com');
+        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-guest-1', () => bToA().cut(), 'guest@example.com');
         expect(lost.status).toBe(503);
         expect(lost.body.message).toMatch(/cannot be reached/);
         // the careful client repeats: a refuses the connection now; before the fix b adopted the cart and answered 201
@@ -70,21 +89,37 @@ describe('two DCs under faults', () => {
         expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
         // nor can the cart move to b by any other write while the checkout is unresolved
         expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
-        expect(await ordersOf('b', cart.body.id)).toEqual([]);
+        expect(await ordersOf('b', cartId)).toEqual([]);
       } finally {
         await bToA().heal();
       }
-      await t.replicationHealthy();
-      const after = await checkout(atB, 'lost-answer-guest-1', 'guest@example.com');
-      expect(after.status).toBe(200);
-      expect(after.headers.get('idempotent-replayed')).toBe('true');
-      await t.caughtUp();
-      const inA = await ordersOf('a', cart.body.id);
-      expect(inA).toEqual([{ id: after.body.id, status: 'placed' }]);
-      expect(await ordersOf('b', cart.body.id)).toEqual(inA);
-      // the units were taken once, at b (the first attempt's reservation), for the order that exists
-      const held = await t.nodes.b.rootQuery("SELECT order_id, status FROM meridian.stock_reservation WHERE cart_id = ? AND status = 'held'", [cart.body.id]);
-      expect(held).toEqual([{ order_id: after.body.id, status: 'held' }]);
+      await oneOrderAfterTheFault(atB, 'lost-answer-guest-1', cartId, 'guest@example.com');
+    });
+
+    it('the same when a\'s database is killed (SIGKILL) after its COMMIT: refused while it is down, the order survives its crash recovery and is the one order', async () => {
+      const { cartId, atB } = await guestOfAAtB(1);
+      let killed = false;
+      try {
+        // a dies with the answer (and its binlog events for b's replica) still on their way; they are lost with it
+        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-killed-1', async () => {
+          await t.nodes.a.kill();
+          killed = true;
+          await bToA().cut();
+        }, 'killed@example.com');
+        expect(lost.status).toBe(503);
+        expect(lost.body.message).toMatch(/cannot be reached/);
+        // the link heals while a is down: a itself refuses every connection now
+        await bToA().heal();
+        const retry = await checkout(atB, 'lost-answer-killed-1', 'killed@example.com');
+        expect(retry.status).toBe(503);
+        expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
+        expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
+        expect(await ordersOf('b', cartId)).toEqual([]);
+      } finally {
+        await bToA().heal();
+        if (killed) await t.nodes.a.start();
+      }
+      await oneOrderAfterTheFault(atB, 'lost-answer-killed-1', cartId, 'killed@example.com');
     });
 
     it('an account homed in a checking out at b: the retry during the cut is refused (no adoption for accounts), after the heal it answers the one order', async () => {
@@ -98,7 +133,7 @@ describe('two DCs under faults', () => {
       expect(cart.status).toBe(200);
       await t.caughtUp();
       try {
-        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-account-1');
+        const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-account-1', () => bToA().cut());
         expect(lost.status).toBe(503);
         const retry = await checkout(atB, 'lost-answer-account-1');
         expect(retry.status).toBe(503);

@@ -164,6 +164,19 @@ export class MariaDbNode {
     return this.child?.pid;
   }
 
+  /** SIGKILL, as a crash would: nothing is flushed or closed; `start()` brings it back through crash recovery. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    // the child may be a watchdog (spawnTied): the server's own pid is in its pid file
+    const pidFile = join(this.o.dataDir, 'mariadbd.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
