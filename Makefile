@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.package-lock.json
 .DEFAULT_GOAL := up
 
 up: deps build
-	@node dist/apps/regionctl/src/main.js up $(ARGS)
+	@./regionctl up $(ARGS)
 
 test: deps build
 	@scripts/test.sh

@@ -58,6 +58,27 @@ describe('regionctl check (the built CLI)', () => {
     expect(r.stderr).toMatch(/usage: regionctl/);
   });
 
+  it('is a command: ./regionctl at the top and npx regionctl (package.json bin) run the build; --help prints the usage', () => {
+    const root = join(__dirname, '../..');
+    const top = spawnSync(join(root, 'regionctl'), ['check', '--regions', REGIONS], { encoding: 'utf8', cwd: root });
+    expect([top.status, top.stdout]).toEqual([0, expect.stringMatching(/topology ok: 2 DCs/)]);
+    const npx = spawnSync('npx', ['--no-install', 'regionctl', 'check'], { encoding: 'utf8', cwd: root });
+    expect([npx.status, npx.stdout]).toEqual([0, expect.stringMatching(/topology ok: 2 DCs/)]);
+    const help = regionctl('--help');
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^usage: regionctl <command>/)]);
+  });
+
+  it('names the commands it suggests as the operator types them, with the data folder it was given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'regions-data-'));
+    try {
+      const r = regionctl('status', '--data', join(dir, 'it has spaces'));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`no topology is up for ${join(dir, 'it has spaces')} (start one with ./regionctl up --data '${join(dir, 'it has spaces')}')`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an unknown routing mode before starting anything', () => {
     const dir = mkdtempSync(join(tmpdir(), 'regions-data-'));
     try {

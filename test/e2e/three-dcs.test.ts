@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, createConnection } from 'mysql2/promise';
 import { newId } from '@meridian/dc';
+import { GtidPosition } from '../../apps/regionctl/src/db/gtid-position';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Answer, Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
@@ -91,8 +92,8 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
 
   /** until `dc`'s channel from `source` has received every transaction of `source`'s own domain committed so far */
   const receivedAll = async (dc: Dc, source: Dc) => {
-    const domain = `${DCS.indexOf(source) + 1}-`;
-    const seqOf = (pos: string) => Number(pos.split(',').find((g) => g.startsWith(domain))?.split('-')[2] ?? 0);
+    const domain = DCS.indexOf(source) + 1;
+    const seqOf = (text: string) => GtidPosition.parse(text).seq(domain);
     const [{ p }] = await sql<{ p: string }>(source, 'SELECT @@gtid_binlog_pos AS p');
     await waitFor(`${dc} to receive what ${source} wrote`, async () =>
       seqOf(String((await sql<{ Gtid_IO_Pos: string }>(dc, `SHOW SLAVE 'from_${source}' STATUS`))[0].Gtid_IO_Pos)) >= seqOf(p), 10000, 50);

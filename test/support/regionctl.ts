@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StatusReport } from '../../apps/regionctl/src/runtime/region-runtime';
+import type { StatusReport } from '../../apps/regionctl/src/runtime/status-report';
 import { spawnTied, waitFor } from './processes';
 
 export const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');

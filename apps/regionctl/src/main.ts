@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { ROUTING_MODES, RoutingMode } from '@meridian/dc';
 import { loadTopology, RegionConfigError } from '@meridian/regions';
 import { callControl, ControlError, serveControl } from './control/control';
-import { RegionRuntime, StatusReport } from './runtime/region-runtime';
+import { RegionRuntime } from './runtime/region-runtime';
+import { StatusReport } from './runtime/status-report';
 import { printStatus } from './status/print-status';
 import { WAN_ACTIONS, WanAction } from './wan/wan-link';
 import { runDirFor } from './topology/plan';
@@ -48,18 +49,25 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
-      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' },
+      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const [command, ...args] = positionals;
+  if (o.help || command === 'help') {
+    say(USAGE);
+    return 0;
+  }
   if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
   const control = join(runDirFor(dataDir), 'regionctl.sock');
+  // the commands it prints, as the operator types them, with the topology's options it was given
+  const given = (['regions', 'data', 'port-base'] as const).filter((k) => o[k] !== undefined).map((k) => ` --${k} ${quoted(o[k]!)}`).join('');
+  const regionctl = (rest: string) => `./regionctl ${rest}${given}`;
   const call = (method: 'GET' | 'POST', path: string, payload?: unknown) => callControl(control, method, path, payload).catch((err) => {
     if (err instanceof ControlError) throw err;
-    throw new ControlError(`no topology is up for ${dataDir} (start one with regionctl up)`);
+    throw new ControlError(`no topology is up for ${dataDir} (start one with ${regionctl('up')})`);
   });
 
   switch (command) {
@@ -79,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'up':
-      return up(regionsDir, dataDir, o);
+      return up(regionsDir, dataDir, o, regionctl);
     case 'status': {
       const report = await call('GET', '/status') as unknown as StatusReport;
       say(o.json ? JSON.stringify(report, null, 2) : printStatus(report));
@@ -102,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       if (action === 'transfer' && sku && rest.length === 3 && /^\d+$/.test(rest[0])) {
         const [units, from, to] = rest;
         const key = o.key ?? `op-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-        const repeat = `regionctl stock transfer ${sku} ${units} ${from} ${to} --key ${key}`;
+        const repeat = regionctl(`stock transfer ${sku} ${units} ${from} ${to} --key ${key}`);
         const answer = await call('POST', '/stock', { action, sku, units: Number(units), from, to, key }).catch((err: Error) => {
           // the units may have moved or not: the same key finds out without moving them twice
           throw new ControlError(`${err.message}\nto repeat it safely: ${repeat}`);
@@ -128,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
         if (!(await callControl(control, 'GET', '/status', undefined, 2000).then(() => true, () => false))) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      say('stopped; the data is kept (regionctl up resumes it)');
+      say(`stopped; the data is kept (${regionctl('up')} resumes it)`);
       return 0;
     }
     default:
@@ -139,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
 /** Where the servers' binaries are looked for (mariadbd and haproxy live in sbin on Debian). */
 const searchPath = () => `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`;
 
-async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string }): Promise<number> {
+async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string },
+  regionctl: (rest: string) => string): Promise<number> {
   if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
   if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
   const portBase = o['port-base'] === undefined ? undefined : Number(o['port-base']);
@@ -191,13 +200,16 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   say('  admin: admin@meridian.local / meridian-admin-password (homed in DC ' + runtime.plan.dcs[0].region.code + ')');
   say('');
   say('  try:  curl -s ' + `'http://${runtime.plan.dcs[0].entry.host}:${runtime.plan.dcs[0].entry.port}/api/products?pageSize=2'`);
-  say('        node dist/apps/regionctl/src/main.js status        (replication, processes, links)');
-  say(`        node dist/apps/regionctl/src/main.js wan cut ${runtime.plan.dcs[0].region.code} ${runtime.plan.dcs[1]?.region.code ?? runtime.plan.dcs[0].region.code}`);
+  say(`        ${regionctl('status')}        (replication, processes, links)`);
+  say(`        ${regionctl(`wan cut ${runtime.plan.dcs[0].region.code} ${runtime.plan.dcs[1]?.region.code ?? runtime.plan.dcs[0].region.code}`)}`);
   say('topology is up; Ctrl-C stops everything');
   await new Promise<void>((resolve) => server.once('close', () => resolve()));
   await stopping;
   return 0;
 }
+
+/** A word as a POSIX shell reads it back. */
+const quoted = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -1,5 +1,6 @@
 import { format } from 'mysql2/promise';
 import { Endpoint } from '../wan/wan-link';
+import { GtidPosition } from './gtid-position';
 import { MariaDbNode, REPL_USER } from './mariadb-node';
 
 export interface ChannelStatus {
@@ -9,7 +10,8 @@ export interface ChannelStatus {
   secondsBehind: number | null;
   lastIoError: string;
   lastSqlError: string;
-  gtidIoPos: string;
+  /** what the channel has received from its source */
+  gtidIoPos: GtidPosition;
 }
 
 export const channelName = (fromDc: string) => `from_${fromDc}`;
@@ -52,42 +54,42 @@ export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
   return rows.map((r) => ({
     channel: String(r.Connection_name), ioRunning: String(r.Slave_IO_Running), sqlRunning: r.Slave_SQL_Running === 'Yes',
     secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
-    lastIoError: String(r.Last_IO_Error ?? ''), lastSqlError: String(r.Last_SQL_Error ?? ''), gtidIoPos: String(r.Gtid_IO_Pos ?? ''),
+    lastIoError: String(r.Last_IO_Error ?? ''), lastSqlError: String(r.Last_SQL_Error ?? ''), gtidIoPos: GtidPosition.parse(String(r.Gtid_IO_Pos ?? '')),
   }));
 }
 
 /** A channel's errors (its IO thread's, then its applier's), '' when it has none. */
 export const channelError = (c: ChannelStatus): string => [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ');
 
-/** The node's own binlog position per GTID domain, e.g. "1-1-42,2-2-17". */
-export async function binlogPosition(node: MariaDbNode): Promise<string> {
-  return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p);
+/** The node's own binlog position per GTID domain (@@gtid_binlog_pos: every domain it wrote or applied). */
+export async function binlogPosition(node: MariaDbNode): Promise<GtidPosition> {
+  return GtidPosition.parse(String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p));
 }
 
-/** What the node has applied from its sources (@@gtid_slave_pos), e.g. "2-2-17". */
-export async function appliedPosition(node: MariaDbNode): Promise<string> {
-  return String((await node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p'))[0].p);
+/** What the node has applied from its sources (@@gtid_slave_pos). */
+export async function appliedPosition(node: MariaDbNode): Promise<GtidPosition> {
+  return GtidPosition.parse(String((await node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p'))[0].p));
 }
 
 /**
  * Where the node's oldest binlog file starts, as a GTID position: '' while its binlog still holds
  * everything since the node began (no file purged), which a new DC needs to join by replaying it.
  */
-export async function binlogStart(node: MariaDbNode): Promise<string> {
+export async function binlogStart(node: MariaDbNode): Promise<GtidPosition> {
   const files = await node.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
-  if (files.length === 0) return '';
-  return String((await node.rootQuery<{ p: string | null }>('SELECT BINLOG_GTID_POS(?, 4) AS p', [files[0].Log_name]))[0].p ?? '');
+  if (files.length === 0) return GtidPosition.parse('');
+  return GtidPosition.parse(String((await node.rootQuery<{ p: string | null }>('SELECT BINLOG_GTID_POS(?, 4) AS p', [files[0].Log_name]))[0].p ?? ''));
 }
 
 /** Waits until the node has applied `position` (MASTER_GTID_WAIT); false on timeout. */
-export async function waitForPosition(node: MariaDbNode, position: string, timeoutSeconds: number): Promise<boolean> {
-  const r = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position, timeoutSeconds]);
+export async function waitForPosition(node: MariaDbNode, position: GtidPosition, timeoutSeconds: number): Promise<boolean> {
+  const r = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position.toString(), timeoutSeconds]);
   return Number(r[0].w) === 0;
 }
 
 /** The node's binlog position in its own GTID domain only: what a replica must reach to have all its writes. */
-export async function ownPosition(node: MariaDbNode): Promise<string> {
-  return (await binlogPosition(node)).split(',').filter((g) => g.startsWith(`${node.o.gtidDomainId}-`)).join(',');
+export async function ownPosition(node: MariaDbNode): Promise<GtidPosition> {
+  return (await binlogPosition(node)).only(node.o.gtidDomainId);
 }
 
 export interface SemiSyncStatus {

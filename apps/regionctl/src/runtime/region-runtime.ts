@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
 import { loadTopology } from '@meridian/regions';
 import { APP_DATABASE, APP_USER, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
-import { appliedPosition, binlogPosition, binlogStart, channelError, channelName, channels, connectChannel, ownPosition, semiSyncStatus, SemiSyncStatus,
-  waitForPosition } from '../db/replication';
-import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, LbServer, MAX_API_SLOTS, slotName } from '../lb/haproxy';
+import { GtidPosition } from '../db/gtid-position';
+import { binlogPosition, channelError, channels, connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../db/replication';
+import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
-import { ProcessInfo, ProcessTable } from '../process/process-table';
+import { ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
-import { LinkLateness, WanAction, WanLink } from '../wan/wan-link';
+import { WanAction, WanLink } from '../wan/wan-link';
 import { commerceApi, runApiCli } from './commands';
+import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
+import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { settingsOf } from '../topology/settings';
 import type { StockCommand } from '../control/control';
 
@@ -31,68 +33,7 @@ export interface UpOptions {
   say: (line: string) => void;
 }
 
-export interface ChannelReport {
-  channel: string;
-  from: string;
-  io: string;
-  sql: boolean;
-  secondsBehind: number | null;
-  /** transactions of the source DC's own GTID domain not applied here yet; null when the source cannot be asked */
-  transactionsBehind: number | null;
-  error: string;
-}
-
-export interface DcReport {
-  dc: string;
-  name: string;
-  entry: string;
-  durability: string;
-  apiProcesses: number;
-  semiSync?: SemiSyncStatus | { error: string };
-  lb: LbServer[] | { error: string };
-  channels: ChannelReport[] | { error: string };
-}
-
-export interface StatusReport {
-  dataDir: string;
-  portBase: number;
-  routing: RoutingMode;
-  /** relocate mode: the edge's address and its view of each DC's entry */
-  edge?: { entry: string; dcs: LbServer[] | { error: string } };
-  dcs: DcReport[];
-  processes: ProcessInfo[];
-  links: { from: string; to: string; listen: string; latencyMs: number; cut: boolean; blackhole: boolean; connections: number; late: LinkLateness }[];
-}
-
 const linkKey = (from: string, to: string) => `${from}>${to}`;
-const failure = (err: unknown) => ({ error: (err as Error).message });
-
-/** how long `up` lets a new DC replay the others' history */
-const JOIN_TIMEOUT_SECONDS = 600;
-
-/** a DC that must get what the others hold before it writes or serves (see joiningDcs) */
-interface Joining {
-  dc: string;
-  /** its database has nothing yet */
-  empty: boolean;
-  /** the last of its own writes the other DCs hold, when it had written before (it lost its data) */
-  ownWrites?: string;
-  /** an earlier `up` began its join and stopped before the topology was up (its marker file is there) */
-  resumed?: boolean;
-}
-
-/**
- * In a DC's data folder while it joins: written before its join starts, removed once the whole
- * topology is up. A join cut short (Ctrl-C, a crash) leaves a database that is neither empty nor
- * complete; the next `up` sees the file and waits for the join again instead of serving that.
- */
-const JOIN_MARKER = 'JOINING';
-
-/** The last sequence number of GTID domain `domain` in a position like "1-1-42,2-2-17". */
-function seqOf(position: string, domain: number): number {
-  const g = position.split(',').map((s) => s.trim().split('-')).find((p) => Number(p[0]) === domain);
-  return g ? Number(g[2]) : 0;
-}
 
 /**
  * The local multi-DC topology of regions/, as one supervisor process: per DC a MariaDB, a Redis,
@@ -139,7 +80,7 @@ export class RegionRuntime {
 
     o.say(`starting MariaDB of ${plan.dcs.map((d) => `${d.region.code} (${d.db.host}:${d.db.port})`).join(', ')}`);
     await Promise.all(plan.dcs.map((d) => this.startDb(d)));
-    const joining = await this.joiningDcs();
+    const joining = await joiningDcs(this.joinContext);
     await Promise.all(plan.dcs.map((d) => this.migrate(d)));
 
     o.say(`starting WAN links: ${plan.links.map((l) => `${l.from}->${l.to} ${l.latencyMs} ms`).join(', ')}`);
@@ -149,7 +90,7 @@ export class RegionRuntime {
       this.links.set(linkKey(l.from, l.to), link);
     }
     for (const l of plan.links) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
-    if (joining.length > 0) await this.replayHistory(joining);
+    if (joining.length > 0) await replayHistory(this.joinContext, joining);
     await this.seed();
 
     o.say('starting Redis');
@@ -159,11 +100,11 @@ export class RegionRuntime {
     o.say('starting HAProxy');
     await Promise.all(plan.dcs.map((d) => this.startLb(d)));
     if (this.routing === 'relocate') await this.startEdge();
-    for (const j of joining) rmSync(this.joinMarker(j.dc), { force: true });
+    joinsDone(plan, joining);
   }
 
-  private joinMarker(dc: string): string {
-    return join(this.plan.dataDir, dc, JOIN_MARKER);
+  private get joinContext(): JoinContext {
+    return { plan: this.plan, nodes: this.nodes, say: this.o.say };
   }
 
   get routing(): RoutingMode {
@@ -182,84 +123,6 @@ export class RegionRuntime {
     });
     this.nodes.set(r.code, node);
     await node.start();
-  }
-
-  /**
-   * DCs that must first get what the others hold: one whose database is empty (it has written and
-   * applied nothing) in a topology where another DC's is not (a DC just added, or one that lost its
-   * data), and one whose own writes the others hold further than it does itself (it lost its data
-   * and an earlier `up` stopped before it had them all back). They get everything by replicating
-   * the others' binlogs from their start, like any channel from an empty position (every binlog
-   * holds every DC's writes, log_slave_updates); their own writes come back too, as far as they had
-   * reached the others (in GTID strict mode MariaDB applies events bearing its own server_id that
-   * its binlog lacks, MDEV-27760). Refused, before anything is written, when an empty DC joins and
-   * a binlog no longer starts at the beginning (older files purged): it would miss what they held.
-   */
-  private async joiningDcs(): Promise<Joining[]> {
-    const dbs = await Promise.all([...this.nodes].map(async ([dc, node]) => {
-      const [written, applied] = await Promise.all([binlogPosition(node), appliedPosition(node)]);
-      return { dc, node, written, empty: !written && !applied };
-    }));
-    if (dbs.every((d) => d.empty)) return [];
-    const joining: Joining[] = [];
-    for (const d of dbs) {
-      const domain = d.node.o.gtidDomainId;
-      const elsewhere = dbs.filter((o) => o !== d).map((o) => o.written.split(',').find((g) => g.startsWith(`${domain}-`)) ?? '')
-        .sort((x, y) => seqOf(y, domain) - seqOf(x, domain))[0];
-      const resumed = !d.empty && existsSync(this.joinMarker(d.dc));
-      if (d.empty || resumed || seqOf(elsewhere, domain) > seqOf(d.written, domain)) {
-        joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere || undefined, resumed });
-      }
-    }
-    for (const h of joining.some((j) => j.empty) ? dbs.filter((d) => !d.empty) : []) {
-      const start = await binlogStart(h.node);
-      if (start) {
-        throw new Error(`DC ${joining.filter((j) => j.empty).map((j) => j.dc).join(', ')} has an empty database and would get everything by replaying every DC's binlog `
-          + `from its start, but DC ${h.dc}'s oldest binlog file starts at ${start} (older files were purged): it would miss what they held. `
-          + 'Copy a snapshot of another DC into it instead (not automated), or start the whole topology empty with --fresh');
-      }
-    }
-    for (const j of joining) writeFileSync(this.joinMarker(j.dc), `${new Date().toISOString()} joining: regionctl up waits for it until the topology is up\n`);
-    return joining;
-  }
-
-  /**
-   * Joining DCs replay what every other DC's binlog holds (all GTID domains, their own too) before
-   * anything else is written or served: a DC that wrote its own domain's next number before getting
-   * back its old ones would break replication everywhere (GTID strict mode).
-   */
-  private async replayHistory(joining: Joining[]): Promise<void> {
-    const codes = joining.map((j) => j.dc);
-    const holding = this.plan.dcs.map((d) => d.region.code).filter((dc) => !codes.includes(dc));
-    const positions = await Promise.all(holding.map(async (dc) => binlogPosition(this.nodes.get(dc)!)));
-    // every domain's last sequence number held anywhere: how many transactions the joining DCs apply
-    const transactions = this.plan.dcs.map((d) => d.region.gtidDomainId)
-      .reduce((sum, domain) => sum + Math.max(0, ...positions.map((p) => seqOf(p, domain))), 0);
-    for (const j of joining) {
-      this.o.say(j.resumed
-        ? `DC ${j.dc}: its join did not finish (an earlier up stopped before the topology was up): resuming it, until it has what `
-          + `${holding.join(', ')} hold (${transactions} transactions)`
-        : j.ownWrites
-        ? `DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
-          + `up to ${j.ownWrites}: it lost its data; rebuilding it from ${holding.join(', ')} (${transactions} transactions; what it had `
-          + 'committed and not yet sent is lost)'
-        : `DC ${j.dc}: new in a topology with data; replaying what ${holding.join(', ')} wrote (${transactions} transactions)`);
-    }
-    const started = Date.now();
-    for (const dc of codes) {
-      const node = this.nodes.get(dc)!;
-      const own = node.o.gtidDomainId;
-      const wrote = seqOf(await binlogPosition(node), own);
-      for (const [i, held] of positions.entries()) {
-        // its own writes that it has itself (a resumed join in which it had begun to write) are not waited for: they are
-        // in its binlog, not in what it applied, which is what MASTER_GTID_WAIT looks at
-        const position = wrote >= seqOf(held, own) ? held.split(',').filter((g) => !g.trim().startsWith(`${own}-`)).join(',') : held;
-        if (position && !(await waitForPosition(node, position, JOIN_TIMEOUT_SECONDS))) {
-          throw new Error(`DC ${dc} did not apply what DC ${holding[i]} holds (${position}) within ${JOIN_TIMEOUT_SECONDS} s: see ${this.plan.logDir}/mariadb-${dc}.err`);
-        }
-      }
-    }
-    this.o.say(`DC ${codes.join(', ')}: has everything the other DCs hold (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 
   /** Each DC creates its schema itself (unlogged, see createAppDatabase), as the migration user over the socket. */
@@ -291,7 +154,7 @@ export class RegionRuntime {
   /** Waits until every other DC has applied everything DC `dc` wrote in its own GTID domain. */
   async caughtUp(dc: string, timeoutSeconds = 60): Promise<void> {
     const position = await ownPosition(this.nodes.get(dc)!);
-    if (!position) return;
+    if (position.empty) return;
     for (const [code, node] of this.nodes) {
       if (code !== dc && !(await waitForPosition(node, position, timeoutSeconds))) {
         throw new Error(`DC ${code} did not apply DC ${dc}'s writes (${position}) within ${timeoutSeconds} s: see regionctl status`);
@@ -430,32 +293,19 @@ export class RegionRuntime {
   }
 
   async status(): Promise<StatusReport> {
-    const positions = new Map<string, string | null>();
+    const positions = new Map<string, GtidPosition | null>();
     await Promise.all([...this.nodes].map(async ([dc, node]) => positions.set(dc, await binlogPosition(node).catch(() => null))));
     const dcs = await Promise.all(this.plan.dcs.map(async (d): Promise<DcReport> => {
       const dc = d.region.code;
       const node = this.nodes.get(dc)!;
-      const channelReport = async (): Promise<ChannelReport[]> => {
-        const [list, slavePos] = await Promise.all([channels(node),
-          appliedPosition(node)]);
-        return this.plan.links.filter((l) => l.from === dc).map((l) => {
-          const c = list.find((x) => x.channel === channelName(l.to));
-          const source = positions.get(l.to);
-          const domain = this.dc(l.to).region.gtidDomainId;
-          return {
-            channel: channelName(l.to), from: l.to, io: c?.ioRunning ?? 'missing', sql: c?.sqlRunning ?? false,
-            secondsBehind: c?.secondsBehind ?? null,
-            transactionsBehind: source == null ? null : Math.max(0, seqOf(source, domain) - seqOf(slavePos, domain)),
-            error: c ? channelError(c) : 'the channel is not configured',
-          };
-        });
-      };
+      const sources = this.plan.links.filter((l) => l.from === dc)
+        .map((l) => ({ dc: l.to, gtidDomainId: this.dc(l.to).region.gtidDomainId, position: positions.get(l.to) ?? null }));
       return {
         dc, name: d.region.name, entry: `http://${d.entry.host}:${d.entry.port}`, durability: d.region.durability,
         apiProcesses: this.apiCounts.get(dc)!,
         semiSync: d.region.durability === 'semi-sync' ? await semiSyncStatus(node).catch(failure) : undefined,
         lb: await lbServers(d.haproxy.statsSocket).catch(failure),
-        channels: await channelReport().catch(failure),
+        channels: await channelReports(node, sources).catch(failure),
       };
     }));
     const e = this.plan.edge;

@@ -1,4 +1,4 @@
-import type { StatusReport } from '../runtime/region-runtime';
+import type { StatusReport } from '../runtime/status-report';
 
 function table(rows: string[][], indent = '  '): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
