@@ -1,5 +1,6 @@
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
-import { affectedOf, PoolDataSource, rowsOf } from '../../apps/commerce-api/src/database/sql';
+import { affectedOf, rowsOf } from '../../apps/commerce-api/src/database/sql';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
 import { OrdersRepository, OUT_OF_STOCK_SIGNAL } from '../../apps/commerce-api/src/orders/orders.repository';
 import { DataSource } from 'typeorm';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppEnv, loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createApp } from '../../apps/commerce-api/src/bootstrap';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
-import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { BENCH_SHAPE, CatalogShape, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { newId } from '@meridian/dc';

@@ -9,7 +9,7 @@ import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
 import { createApp } from '../../apps/commerce-api/src/bootstrap';
 import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
-import { PoolDataSource } from '../../apps/commerce-api/src/database/sql';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
 import { BENCH_SHAPE, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { dcNode } from './dc-node';
 import { freePort } from './processes';

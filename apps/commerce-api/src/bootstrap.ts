@@ -17,10 +17,7 @@ import { observeRequests, requestIdOf } from './observability/request-observer';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/**
- * Builds the HTTP application, the same for `main.ts` and for tests. NestJS on Fastify: on this
- * machine kind Nest on Express answers a constant body at ~6,100 req/s, Nest on Fastify ~28,000.
- */
+/** Builds the HTTP application, the same for `main.ts` and for tests (NestJS on Fastify: docs/architecture.md says why). */
 export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, env.LOG_LEVEL)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,

@@ -5,10 +5,10 @@ import { DomainError } from './common/domain-error';
 import { idempotencyKey } from './common/idempotency-key';
 import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './database/data-source';
 import { OrderDataSourceRouter } from './database/order-data-source.router';
-import { PoolDataSource } from './database/sql';
+import { PoolDataSource } from './database/pool-data-source';
 import { PasswordHasher } from './accounts/password-hasher';
 import { StockRepository } from './stock/stock.repository';
-import { StockTransfers } from './stock/stock-transfers';
+import { StockTransfersService } from './stock/stock-transfers.service';
 import { BENCH_SHAPE, CatalogShape, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
 
 const USAGE = `usage: cli <command>
@@ -91,7 +91,7 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
   const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
   for (const remote of remoteDataSources(env, 1)) router.addRemote(remote);
-  const transfers = new StockTransfers(router, new StockRepository());
+  const transfers = new StockTransfersService(router, new StockRepository());
   try {
     if (action === 'transfer') {
       if (!/^[1-9]\d{0,9}$/.test(units)) throw new ConfigError('UNITS must be a whole number of at least 1');

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, earliestFirst, gtidApplied, gtidWait, Sql, Statement } from '../database/sql';
+import { affectedOf, Sql, Statement } from '../database/sql';
+import { gtidApplied, gtidWait } from '../database/gtid';
+import { earliestFirst } from '../database/earliest';
 import { Role } from '../common/request-context';
 
 export interface AccountRow {

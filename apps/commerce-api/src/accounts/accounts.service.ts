@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext, Role } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey } from '../database/sql';
+import { isDuplicateKey } from '../database/sql-errors';
 import { CartService } from '../cart/cart.service';
 import { AccountsRepository, AccountRow } from './accounts.repository';
 import { AccountView, LoginDto, RegisterDto } from './accounts.dto';

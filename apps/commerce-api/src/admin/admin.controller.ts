@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdPipe } from '../common/params';
+import { IdPipe } from '../common/path-param.pipes';
 import { Auth } from '../accounts/session.guard';
 import {
   CategoryDto, CreatedView, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,

@@ -4,9 +4,11 @@ import { AppEnv } from '../config/app-config';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { gtidWait, isDuplicateKey, OrderDataSource } from '../database/sql';
+import { OrderDataSource } from '../database/sql';
+import { isDuplicateKey } from '../database/sql-errors';
+import { gtidWait } from '../database/gtid';
 import { CatalogService } from '../catalog/catalog.service';
-import { PricingRules } from '../cart/pricing-rules';
+import { PricingRules } from '../cart/pricing-rules.cache';
 import { AdminRepository, CatalogTable, Changes, NaturalKey } from './admin.repository';
 import {
   CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,

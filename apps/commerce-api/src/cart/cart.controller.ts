@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdPipe } from '../common/params';
+import { IdPipe } from '../common/path-param.pipes';
 import { Auth } from '../accounts/session.guard';
 import { AddItemDto, CartView, DiscountCodeDto, SetQuantityDto, ShippingMethodView } from './cart.dto';
 import { CartService } from './cart.service';

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { CartController } from './cart.controller';
 import { CartRepository } from './cart.repository';
 import { CartService } from './cart.service';
-import { PricingRules, PricingRulesRepository } from './pricing-rules';
+import { PricingRules } from './pricing-rules.cache';
+import { PricingRulesRepository } from './pricing-rules.repository';
 
 @Module({
   controllers: [CartController],

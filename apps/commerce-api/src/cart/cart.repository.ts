@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, BatchResult, earliestFirst, gtidApplied, gtidWait, isDuplicateKey, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { affectedOf, BatchResult, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { isDuplicateKey } from '../database/sql-errors';
+import { gtidApplied, gtidWait } from '../database/gtid';
+import { earliestFirst } from '../database/earliest';
 
 export interface CartRow {
   id: string;

@@ -5,13 +5,14 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
 import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey, OrderDataSource, Sql, Statement, UnreachableError } from '../database/sql';
+import { OrderDataSource, Sql, Statement } from '../database/sql';
+import { isDuplicateKey, UnreachableError } from '../database/sql-errors';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AppMetrics } from '../observability/metrics';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
 import { CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
-import { PricingRules } from './pricing-rules';
+import { PricingRules } from './pricing-rules.cache';
 
 export interface PricedCart {
   cart: CartRow;

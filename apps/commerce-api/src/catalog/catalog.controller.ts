@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Ctx, RequestContext } from '../common/request-context';
-import { SlugPipe } from '../common/params';
+import { SlugPipe } from '../common/path-param.pipes';
 import { ListProductsQuery, ProductDetailView, ProductPageView } from './catalog.dto';
 import { CatalogService } from './catalog.service';
 

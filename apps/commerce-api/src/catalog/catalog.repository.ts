@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { earliestFirst, isEarliest, Sql } from '../database/sql';
+import { Sql } from '../database/sql';
+import { earliestFirst, isEarliest } from '../database/earliest';
 import { ProductSort } from './catalog.dto';
 
 export interface ProductRow {

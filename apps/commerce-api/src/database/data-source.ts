@@ -1,8 +1,8 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { createPool, type Pool as CallbackPool } from 'mysql2';
 import { type DbEnv, parseRemoteDbs } from '../config/app-config';
 import { migrations } from './migrations';
-import { PoolDataSource } from './sql';
+import { PoolDataSource } from './pool-data-source';
 
 export interface DbSettings {
   host: string;
@@ -14,9 +14,9 @@ export interface DbSettings {
   poolSize: number;
 }
 
-/** A TypeORM DataSource for one DC's MariaDB: it owns the connection pool and runs the migrations. */
-export function createTypeOrmDataSource(db: DbSettings): DataSource {
-  return new DataSource({
+/** TypeORM's options for one DC's MariaDB: the data source owns the connection pool and runs the migrations. */
+export function typeOrmOptions(db: DbSettings): DataSourceOptions {
+  return {
     type: 'mariadb',
     host: db.host,
     port: db.port,
@@ -35,7 +35,12 @@ export function createTypeOrmDataSource(db: DbSettings): DataSource {
     multipleStatements: true,
     logging: ['error', 'migration'],
     extra: RESULT_TYPES,
-  });
+  };
+}
+
+/** A TypeORM DataSource for one DC's MariaDB, not initialised yet (the CLI and tests; the app's comes from DatabaseModule). */
+export function createTypeOrmDataSource(db: DbSettings): DataSource {
+  return new DataSource(typeOrmOptions(db));
 }
 
 /** How rows come back, the same for the local pool (through TypeORM) and the remote ones. */

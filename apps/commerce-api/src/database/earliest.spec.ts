@@ -1,4 +1,4 @@
-import { earliestPer } from './sql';
+import { earliestPer } from './earliest';
 
 describe('earliestPer: of rows sharing a natural key made at several DCs, the earliest ULID', () => {
   const row = (id: string, code: string) => ({ id, code });

@@ -1,4 +1,5 @@
-import { isSignal, Statement } from './sql';
+import { Statement } from './sql';
+import { isSignal } from './sql-errors';
 
 export const NOT_HOME_SIGNAL = 'meridian:not_home';
 

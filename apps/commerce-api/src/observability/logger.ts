@@ -75,8 +75,8 @@ export class AppLogger implements LoggerService {
   /**
    * One access-log line: the line `info('request', line)` writes (winston's json format sorts the
    * keys; so does this), made with JSON.stringify on one fixed-shape object and handed to the
-   * output directly. Through winston (format pipeline, safe-stable-stringify, object-mode streams)
-   * the line cost about 16 µs per request, a fifth of serving a cached product page.
+   * output directly: through winston's format pipeline and object-mode streams it cost a large
+   * share of serving a cached product page (measured in docs/benchmarks.md).
    */
   access(line: AccessLine): void {
     if (!this.accessEnabled) return;

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdPipe } from '../common/params';
+import { IdPipe } from '../common/path-param.pipes';
 import { Auth } from '../accounts/session.guard';
 import { CheckoutService } from './checkout.service';
 import { CheckoutDto, EmptyDto, ListOrdersQuery, OrderPageView, OrderView, TransitionDto } from './orders.dto';

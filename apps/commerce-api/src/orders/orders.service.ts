@@ -98,7 +98,7 @@ export class OrdersService {
     return moved.view;
   }
 
-  /** Releasing is idempotent (held -> released once), so a later retry by the outbox is safe. */
+  /** Gives the units back to the DC that sold them now; if it cannot be reached, its reservation sweeper does once the cancellation replicates there. */
   private async returnStockElsewhere(orderId: string, dc: string): Promise<void> {
     try {
       await this.router.forOwner(dc).transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(orderId, dc)));

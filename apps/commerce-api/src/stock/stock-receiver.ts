@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { AppLogger } from '../observability/logger';
-import { StockTransfers } from './stock-transfers';
+import { StockTransfersService } from './stock-transfers.service';
 
 /**
  * Completes the stock transfers to this DC that their requester could not deliver (this DC was
@@ -14,7 +14,7 @@ import { StockTransfers } from './stock-transfers';
 @Injectable()
 export class StockReceiver implements OnModuleInit {
   constructor(
-    @Inject(StockTransfers) private readonly transfers: StockTransfers,
+    @Inject(StockTransfersService) private readonly transfers: StockTransfersService,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
     @Inject(PeriodicJobs) private readonly jobs: PeriodicJobs,

@@ -4,16 +4,16 @@ import type { FastifyReply } from 'fastify';
 import { dcOfId } from '@meridian/dc';
 import { idempotencyKey } from '../common/idempotency-key';
 import { Ctx, RequestContext } from '../common/request-context';
-import { IdPipe } from '../common/params';
+import { IdPipe } from '../common/path-param.pipes';
 import { Auth } from '../accounts/session.guard';
 import { StockView, TransferDto, TransferView } from './stock.dto';
-import { StockTransfers } from './stock-transfers';
+import { StockTransfersService } from './stock-transfers.service';
 
 @ApiTags('admin')
 @Controller('admin')
 @Auth('admin')
 export class StockController {
-  constructor(@Inject(StockTransfers) private readonly transfers: StockTransfers) {}
+  constructor(@Inject(StockTransfersService) private readonly transfers: StockTransfersService) {}
 
   @Post('variants/:id/stock-transfers')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key (per source DC) answers the same transfer and moves nothing again' })

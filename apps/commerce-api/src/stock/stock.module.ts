@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { StockController } from './stock.controller';
 import { StockReceiver } from './stock-receiver';
 import { StockRepository } from './stock.repository';
-import { StockTransfers } from './stock-transfers';
+import { StockTransfersService } from './stock-transfers.service';
 
 @Module({
   controllers: [StockController],
-  providers: [StockTransfers, StockRepository, StockReceiver],
+  providers: [StockTransfersService, StockRepository, StockReceiver],
 })
 export class StockModule {}

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { BatchResult, earliestFirst, isSignal, rowsOf, Sql, Statement } from '../database/sql';
+import { BatchResult, rowsOf, Sql, Statement } from '../database/sql';
+import { isSignal } from '../database/sql-errors';
+import { earliestFirst } from '../database/earliest';
 
 export const SHORT_STOCK_SIGNAL = 'meridian:short_stock';
 export const isShortStock = (err: unknown): boolean => isSignal(err, SHORT_STOCK_SIGNAL);

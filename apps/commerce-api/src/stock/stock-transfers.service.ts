@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey, OrderDataSource, rowsOf, UnreachableError } from '../database/sql';
+import { OrderDataSource, rowsOf } from '../database/sql';
+import { isDuplicateKey, UnreachableError } from '../database/sql-errors';
 import { StockView, TransferView } from './stock.dto';
 import { isShortStock, receivedAtOf, StockRepository, Transfer, TransferRow } from './stock.repository';
 
@@ -36,7 +37,7 @@ const fromRow = (r: TransferRow): Transfer => ({ id: r.id, variantId: r.variant_
  * transfer row has replicated there. Used by the admin endpoint and by the operator CLI.
  */
 @Injectable()
-export class StockTransfers {
+export class StockTransfersService {
   constructor(
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(StockRepository) private readonly repo: StockRepository,
