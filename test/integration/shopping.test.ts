@@ -2,11 +2,13 @@ import * as jwt from 'jsonwebtoken';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { startShop, TestShop } from '../support/shop';
 import { ADDRESS, Shopper } from '../support/client';
+import { Factory } from '../support/factories';
 
 describe('accounts, cart, checkout and orders (real MariaDB)', () => {
   let db: MariaDbServer;
   let shop: TestShop;
   let variants: string[];
+  let make: Factory;
   let n = 0;
   const email = () => `shopper${++n}-${Date.now()}@example.com`;
   const key = () => `key-${n}-${Math.random().toString(36).slice(2)}`;
@@ -15,6 +17,7 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
     db = await startMariaDb();
     shop = await startShop(db, { env: { LOGIN_MAX_FAILURES: '3' } });
     variants = shop.catalog.variantIds;
+    make = new Factory(shop.url);
   });
   afterAll(async () => {
     await shop?.close();
@@ -225,15 +228,9 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
   });
 
   describe('checkout', () => {
-    async function guestWithCart(lines: [number, number][]): Promise<Shopper> {
-      const s = new Shopper(shop.url);
-      for (const [v, q] of lines) expect((await s.post('/api/cart/items', { variantId: variants[v], quantity: q })).status).toBe(200);
-      return s;
-    }
-
     it('places a guest order: confirmation, stock taken from this DC, cart closed', async () => {
-      const s = await guestWithCart([[6, 2], [7, 1]]);
-      const before = [await stockOf(variants[6]), await stockOf(variants[7])];
+      const [x, y] = [await make.variant({ stock: 5 }), await make.variant({ stock: 7 })];
+      const s = await make.guestWithCart([[x, 2], [y, 1]]);
       const r = await s.post('/api/checkout', { email: 'guest@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() });
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({ status: 'placed', email: 'guest@example.com', placedDc: 'a', shippingMethod: 'standard' });
@@ -241,7 +238,7 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       expect(r.body.id).toMatch(/^a_/);
       expect(r.body.lines.map((l: { quantity: number }) => l.quantity)).toEqual([2, 1]);
       expect(r.body.totals.total).toBe(r.body.totals.subtotal + r.body.totals.tax + r.body.totals.shipping - r.body.totals.discount);
-      expect([await stockOf(variants[6]), await stockOf(variants[7])]).toEqual([before[0] - 2, before[1] - 1]);
+      expect([await stockOf(x.variantId), await stockOf(y.variantId)]).toEqual([3, 6]);
       expect((await db.rootQuery<{ status: string }>('SELECT status FROM cart WHERE id = (SELECT cart_id FROM orders WHERE id = ?)', [r.body.id]))[0].status).toBe('ordered');
       // the guest follows the order with the same cookie; the next item starts a new cart
       expect((await s.get(`/api/orders/${r.body.id}`)).body.history).toEqual([expect.objectContaining({ from: null, to: 'placed' })]);
@@ -249,9 +246,9 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
     });
 
     it('the same Idempotency-Key returns the same order and never makes a second, also under concurrent retries', async () => {
-      const s = await guestWithCart([[8, 1]]);
+      const v = await make.variant({ stock: 4 });
+      const s = await make.guestWithCart([[v, 1]]);
       const k = key();
-      const before = await stockOf(variants[8]);
       const body = { email: 'retry@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard' };
       const answers = await Promise.all(Array.from({ length: 8 }, () => s.post('/api/checkout', body, { 'Idempotency-Key': k })));
       const ids = new Set(answers.map((a) => a.body.id));
@@ -262,32 +259,31 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       expect(later.status).toBe(200);
       expect(later.body.id).toBe([...ids][0]);
       expect((await db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['retry@example.com']))[0].n).toBe(1);
-      expect(await stockOf(variants[8])).toBe(before - 1);
+      expect(await stockOf(v.variantId)).toBe(3);
       const other = await s.post('/api/checkout', { ...body, email: 'someone-else@example.com' }, { 'Idempotency-Key': k });
       expect(other.status).toBe(422);
     });
 
     it('answers 409 naming the lines when this DC lacks stock, and takes nothing', async () => {
-      const s = await guestWithCart([[9, 2], [10, 1]]);
-      await db.rootQuery('UPDATE stock_allocation SET available = 1 WHERE variant_id = ?', [variants[9]]);
-      const before = await stockOf(variants[10]);
+      const [short, enough] = [await make.variant({ stock: 1 }), await make.variant({ stock: 6 })];
+      const s = await make.guestWithCart([[short, 2], [enough, 1]]);
       const r = await s.post('/api/checkout', { email: 'short@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() });
       expect(r.status).toBe(409);
       expect(r.body.error).toBe('OUT_OF_STOCK');
-      expect(r.body.details.lines).toEqual([{ variantId: variants[9], sku: expect.any(String), requested: 2, available: 1 }]);
-      expect(await stockOf(variants[9])).toBe(1);
-      expect(await stockOf(variants[10])).toBe(before);
+      expect(r.body.details.lines).toEqual([{ variantId: short.variantId, sku: short.sku, requested: 2, available: 1 }]);
+      expect(await stockOf(short.variantId)).toBe(1);
+      expect(await stockOf(enough.variantId)).toBe(6);
       expect((await db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['short@example.com']))[0].n).toBe(0);
       expect((await s.get('/api/cart')).body.lines).toHaveLength(2);
     });
 
     it('never sells the last unit twice when two shoppers race for it', async () => {
-      await db.rootQuery('UPDATE stock_allocation SET available = 1 WHERE variant_id = ?', [variants[11]]);
-      const shoppers = await Promise.all(Array.from({ length: 6 }, () => guestWithCart([[11, 1]])));
+      const last = await make.variant({ stock: 1 });
+      const shoppers = await Promise.all(Array.from({ length: 6 }, () => make.guestWithCart([[last, 1]])));
       const answers = await Promise.all(shoppers.map((s, i) => s.post('/api/checkout',
         { email: `race${i}@example.com`, shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() })));
       expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-      expect(await stockOf(variants[11])).toBe(0);
+      expect(await stockOf(last.variantId)).toBe(0);
     });
 
     it('an account checks out its own cart, follows its orders ongoing first, pays and cannot skip states', async () => {
@@ -313,17 +309,17 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
     });
 
     it('cancelling gives the stock back to this DC', async () => {
-      const s = await guestWithCart([[14, 3]]);
-      const before = await stockOf(variants[14]);
+      const v = await make.variant({ stock: 8 });
+      const s = await make.guestWithCart([[v, 3]]);
       const o = await s.post('/api/checkout', { email: 'cancel@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() });
-      expect(await stockOf(variants[14])).toBe(before - 3);
+      expect(await stockOf(v.variantId)).toBe(5);
       expect((await s.post(`/api/orders/${o.body.id}/cancel`, {})).status).toBe(200);
-      expect(await stockOf(variants[14])).toBe(before);
+      expect(await stockOf(v.variantId)).toBe(8);
       expect((await s.post(`/api/orders/${o.body.id}/cancel`, {})).status).toBe(409);
     });
 
     it('other shoppers see 404 for orders that are not theirs and cannot pay or cancel them', async () => {
-      const owner = await guestWithCart([[15, 1]]);
+      const owner = await make.guestWithCart([[await make.variant(), 1]]);
       const o = await owner.post('/api/checkout', { email: 'mine@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard' }, { 'Idempotency-Key': key() });
       const { s: stranger } = await registered();
       expect((await stranger.get(`/api/orders/${o.body.id}`)).status).toBe(404);
@@ -341,12 +337,12 @@ describe('accounts, cart, checkout and orders (real MariaDB)', () => {
       ['an unknown shipping method', { 'Idempotency-Key': 'key-unknown-ship' }, { email: 'x@example.com', shippingAddress: ADDRESS, shippingMethod: 'teleport' }, 404],
       ['an extra field', { 'Idempotency-Key': 'key-extra-field' }, { email: 'x@example.com', shippingAddress: ADDRESS, shippingMethod: 'standard', total: 1 }, 400],
     ])('checkout with %s answers %#', async (_what, headers, body, status) => {
-      const s = await guestWithCart([[16, 1]]);
-      const before = await stockOf(variants[16]);
+      const v = await make.variant({ stock: 3 });
+      const s = await make.guestWithCart([[v, 1]]);
       const r = await s.post('/api/checkout', body, headers as Record<string, string>);
       expect(r.status).toBe(status);
       expect(r.body.statusCode).toBe(status);
-      expect(await stockOf(variants[16])).toBe(before);
+      expect(await stockOf(v.variantId)).toBe(3);
       expect((await db.rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE email = 'x@example.com'`))[0].n).toBe(0);
     });
 
