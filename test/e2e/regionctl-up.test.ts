@@ -217,6 +217,8 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }, { code: 'c', apiProcesses: 1 }], BLOCK);
     // the first up of c is stopped (Ctrl-C) as soon as its join begins: c's database is then neither empty nor complete
     const cut = await regionctlUpUntil(/DC c: new in a topology with data; replaying what a, b wrote \(\d+ transactions\)/, regions, data, base);
+    // once c has applied something (stopped before that, c would still be empty, and an empty DC joins from the start anyway)
+    await waitFor('c to apply the first of the others\' writes', async () => String((await count('c', 'SELECT @@gtid_slave_pos AS p'))[0].p) !== '', 10000, 20);
     cut.child.kill('SIGINT');
     await cut.exited;
     expect(cut.lines.join('\n')).toMatch(/regionctl: stopped/);

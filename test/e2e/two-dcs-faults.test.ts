@@ -57,6 +57,15 @@ describe('two DCs under faults', () => {
     return { cartId: cart.body.id, atB };
   }
 
+  /** While the checkout's outcome is unknown the repeat is refused, and so is any write that would move the cart; b has no order of it. */
+  async function refusedWhileUnresolved(atB: Shopper, key: string, cartId: string, email: string): Promise<void> {
+    const retry = await checkout(atB, key, email);
+    expect(retry.status).toBe(503);
+    expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
+    expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
+    expect(await ordersOf('b', cartId)).toEqual([]);
+  }
+
   /** The repeat after the fault is over replays the one order, which both DCs hold once; the units were taken once, at b. */
   async function oneOrderAfterTheFault(atB: Shopper, key: string, cartId: string, email: string): Promise<void> {
     await t.replicationHealthy();
@@ -84,12 +93,7 @@ describe('two DCs under faults', () => {
         expect(lost.status).toBe(503);
         expect(lost.body.message).toMatch(/cannot be reached/);
         // the careful client repeats: a refuses the connection now; before the fix b adopted the cart and answered 201
-        const retry = await checkout(atB, 'lost-answer-guest-1', 'guest@example.com');
-        expect(retry.status).toBe(503);
-        expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
-        // nor can the cart move to b by any other write while the checkout is unresolved
-        expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
-        expect(await ordersOf('b', cartId)).toEqual([]);
+        await refusedWhileUnresolved(atB, 'lost-answer-guest-1', cartId, 'guest@example.com');
       } finally {
         await bToA().heal();
       }
@@ -110,11 +114,7 @@ describe('two DCs under faults', () => {
         expect(lost.body.message).toMatch(/cannot be reached/);
         // the link heals while a is down: a itself refuses every connection now
         await bToA().heal();
-        const retry = await checkout(atB, 'lost-answer-killed-1', 'killed@example.com');
-        expect(retry.status).toBe(503);
-        expect(retry.body.message).toMatch(/got no answer from DC a.*same Idempotency-Key/);
-        expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).status).toBe(503);
-        expect(await ordersOf('b', cartId)).toEqual([]);
+        await refusedWhileUnresolved(atB, 'lost-answer-killed-1', cartId, 'killed@example.com');
       } finally {
         await bToA().heal();
         if (killed) await t.nodes.a.start();
