@@ -10,8 +10,6 @@ export interface ChannelStatus {
   secondsBehind: number | null;
   lastIoError: string;
   lastSqlError: string;
-  /** what the channel has received from its source */
-  gtidIoPos: GtidPosition;
 }
 
 export const channelName = (fromDc: string) => `from_${fromDc}`;
@@ -54,7 +52,7 @@ export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
   return rows.map((r) => ({
     channel: String(r.Connection_name), ioRunning: String(r.Slave_IO_Running), sqlRunning: r.Slave_SQL_Running === 'Yes',
     secondsBehind: r.Seconds_Behind_Master === null ? null : Number(r.Seconds_Behind_Master),
-    lastIoError: String(r.Last_IO_Error ?? ''), lastSqlError: String(r.Last_SQL_Error ?? ''), gtidIoPos: GtidPosition.parse(String(r.Gtid_IO_Pos ?? '')),
+    lastIoError: String(r.Last_IO_Error ?? ''), lastSqlError: String(r.Last_SQL_Error ?? ''),
   }));
 }
 

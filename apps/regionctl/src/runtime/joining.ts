@@ -60,7 +60,7 @@ export async function joiningDcs({ plan, nodes }: JoinContext): Promise<Joining[
       .sort((x, y) => y.seq(domain) - x.seq(domain))[0];
     const resumed = !d.empty && existsSync(joinMarker(plan, d.dc));
     if (d.empty || resumed || (elsewhere?.seq(domain) ?? 0) > d.written.seq(domain)) {
-      joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere?.empty === false ? elsewhere : undefined, resumed });
+      joining.push({ dc: d.dc, empty: d.empty, ownWrites: elsewhere && !elsewhere.empty ? elsewhere : undefined, resumed });
     }
   }
   for (const h of joining.some((j) => j.empty) ? dbs.filter((d) => !d.empty) : []) {
