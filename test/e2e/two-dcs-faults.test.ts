@@ -1,4 +1,4 @@
-import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
+import { ReservationSweeper } from '../../apps/commerce-api/src/stock/reservation-sweeper';
 import { startTwoDcs, TwoDcs } from '../support/two-dcs';
 import { Answer, ADDRESS, Shopper } from '../support/client';
 

@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@meridian/dc';
 import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
-import { ReservationSweeper } from '../../apps/commerce-api/src/orders/reservation-sweeper';
+import { ReservationSweeper } from '../../apps/commerce-api/src/stock/reservation-sweeper';
 import { RetentionSweeper } from '../../apps/commerce-api/src/retention/retention-sweeper';
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { startTwoDcs, TwoDcs } from '../support/two-dcs';

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, Sql, Statement } from '../database/sql';
-import { gtidApplied, gtidWait } from '../database/gtid';
+import { Batch, exec, failingAs, mapStep, row, Step, write } from '../database/batch';
+import { Sql } from '../database/sql';
+import { isDuplicateKey, isSignal } from '../database/sql-errors';
+import { gtidWait } from '../database/gtid';
 import { earliestFirst } from '../database/earliest';
 import { Role } from '../common/request-context';
 
@@ -24,26 +26,59 @@ export interface SessionRow {
   home_dc: string;
 }
 
+export const NOT_HOME_SIGNAL = 'meridian:not_home';
+
+/** The home fence refused: the database it ran on is not the account's home any more (nothing was written). */
+export class NotHomeError extends Error {
+  constructor(readonly accountId: string, readonly dc: string) {
+    super(`DC ${dc} is not the home of account ${accountId}`);
+  }
+}
+
+/** The account table's SQL (account, session, login_throttle), home fence included. */
 @Injectable()
 export class AccountsRepository {
   /**
-   * A new account unless this database has one with the address (from any DC); false when it has.
-   * Two registrations of one address in this DC at once: the (email, origin_dc) key refuses the second.
-   */
-  /**
-   * Inserts the account unless some DC's row holds the address. In READ COMMITTED (this statement
-   * only) the NOT EXISTS is a plain read: at the default REPEATABLE READ it takes a shared lock on
-   * the gap where the address would go, and concurrent sign-ups in one gap deadlocked each other.
-   * Two sign-ups of one address here still meet on the unique index (email, origin_dc).
+   * Inserts the account unless some DC's row holds the address; false when one does (two sign-ups
+   * of one address here at once meet on the unique index (email, origin_dc): false as well). In
+   * READ COMMITTED (this statement only) the NOT EXISTS is a plain read: at the default REPEATABLE
+   * READ it takes a shared lock on the gap where the address would go, and concurrent sign-ups in
+   * one gap deadlocked each other.
    */
   async insertAccount(db: Sql, a: Omit<AccountRow, 'home_epoch'>): Promise<boolean> {
-    const [, inserted] = await db.batch([
-      { sql: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' },
-      { sql: `INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at)
-              SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM account WHERE email = ?)`,
-      params: [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at, a.email] },
-    ]);
-    return affectedOf(inserted) === 1;
+    const b = new Batch();
+    b.add(exec({ sql: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' }));
+    const inserted = b.add(write(`INSERT INTO account (id, email, password_hash, name, role, home_dc, last_login_at)
+      SELECT ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM account WHERE email = ?)`,
+    [a.id, a.email, a.password_hash, a.name, a.role, a.home_dc, a.last_login_at, a.email]));
+    try {
+      await db.batch(b);
+    } catch (err) {
+      if (isDuplicateKey(err, 'uq_account_email_origin')) return false;
+      throw err;
+    }
+    return inserted.value === 1;
+  }
+
+  /**
+   * The first statement of every transaction that writes an account's data: it fails with
+   * NotHomeError unless the database it runs on belongs to the account's home DC, and holds the
+   * account row in share mode until the commit, so that no home claim (an UPDATE of that row) can
+   * commit in between. A process that routed on a stale copy of the account row (its replica had not
+   * yet seen a claim) is thus refused instead of writing at the old home.
+   */
+  homeFence(accountId: string, dc: string): Step<void> {
+    return failingAs(exec({
+      sql: `BEGIN NOT ATOMIC
+              IF NOT EXISTS (SELECT 1 FROM account WHERE id = ? AND home_dc = ? LOCK IN SHARE MODE)
+              THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${NOT_HOME_SIGNAL}'; END IF; END`,
+      params: [accountId, dc],
+    }), (err) => (isSignal(err, NOT_HOME_SIGNAL) ? new NotHomeError(accountId, dc) : undefined));
+  }
+
+  /** Where this database says the account's home is. */
+  async findHomeDc(db: Sql, accountId: string): Promise<string | undefined> {
+    return (await db.query<{ home_dc: string }>('SELECT home_dc FROM account WHERE id = ?', [accountId]))[0]?.home_dc;
   }
 
   /**
@@ -68,19 +103,20 @@ export class AccountsRepository {
    */
   async claimHome(home: Sql, c: { accountId: string; homeDc: string; epoch: number; toDc: string; now: Date; activeSince: Date }):
   Promise<{ claimed: boolean; recorded: boolean; gtid: string; home_dc: string; home_epoch: number }> {
-    const [, flags, recorded, rows] = await home.batch([
-      { sql: `UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1, last_login_at = ?
-              WHERE id = ? AND home_dc = ? AND home_epoch = ? AND (last_login_at IS NULL OR last_login_at < ?)`,
-      params: [c.toDc, c.now, c.accountId, c.homeDc, c.epoch, c.activeSince] },
-      { sql: 'SELECT ROW_COUNT() AS claimed, @@gtid_binlog_pos AS gtid' },
-      // no-op when the claim above moved the home (home_dc is no longer homeDc)
-      { sql: 'UPDATE account SET last_login_at = ? WHERE id = ? AND home_dc = ? AND home_epoch = ?', params: [c.now, c.accountId, c.homeDc, c.epoch] },
-      { sql: 'SELECT home_dc, home_epoch FROM account WHERE id = ?', params: [c.accountId] },
-    ]);
-    const f = (flags as { claimed: number; gtid: string }[])[0];
-    const row = (rows as { home_dc: string; home_epoch: number }[])[0];
-    return { claimed: Number(f.claimed) === 1, recorded: (recorded as { affectedRows: number }).affectedRows === 1,
-      gtid: String(f.gtid ?? ''), home_dc: row.home_dc, home_epoch: Number(row.home_epoch) };
+    const b = new Batch();
+    b.add(exec({ sql: `UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1, last_login_at = ?
+      WHERE id = ? AND home_dc = ? AND home_epoch = ? AND (last_login_at IS NULL OR last_login_at < ?)`,
+    params: [c.toDc, c.now, c.accountId, c.homeDc, c.epoch, c.activeSince] }));
+    const claim = b.add(row<{ claimed: number; gtid: string | null }>('SELECT ROW_COUNT() AS claimed, @@gtid_binlog_pos AS gtid'));
+    // no-op when the claim above moved the home (home_dc is no longer homeDc)
+    const recorded = b.add(write('UPDATE account SET last_login_at = ? WHERE id = ? AND home_dc = ? AND home_epoch = ?',
+      [c.now, c.accountId, c.homeDc, c.epoch]));
+    const now = b.add(row<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM account WHERE id = ?', [c.accountId]));
+    await home.batch(b);
+    const account = now.value;
+    if (!account) throw new Error(`account ${c.accountId} vanished from DC ${c.homeDc}'s database during a home claim`);
+    return { claimed: Number(claim.value?.claimed) === 1, recorded: recorded.value === 1,
+      gtid: String(claim.value?.gtid ?? ''), home_dc: account.home_dc, home_epoch: Number(account.home_epoch) };
   }
 
   /**
@@ -97,12 +133,11 @@ export class AccountsRepository {
   /** Waits until this database has applied `gtid`, a position of other DCs' writes (false: timed out). */
   async waitForGtid(db: Sql, gtid: string, timeoutSeconds: number): Promise<boolean> {
     if (!gtid) return true;
-    const [r] = await db.batch([gtidWait(gtid, timeoutSeconds)]);
-    return gtidApplied(r);
+    return db.run(gtidWait(gtid, timeoutSeconds));
   }
 
-  emailOf(id: string): Statement {
-    return { sql: 'SELECT email FROM account WHERE id = ?', params: [id] };
+  emailOf(id: string): Step<string | undefined> {
+    return mapStep(row<{ email: string }>('SELECT email FROM account WHERE id = ?', [id]), (r) => r?.email);
   }
 
   /**

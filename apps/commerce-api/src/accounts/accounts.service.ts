@@ -5,13 +5,12 @@ import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext, Role } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { isDuplicateKey } from '../database/sql-errors';
 import { CartService } from '../cart/cart.service';
 import { AccountsRepository, AccountRow } from './accounts.repository';
 import { AccountView, LoginDto, RegisterDto } from './accounts.dto';
 import { PasswordHasher } from './password-hasher';
 import { Tokens } from './tokens';
-import { AppLogger } from '../observability/logger';
+import { HomeDcService } from './home-dc.service';
 
 export interface LoggedIn {
   account: AccountView;
@@ -33,7 +32,7 @@ export class AccountsService {
     @Inject(CartService) private readonly carts: CartService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
-    @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(HomeDcService) private readonly homes: HomeDcService,
   ) {}
 
   async register(ctx: RequestContext, dto: RegisterDto, role: Role = 'customer'): Promise<LoggedIn> {
@@ -42,11 +41,7 @@ export class AccountsService {
       password_hash: await this.hasher.hash(dto.password), last_login_at: this.clock.now() };
     // registering cannot help but tell that the address is taken; log-in never tells
     const taken = () => new DomainError(ErrorCode.EmailTaken, 'an account with this e-mail already exists');
-    const made = await this.repo.insertAccount(db, account).catch((err) => {
-      if (isDuplicateKey(err)) throw taken();
-      throw err;
-    });
-    if (!made) throw taken();
+    if (!await this.repo.insertAccount(db, account)) throw taken();
     return this.startSession(ctx, account);
   }
 
@@ -61,7 +56,7 @@ export class AccountsService {
       throw unauthenticated('wrong e-mail or password');
     }
     await this.repo.clearLoginFailures(db, keys[0], ctx.dc);
-    const homeDc = await this.settleHome(ctx, account);
+    const homeDc = await this.homes.settleAtLogin(ctx.dc, account);
     return this.startSession(ctx, { ...account, home_dc: homeDc });
   }
 
@@ -88,44 +83,6 @@ export class AccountsService {
           Math.max(1, window - Number(r.age)));
       }
     }
-  }
-
-  /**
-   * The home-DC protocol of a log-in (see docs/architecture.md): every write to the account row
-   * happens in the current home's database, so its binlog orders them.
-   * - home here: record the log-in, fenced by home and epoch;
-   * - home elsewhere: in one round trip to it, claim the home for this DC if it saw no log-in within
-   *   HOME_ACTIVE_WINDOW_SECONDS (epoch + 1, compare-and-set), else record the log-in there; after a
-   *   claim, wait until this DC's database has applied the claim's GTID before the first write here.
-   * A fence that fails means another DC claimed first: re-read the row where it lives and follow it.
-   * Returns the DC that is the home for this session.
-   */
-  private async settleHome(ctx: RequestContext, start: AccountRow): Promise<string> {
-    let account = start;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const home = this.router.forOwner(account.home_dc);
-      const now = this.clock.now();
-      if (account.home_dc === ctx.dc) {
-        if (await this.repo.recordLogin(home, account.id, now, account.home_dc, account.home_epoch)) return ctx.dc;
-      } else {
-        const r = await this.repo.claimHome(home, { accountId: account.id, homeDc: account.home_dc, epoch: account.home_epoch,
-          toDc: ctx.dc, now, activeSince: new Date(now.getTime() - this.env.HOME_ACTIVE_WINDOW_SECONDS * 1000) });
-        if (r.claimed) {
-          if (await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) return ctx.dc;
-          // this DC is too far behind the old home (or its channel stopped): left as it is, the old home would
-          // send every write here and this DC back there until it caught up. The home goes back; this session writes there.
-          if (await this.repo.undoClaim(home, { accountId: account.id, claimedBy: ctx.dc, epoch: r.home_epoch, backTo: account.home_dc })) {
-            this.logger.warn('home claim given back: this DC had not applied the old home\'s writes in time', { accountId: account.id, homeDc: account.home_dc });
-            return account.home_dc;
-          }
-        }
-        if (r.recorded) return account.home_dc;
-      }
-      const fresh = await this.repo.findById(home, account.id);
-      if (!fresh) throw notFound('account');
-      account = fresh;
-    }
-    throw new DomainError(ErrorCode.Unavailable, 'the account is moving to another DC; try again', undefined, 1);
   }
 
   private async startSession(ctx: RequestContext, account: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc'>): Promise<LoggedIn> {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { Batch, exec, row } from '../database/batch';
+import { OrderDataSource, Sql } from '../database/sql';
 
 /** Column → value of a partial update; only columns named by the service reach SQL. */
 export type Changes = Record<string, unknown>;
@@ -44,20 +45,19 @@ export class AdminRepository {
     const cols = Object.keys(changes);
     const value = unique && changes[unique] !== undefined ? String(changes[unique]) : undefined;
     const others = (alias: string) => `SELECT 1 FROM ${table} ${alias} WHERE ${alias}.${unique} = ? AND ${alias}.id <> ?`;
-    const statements: Statement[] = [];
+    const b = new Batch();
     if (cols.length > 0) {
-      statements.push({
+      b.add(exec({
         sql: `UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?${value === undefined ? '' : ` AND NOT EXISTS (${others('o')})`}`,
         params: [...cols.map((c) => changes[c]), id, ...(value === undefined ? [] : [value, id])],
-      });
+      }));
     }
-    statements.push({
-      sql: `SELECT EXISTS (SELECT 1 FROM ${table} WHERE id = ?) AS found, ${value === undefined ? '0' : `EXISTS (${others('t')})`} AS taken`,
-      params: [id, ...(value === undefined ? [] : [value, id])],
-    });
-    const { results, gtid } = await db.transaction((tx) => tx.batchCommitGtid(statements));
-    const [row] = rowsOf<{ found: number; taken: number }>(results[results.length - 1]);
-    return { found: Number(row.found) === 1, taken: Number(row.taken) === 1, gtid: cols.length > 0 ? gtid : '' };
+    const outcome = b.add(row<{ found: number; taken: number }>(
+      `SELECT EXISTS (SELECT 1 FROM ${table} WHERE id = ?) AS found, ${value === undefined ? '0' : `EXISTS (${others('t')})`} AS taken`,
+      [id, ...(value === undefined ? [] : [value, id])]));
+    const gtid = await db.transaction((tx) => tx.batchCommitGtid(b));
+    const r = outcome.value;
+    return { found: Number(r?.found) === 1, taken: Number(r?.taken) === 1, gtid: cols.length > 0 ? gtid : '' };
   }
 
   /** Whether any row, made in any DC, holds one of these natural keys already. */
@@ -101,21 +101,6 @@ export class AdminRepository {
 
   async variantExists(db: Sql, id: string): Promise<boolean> {
     return (await db.query('SELECT 1 FROM variant WHERE id = ?', [id])).length > 0;
-  }
-
-  /** A DC's allocation of a variant, locked until the transaction ends (0 when it has no row yet). */
-  async lockStock(tx: Sql, variantId: string, dc: string): Promise<number> {
-    const [row] = await tx.query<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ? FOR UPDATE', [variantId, dc]);
-    return row ? Number(row.available) : 0;
-  }
-
-  /** Sets a DC's allocation of several variants (rows made on first use). */
-  async setStock(db: Sql, rows: { id: string; variantId: string; dc: string; available: number }[]): Promise<void> {
-    if (rows.length === 0) return;
-    await db.execute(
-      `INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}
-       ON DUPLICATE KEY UPDATE available = VALUES(available)`,
-      rows.flatMap((r) => [r.id, r.variantId, r.dc, r.available]));
   }
 
   async insertDiscount(db: Sql, d: { id: string; code: string | null; name: string; kind: string; value: number; currency: string | null; startsAt: Date | null; endsAt: Date | null }): Promise<void> {

@@ -9,6 +9,7 @@ import { isDuplicateKey } from '../database/sql-errors';
 import { gtidWait } from '../database/gtid';
 import { CatalogService } from '../catalog/catalog.service';
 import { PricingRules } from '../cart/pricing-rules.cache';
+import { StockRepository } from '../stock/stock.repository';
 import { AdminRepository, CatalogTable, Changes, NaturalKey } from './admin.repository';
 import {
   CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,
@@ -52,6 +53,7 @@ export class AdminService {
     @Inject(CatalogService) private readonly catalog: CatalogService,
     @Inject(PricingRules) private readonly rules: PricingRules,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(StockRepository) private readonly stock: StockRepository,
   ) {}
 
   private get db() {
@@ -80,7 +82,7 @@ export class AdminService {
     if (!r.found) throw notFound(what, id);
     if (r.taken) throw exists(`a ${what} with ${unique} ${String(changes[unique!])}`);
     // the admin's next read is served from this DC's replica: let the change arrive first
-    if (owner !== this.db && r.gtid) await this.db.batch([gtidWait(r.gtid, OWN_WRITE_WAIT_SECONDS)]);
+    if (owner !== this.db && r.gtid) await this.db.run(gtidWait(r.gtid, OWN_WRITE_WAIT_SECONDS));
     this.changed();
   }
 
@@ -109,7 +111,7 @@ export class AdminService {
       if (!await this.repo.categoryExists(tx, dto.categoryId)) throw notFound('category', dto.categoryId);
       await this.repo.insertProduct(tx, { id, slug: dto.slug, name: dto.name, description: dto.description, categoryId: dto.categoryId, attributes });
       await this.repo.insertVariants(tx, variants);
-      await this.repo.setStock(tx, variants.map((v, i) => ({ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.variants[i].stock ?? 0 })));
+      await this.stock.setAllocations(tx, variants.map((v, i) => ({ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.variants[i].stock ?? 0 })));
     }).catch(conflictOnDuplicate(what));
     this.changed();
     return { id, variantIds: variants.map((v) => v.id) };
@@ -132,7 +134,7 @@ export class AdminService {
       if (!await this.repo.productExists(tx, productId)) throw notFound('product', productId);
       const v = this.newVariant(ctx, productId, dto, attrs, await this.repo.nextVariantPosition(tx, productId));
       await this.repo.insertVariants(tx, [v]);
-      await this.repo.setStock(tx, [{ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.stock ?? 0 }]);
+      await this.stock.setAllocations(tx, [{ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.stock ?? 0 }]);
       return v.id;
     }).catch(conflictOnDuplicate(`sku ${dto.sku}`));
     this.changed();
@@ -160,13 +162,13 @@ export class AdminService {
     }
     if (!await this.repo.variantExists(this.db, variantId)) throw notFound('variant', variantId);
     const available = await this.db.transaction(async (tx) => {
-      const current = await this.repo.lockStock(tx, variantId, ctx.dc);
+      const current = await this.stock.lockAllocation(tx, variantId, ctx.dc);
       if (dto.expected !== undefined && current !== dto.expected) {
         throw new DomainError(ErrorCode.Conflict, `the allocation holds ${current} units, not ${dto.expected}: read it again`, { available: current });
       }
       const next = dto.delta !== undefined ? current + dto.delta : dto.available!;
       if (next < 0) throw new DomainError(ErrorCode.Conflict, `the allocation holds ${current} units: it cannot lose ${-dto.delta!}`, { available: current });
-      await this.repo.setStock(tx, [{ id: newId(ctx.dc), variantId, dc: ctx.dc, available: next }]);
+      await this.stock.setAllocations(tx, [{ id: newId(ctx.dc), variantId, dc: ctx.dc, available: next }]);
       return next;
     });
     this.changed();

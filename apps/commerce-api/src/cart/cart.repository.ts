@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { affectedOf, BatchResult, OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
-import { isDuplicateKey } from '../database/sql-errors';
-import { gtidApplied, gtidWait } from '../database/gtid';
+import { Batch, exec, failingAs, mapStep, row, rows, Step, steps, write } from '../database/batch';
+import { OrderDataSource, Sql } from '../database/sql';
+import { isDuplicateKey, isSignal } from '../database/sql-errors';
+import { gtidWait } from '../database/gtid';
 import { earliestFirst } from '../database/earliest';
+import type { StockLine } from '../stock/stock-reservations.repository';
 
 export interface CartRow {
   id: string;
@@ -49,6 +51,22 @@ export interface AdoptionState {
   unresolvedCheckout: boolean;
 }
 
+export const CART_CHANGED_SIGNAL = 'meridian:cart_changed';
+
+/** At the cart's owner, the cart was no longer what a checkout priced from a replica (nothing was written). */
+export class CartChangedError extends Error {
+  constructor(readonly cartId: string) {
+    super(`cart ${cartId} changed since it was priced`);
+  }
+}
+
+/** The account has an active cart already (two first items at once: the other request made it). */
+export class CartExistsError extends Error {
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} has an active cart`);
+  }
+}
+
 export const MAX_LINE_QUANTITY = 999;
 const CART_COLUMNS = 'c.id, c.account_id, c.owner_dc, c.status, c.currency, c.discount_code, c.shipping_method_code';
 
@@ -57,6 +75,9 @@ function refWhere(ref: CartRef): [string, unknown[]] {
   return 'guestCartId' in ref ? ['c.id = ? AND c.account_id IS NULL', [ref.guestCartId]] : ['c.active_account_id = ?', [ref.accountId]];
 }
 
+/** a checkout's expected lines (a JSON parameter of StockLine) as a table */
+const EXPECTED_LINES = `JSON_TABLE(?, '$[*]' COLUMNS (v VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin PATH '$.v', q INT PATH '$.q'))`;
+
 const LINE_COLUMNS = `l.variant_id, l.quantity, v.sku, v.name AS variant_name, p.name AS product_name,
   p.slug AS product_slug, v.price_minor AS unit_price, v.currency AS line_currency, v.tax_rate_bp, s.available`;
 const LINE_JOINS = (outer: 'LEFT ' | '') => `
@@ -64,12 +85,6 @@ const LINE_JOINS = (outer: 'LEFT ' | '') => `
   ${outer}JOIN variant v ON v.id = l.variant_id
   ${outer}JOIN product p ON p.id = v.product_id
   LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ?`;
-
-/** The cart and its priced lines in one statement: one row per line, or one row of NULL line columns. */
-const cartWithLines = (dc: string, cartCondition: string, params: unknown[]): Statement => ({
-  sql: `SELECT ${CART_COLUMNS}, ${LINE_COLUMNS} FROM cart c ${LINE_JOINS('LEFT ')} WHERE ${cartCondition} ORDER BY l.id`,
-  params: [dc, ...params],
-});
 
 type CartLineJoinRow = CartRow & Omit<CartLineRow, 'variant_id' | 'currency'> & { variant_id: string | null; line_currency: string };
 
@@ -85,29 +100,44 @@ function splitCartRows(rows: CartLineJoinRow[]): { cart: CartRow | undefined; li
   return { cart, lines };
 }
 
+/** The cart and its priced lines in one statement: one row per line, or one row of NULL line columns. */
+const cartWithLines = (dc: string, cartCondition: string, params: unknown[]): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> =>
+  mapStep(rows<CartLineJoinRow>(`SELECT ${CART_COLUMNS}, ${LINE_COLUMNS} FROM cart c ${LINE_JOINS('LEFT ')} WHERE ${cartCondition} ORDER BY l.id`,
+    [dc, ...params]), splitCartRows);
+
 /**
- * Cart SQL. Every operation is one round trip: the write (if any), then the cart and its priced
- * lines, in one batch.
+ * Cart SQL (cart, cart_line). Every operation is one round trip: the write (if any), then the cart
+ * and its priced lines, in one batch.
  */
 @Injectable()
 export class CartRepository {
-  /** The write (optional) and the cart with its lines, as they are after it. */
-  async run(db: Sql, ref: CartRef, dc: string, write?: Statement): Promise<LoadedCart> {
+  /** The cart with its lines. */
+  loaded(ref: CartRef, dc: string): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> {
     const [cond, params] = refWhere(ref);
-    const results = await db.batch([...(write ? [write] : []), cartWithLines(dc, cond, params)]);
-    const [w, rows] = write ? results : [undefined, results[0]];
-    return { affected: w ? affectedOf(w) : 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows as BatchResult)) };
+    return cartWithLines(dc, cond, params);
+  }
+
+  /** The write (optional) and the cart with its lines, as they are after it. */
+  async run(db: Sql, ref: CartRef, dc: string, change?: Step<number>): Promise<LoadedCart> {
+    const b = new Batch();
+    const affected = change && b.add(change);
+    const loaded = b.add(this.loaded(ref, dc));
+    await db.batch(b);
+    return { affected: affected?.value ?? 0, ...loaded.value };
   }
 
   /**
    * The write and the cart with its lines as they are after it, in one round trip. With `fence`
    * (an account's home fence) all three are one transaction, so that the fence holds until the commit.
    */
-  async write(db: OrderDataSource, ref: CartRef, dc: string, write: Statement, fence?: Statement): Promise<LoadedCart> {
-    if (!fence) return this.run(db, ref, dc, write);
-    const [cond, params] = refWhere(ref);
-    const { results: [, w, rows], gtid } = await db.transaction((tx) => tx.batchCommitGtid([fence, write, cartWithLines(dc, cond, params)]));
-    return { affected: affectedOf(w), gtid, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
+  async write(db: OrderDataSource, ref: CartRef, dc: string, change: Step<number>, fence?: Step<void>): Promise<LoadedCart> {
+    if (!fence) return this.run(db, ref, dc, change);
+    const b = new Batch();
+    b.add(fence);
+    const affected = b.add(change);
+    const loaded = b.add(this.loaded(ref, dc));
+    const gtid = await db.transaction((tx) => tx.batchCommitGtid(b));
+    return { affected: affected.value, gtid, ...loaded.value };
   }
 
   /**
@@ -115,50 +145,43 @@ export class CartRepository {
    * one round trip; `caughtUp` false means the read may miss that write.
    */
   async runAfter(db: Sql, ref: CartRef, dc: string, gtid: string | undefined, waitSeconds: number): Promise<LoadedCart & { caughtUp: boolean }> {
-    const [cond, params] = refWhere(ref);
-    const wait = gtid ? [gtidWait(gtid, waitSeconds)] : [];
-    const results = await db.batch([...wait, cartWithLines(dc, cond, params)]);
-    const caughtUp = gtid ? gtidApplied(results[0]) : true;
-    return { affected: 0, caughtUp, ...splitCartRows(rowsOf<CartLineJoinRow>(results[results.length - 1])) };
+    const b = new Batch();
+    const applied = gtid ? b.add(gtidWait(gtid, waitSeconds)) : undefined;
+    const loaded = b.add(this.loaded(ref, dc));
+    await db.batch(b);
+    return { affected: 0, caughtUp: applied?.value ?? true, ...loaded.value };
   }
 
   /** Adds to a line of the active cart (or creates it), for an active variant only. */
-  addLine(ref: CartRef, lineId: string, variantId: string, quantity: number): Statement {
+  addLine(ref: CartRef, lineId: string, variantId: string, quantity: number): Step<number> {
     const [cond, params] = refWhere(ref);
-    return {
-      sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity)
+    return write(`INSERT INTO cart_line (id, cart_id, variant_id, quantity)
             SELECT ?, c.id, v.id, ? FROM cart c JOIN variant v ON v.id = ? AND v.active = 1
             WHERE ${cond} AND c.status = 'active'
             ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
-      params: [lineId, quantity, variantId, ...params],
-    };
+    [lineId, quantity, variantId, ...params]);
   }
 
-  setQuantity(ref: CartRef, variantId: string, quantity: number): Statement {
+  setQuantity(ref: CartRef, variantId: string, quantity: number): Step<number> {
     const [cond, params] = refWhere(ref);
-    return {
-      sql: `UPDATE cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' SET l.quantity = ?
-            WHERE ${cond} AND l.variant_id = ?`,
-      params: [quantity, ...params, variantId],
-    };
+    return write(`UPDATE cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' SET l.quantity = ?
+            WHERE ${cond} AND l.variant_id = ?`, [quantity, ...params, variantId]);
   }
 
-  removeLine(ref: CartRef, variantId: string): Statement {
+  removeLine(ref: CartRef, variantId: string): Step<number> {
     const [cond, params] = refWhere(ref);
-    return {
-      sql: `DELETE l FROM cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' WHERE ${cond} AND l.variant_id = ?`,
-      params: [...params, variantId],
-    };
+    return write(`DELETE l FROM cart_line l JOIN cart c ON c.id = l.cart_id AND c.status = 'active' WHERE ${cond} AND l.variant_id = ?`,
+      [...params, variantId]);
   }
 
-  setDiscountCode(ref: CartRef, code: string | null): Statement {
+  setDiscountCode(ref: CartRef, code: string | null): Step<number> {
     const [cond, params] = refWhere(ref);
-    return { sql: `UPDATE cart c SET c.discount_code = ? WHERE ${cond} AND c.status = 'active'`, params: [code, ...params] };
+    return write(`UPDATE cart c SET c.discount_code = ? WHERE ${cond} AND c.status = 'active'`, [code, ...params]);
   }
 
-  setShippingMethod(ref: CartRef, code: string): Statement {
+  setShippingMethod(ref: CartRef, code: string): Step<number> {
     const [cond, params] = refWhere(ref);
-    return { sql: `UPDATE cart c SET c.shipping_method_code = ? WHERE ${cond} AND c.status = 'active'`, params: [code, ...params] };
+    return write(`UPDATE cart c SET c.shipping_method_code = ? WHERE ${cond} AND c.status = 'active'`, [code, ...params]);
   }
 
   /**
@@ -166,34 +189,54 @@ export class CartRepository {
    * made when the variant exists, so an unknown variant leaves nothing behind.
    */
   async createWithLine(db: OrderDataSource, c: { id: string; lineId: string; accountId?: string; ownerDc: string; currency: string },
-    variantId: string, quantity: number, dc: string, fence?: Statement): Promise<LoadedCart> {
-    return db.transaction(async (tx) => {
-      const { results, gtid } = await tx.batchCommitGtid([
-        ...(fence ? [fence] : []),
-        { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
-                SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`,
-        params: [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency, variantId] },
-        { sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) SELECT ?, ?, id, ? FROM variant WHERE id = ? AND active = 1`,
-          params: [c.lineId, c.id, quantity, variantId] },
-        cartWithLines(dc, 'c.id = ?', [c.id]),
-      ]);
-      const [made, , rows] = results.slice(-3);
-      return { affected: affectedOf(made), gtid, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) };
-    });
+    variantId: string, quantity: number, dc: string, fence?: Step<void>): Promise<LoadedCart> {
+    const b = new Batch();
+    if (fence) b.add(fence);
+    const made = b.add(failingAs(write(`INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency)
+      SELECT ?, ?, ?, ?, ? FROM variant WHERE id = ? AND active = 1`, [c.id, c.accountId ?? null, c.accountId ?? null, c.ownerDc, c.currency, variantId]),
+    (err) => (c.accountId && isDuplicateKey(err, 'uq_cart_active_account') ? new CartExistsError(c.accountId) : undefined)));
+    b.add(exec({ sql: 'INSERT INTO cart_line (id, cart_id, variant_id, quantity) SELECT ?, ?, id, ? FROM variant WHERE id = ? AND active = 1',
+      params: [c.lineId, c.id, quantity, variantId] }));
+    const loaded = b.add(cartWithLines(dc, 'c.id = ?', [c.id]));
+    const gtid = await db.transaction((tx) => tx.batchCommitGtid(b));
+    return { affected: made.value, gtid, ...loaded.value };
   }
 
-  /** For checkout: the cart locked for this transaction, then its lines (two statements of a batch). */
-  lockAndLoad(ref: CartRef, dc: string): [Statement, Statement] {
+  /** For checkout at the cart's owner: the cart locked for this transaction, and its priced lines. */
+  lockForCheckout(ref: CartRef, dc: string): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> {
     const [cond, params] = refWhere(ref);
-    return [
-      { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond} FOR UPDATE`, params },
-      { sql: `SELECT ${LINE_COLUMNS.replace('v.currency AS line_currency', 'v.currency')} FROM cart c ${LINE_JOINS('')} WHERE ${cond} ORDER BY l.id`,
-        params: [dc, ...params] },
-    ];
+    return mapStep(steps(
+      row<CartRow>(`SELECT ${CART_COLUMNS} FROM cart c WHERE ${cond} FOR UPDATE`, params),
+      rows<CartLineRow>(`SELECT ${LINE_COLUMNS.replace('v.currency AS line_currency', 'v.currency')} FROM cart c ${LINE_JOINS('')}
+        WHERE ${cond} ORDER BY l.id`, [dc, ...params]),
+    ), ([cart, lines]) => ({ cart, lines }));
   }
 
-  lockCart(id: string): Statement {
-    return { sql: `SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ? FOR UPDATE`, params: [id] };
+  /**
+   * For checkout elsewhere than the cart's owner, at the owner: locks the cart and fails with
+   * CartChangedError unless it is still active with exactly `expected` lines, discount and
+   * shipping: what the checkout priced from a replica.
+   */
+  guardUnchanged(cartId: string, expected: { lines: StockLine[]; discountCode: string | null; shippingMethodCode: string | null }): Step<void> {
+    return failingAs(exec(
+      { sql: 'SELECT id FROM cart WHERE id = ? FOR UPDATE', params: [cartId] },
+      { sql: `BEGIN NOT ATOMIC
+                IF NOT EXISTS (SELECT 1 FROM cart WHERE id = ? AND status = 'active' AND discount_code <=> ? AND shipping_method_code <=> ?)
+                   OR (SELECT COUNT(*) FROM cart_line WHERE cart_id = ?) <> ?
+                   OR (SELECT COUNT(*) FROM cart_line l JOIN ${EXPECTED_LINES} j ON j.v = l.variant_id AND j.q = l.quantity WHERE l.cart_id = ?) <> ?
+                THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${CART_CHANGED_SIGNAL}'; END IF; END`,
+        params: [cartId, expected.discountCode, expected.shippingMethodCode, cartId, expected.lines.length,
+          JSON.stringify(expected.lines), cartId, expected.lines.length] },
+    ), (err) => (isSignal(err, CART_CHANGED_SIGNAL) ? new CartChangedError(cartId) : undefined));
+  }
+
+  /** The cart an order was placed from: no longer anyone's active cart. */
+  closeOrdered(cartId: string): Step<void> {
+    return exec({ sql: `UPDATE cart SET status = 'ordered', active_account_id = NULL WHERE id = ?`, params: [cartId] });
+  }
+
+  lockCart(id: string): Step<CartRow | undefined> {
+    return row<CartRow>(`SELECT ${CART_COLUMNS} FROM cart c WHERE c.id = ? FOR UPDATE`, [id]);
   }
 
   async findActiveCartOfAccount(db: Sql, accountId: string): Promise<CartRow | undefined> {
@@ -213,15 +256,9 @@ export class CartRepository {
     await db.execute(`UPDATE cart SET status = 'merged', active_account_id = NULL WHERE id = ?`, [fromCartId]);
   }
 
-  /**
-   * For a merge across DCs, at the account's home: the merge's key row (a second attempt fails on
-   * it), the account's active cart if it has none, and the guest's lines added to it.
-   */
-  mergeIntoAccountCart(cart: { id: string; accountId: string; ownerDc: string; currency: string }, key: { id: string; guestCartId: string },
-    lines: { id: string; v: string; q: number }[]): Statement[] {
-    return [
-      { sql: `INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, SHA2(?, 256), NULL)`,
-        params: [key.id, `merge:${cart.accountId}`, key.guestCartId, key.guestCartId] },
+  /** For a merge across DCs, at the account's home: the account's active cart if it has none, and the guest's lines added to it. */
+  mergeIntoAccountCart(cart: { id: string; accountId: string; ownerDc: string; currency: string }, lines: { id: string; v: string; q: number }[]): Step<void> {
+    return exec(
       { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency) VALUES (?, ?, ?, ?, ?)
               ON DUPLICATE KEY UPDATE id = id`,
       params: [cart.id, cart.accountId, cart.accountId, cart.ownerDc, cart.currency] },
@@ -234,7 +271,7 @@ export class CartRepository {
               WHERE c.active_account_id = ?
               ON DUPLICATE KEY UPDATE quantity = LEAST(cart_line.quantity + VALUES(quantity), ${MAX_LINE_QUANTITY})`,
         params: [JSON.stringify(lines), cart.accountId] }]),
-    ];
+    );
   }
 
   /** The guest cart after its lines went into an account's cart elsewhere. */
@@ -248,35 +285,32 @@ export class CartRepository {
    * there now), else the original, as far as each has replicated here.
    */
   latestCopy(db: Sql, cartId: string, dc: string): Promise<LoadedCart> {
-    return db.batch([this.adoptedOrCopyStatement(cartId, dc, true)])
-      .then(([rows]) => ({ affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) }));
+    return db.run(this.adoptedOrCopy(cartId, dc, true)).then((loaded) => ({ affected: 0, ...loaded }));
   }
 
   /**
    * What a DC about to adopt a guest cart of an unreachable DC must know, in one round trip: the
    * cart as this database has it (the copy this DC made of it, else the original); the copy another
-   * DC made of it, if one has replicated here (the cart lives there now); and whether a checkout of it has an unknown outcome: a reservation
-   * still held for an order that this database does not have (its owner batch left, no answer came
-   * back; the reservation rows of every DC replicate here). The last reads the orders module's
-   * tables: the adoption rule needs them.
+   * DC made of it, if one has replicated here (the cart lives there now); and `unresolvedCheckout`
+   * (the stock's step saying whether a checkout of it has an unknown outcome).
    */
-  async adoptionOf(db: Sql, cartId: string, dc: string): Promise<AdoptionState> {
-    const [rows, elsewhere, unresolved] = await db.batch([
-      this.adoptedOrCopyStatement(cartId, dc),
-      { sql: `SELECT id, owner_dc FROM cart WHERE adopted_from = ? AND owner_dc <> ? ORDER BY ${earliestFirst()} LIMIT 1`, params: [cartId, dc] },
-      { sql: `SELECT EXISTS (SELECT 1 FROM stock_reservation r WHERE r.cart_id = ? AND r.status = 'held'
-                AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id)) AS unresolved`, params: [cartId] },
-    ]);
-    const other = rowsOf<{ id: string; owner_dc: string }>(elsewhere)[0];
+  async adoptionOf(db: Sql, cartId: string, dc: string, unresolvedCheckout: Step<boolean>): Promise<AdoptionState> {
+    const b = new Batch();
+    const loaded = b.add(this.adoptedOrCopy(cartId, dc));
+    const other = b.add(row<{ id: string; owner_dc: string }>(
+      `SELECT id, owner_dc FROM cart WHERE adopted_from = ? AND owner_dc <> ? ORDER BY ${earliestFirst()} LIMIT 1`, [cartId, dc]));
+    const unresolved = b.add(unresolvedCheckout);
+    await db.batch(b);
+    const copy = other.value;
     return {
-      loaded: { affected: 0, ...splitCartRows(rowsOf<CartLineJoinRow>(rows)) },
-      adoptedBy: other && { id: other.id, ownerDc: other.owner_dc },
-      unresolvedCheckout: Number(rowsOf<{ unresolved: number }>(unresolved)[0].unresolved) === 1,
+      loaded: { affected: 0, ...loaded.value },
+      adoptedBy: copy && { id: copy.id, ownerDc: copy.owner_dc },
+      unresolvedCheckout: unresolved.value,
     };
   }
 
   /** The cart this DC adopted from `cartId`, else (`anyDc`) the earliest copy another DC made, else the original. */
-  private adoptedOrCopyStatement(cartId: string, dc: string, anyDc = false): Statement {
+  private adoptedOrCopy(cartId: string, dc: string, anyDc = false): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> {
     const others = anyDc ? `(SELECT o.id FROM cart o WHERE o.adopted_from = ? ORDER BY ${earliestFirst('o')} LIMIT 1), ` : '';
     return cartWithLines(dc, `c.id = COALESCE((SELECT a.id FROM cart a WHERE a.adopted_from = ? AND a.owner_dc = ?), ${others}?) AND c.account_id IS NULL`,
       anyDc ? [cartId, dc, cartId, cartId] : [cartId, dc, cartId]);
@@ -289,7 +323,7 @@ export class CartRepository {
    */
   async adopt(db: OrderDataSource, from: CartRow, lines: CartLineRow[], ids: { cart: string; ownerDc: string; line: () => string }): Promise<string> {
     try {
-      await db.transaction((tx) => tx.batchAndCommit([
+      await db.transaction((tx) => tx.batchAndCommit(Batch.of(exec(
         { sql: `INSERT INTO cart (id, account_id, active_account_id, owner_dc, currency, discount_code, shipping_method_code, adopted_from)
                 VALUES (?, NULL, NULL, ?, ?, ?, ?, ?)`,
         params: [ids.cart, ids.ownerDc, from.currency, from.discount_code, from.shipping_method_code, from.id] },
@@ -297,10 +331,11 @@ export class CartRepository {
           sql: `INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES ${lines.map(() => '(?, ?, ?, ?)').join(', ')}`,
           params: lines.flatMap((l) => [ids.line(), ids.cart, l.variant_id, l.quantity]),
         }]),
-      ]));
+      ))));
       return ids.cart;
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      // another adopter made this database's copy first: that one is the cart
+      if (!isDuplicateKey(err, 'uq_cart_adopted_from_owner')) throw err;
       const [made] = await db.query<{ id: string }>('SELECT id FROM cart WHERE adopted_from = ? AND owner_dc = ?', [from.id, ids.ownerDc]);
       if (!made) throw err;
       return made.id;

@@ -4,13 +4,17 @@ import { AppEnv } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DomainError, ErrorCode, notFound } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { OrderDataSource, Sql, Statement } from '../database/sql';
-import { isDuplicateKey, UnreachableError } from '../database/sql-errors';
+import { Batch, Step } from '../database/batch';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { OrderDataSource, Sql } from '../database/sql';
+import { UnreachableError } from '../database/sql-errors';
+import { HomeDcService, HomedAccount } from '../accounts/home-dc.service';
+import { IdempotencyKeysRepository, KeyClaimedError } from '../idempotency/idempotency-keys.repository';
+import { StockReservationsRepository } from '../stock/stock-reservations.repository';
 import { priceWithTax } from '../catalog/catalog.service';
 import { AppMetrics } from '../observability/metrics';
 import { AddItemDto, CartLineView, CartView, ShippingMethodView } from './cart.dto';
-import { CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
+import { CartExistsError, CartLineRow, CartRef, CartRepository, CartRow, LoadedCart } from './cart.repository';
 import { priceCart, Totals } from './cart-pricing';
 import { PricingRules } from './pricing-rules.cache';
 
@@ -46,6 +50,9 @@ export class CartService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
     @Inject(AppMetrics) private readonly metrics: AppMetrics,
+    @Inject(HomeDcService) private readonly homes: HomeDcService,
+    @Inject(IdempotencyKeysRepository) private readonly keys: IdempotencyKeysRepository,
+    @Inject(StockReservationsRepository) private readonly reservations: StockReservationsRepository,
   ) {}
 
   /** The account's cart or the guest cart of the cookie, with the database that owns it. */
@@ -81,12 +88,12 @@ export class CartService {
     let created;
     try {
       created = ctx.account
-        ? await this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
+        ? await this.homes.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.createWithLine(db, { ...cart, ownerDc: db.dc },
           dto.variantId, dto.quantity, ctx.dc, fence)))
         : await this.repo.createWithLine(this.router.local, cart, dto.variantId, dto.quantity, ctx.dc);
     } catch (err) {
       // two first items of one account at once: the other request made the cart, add to it
-      if (ctx.account && t && isDuplicateKey(err)) return this.addItem(ctx, dto);
+      if (t && err instanceof CartExistsError) return this.addItem(ctx, dto);
       throw err;
     }
     if (created.affected === 0) throw notFound('variant', dto.variantId);
@@ -132,9 +139,12 @@ export class CartService {
   async mergeGuestCart(ctx: RequestContext, account: HomedAccount, guestCartId: string): Promise<boolean> {
     const guestDc = dcOfId(guestCartId) ?? ctx.dc;
     if (guestDc !== account.homeDc) return this.mergeAcross(ctx, account, guestCartId, this.router.forOwner(guestDc));
-    return this.router.atHome(account, (db, fence) => db.transaction(async (tx) => {
-      const [, guestRows] = await tx.batch([fence, this.repo.lockCart(guestCartId)]);
-      const guest = (guestRows as CartRow[])[0];
+    return this.homes.atHome(account, (db, fence) => db.transaction(async (tx) => {
+      const b = new Batch();
+      b.add(fence);
+      const locked = b.add(this.repo.lockCart(guestCartId));
+      await tx.batch(b);
+      const guest = locked.value;
       if (!guest || guest.status !== 'active' || guest.account_id !== null) return false;
       const mine = await this.repo.findActiveCartOfAccount(tx, account.id);
       if (!mine) {
@@ -159,14 +169,15 @@ export class CartService {
     if (!guest.cart || guest.cart.status !== 'active') return false;
     const lines = guest.lines.map((l) => ({ id: newId(ctx.dc), v: l.variant_id, q: l.quantity }));
     try {
-      await this.router.atHome(account, async (db, fence) => this.remembered(ctx, db, await db.transaction((tx) => tx.batchCommitGtid([
-        fence,
-        ...this.repo.mergeIntoAccountCart({ id: newId(ctx.dc), accountId: account.id, ownerDc: db.dc, currency: guest.cart!.currency },
-          { id: newId(ctx.dc), guestCartId }, lines),
-      ]))));
+      const currency = guest.cart.currency;
+      await this.homes.atHome(account, async (db, fence) => {
+        const merge = Batch.of(fence, this.keys.claimMerge(newId(ctx.dc), account.id, guestCartId),
+          this.repo.mergeIntoAccountCart({ id: newId(ctx.dc), accountId: account.id, ownerDc: db.dc, currency }, lines));
+        return this.remembered(ctx, db, { gtid: await db.transaction((tx) => tx.batchCommitGtid(merge)) });
+      });
     } catch (err) {
       // the key row is there: an earlier attempt copied the lines and failed before closing the guest cart
-      if (!isDuplicateKey(err)) throw err;
+      if (!(err instanceof KeyClaimedError)) throw err;
     }
     if (closeAt) await this.repo.closeMergedGuestCart(closeAt, guestCartId);
     return true;
@@ -189,17 +200,13 @@ export class CartService {
     return fresh ? r : undefined;
   }
 
-  lockForCheckout(ref: CartRef, dc: string): [Statement, Statement] {
-    return this.repo.lockAndLoad(ref, dc);
-  }
-
   /** Totals of a cart's lines with the given shipping method, as checkout charges them. */
   priceLines(cart: CartRow, lines: CartLineRow[], shippingCode: string): Promise<PricedCart> {
     return this.price(cart, lines, shippingCode);
   }
 
   /** One write to the shopper's active cart, answered with the cart as it is after it. */
-  private async change(ctx: RequestContext, write: (ref: CartRef) => Statement, missing?: () => Error): Promise<CartView> {
+  private async change(ctx: RequestContext, write: (ref: CartRef) => Step<number>, missing?: () => Error): Promise<CartView> {
     const t = this.target(ctx);
     if (!t) throw notFound('cart');
     const loaded = await this.write(ctx, t, write);
@@ -212,9 +219,9 @@ export class CartService {
    * A write to the cart of `t` at its owner (behind the home fence for an account; for a guest, the
    * cart this DC adopts when the owner cannot be reached), with the cart after it.
    */
-  private write(ctx: RequestContext, t: CartTarget, write: (ref: CartRef) => Statement): Promise<LoadedCart> {
+  private write(ctx: RequestContext, t: CartTarget, write: (ref: CartRef) => Step<number>): Promise<LoadedCart> {
     if (!ctx.account) return this.guestAtOwner(ctx, t, (g) => this.repo.write(g.db, g.ref, ctx.dc, write(g.ref)));
-    return this.router.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write(t.ref), fence)));
+    return this.homes.atHome(ctx.account, async (db, fence) => this.remembered(ctx, db, await this.repo.write(db, t.ref, ctx.dc, write(t.ref), fence)));
   }
 
   /**
@@ -246,7 +253,7 @@ export class CartService {
   /** Where a guest cart of an unreachable DC goes: another DC's copy of it, or this DC's own (made now if need be). */
   private async adopt(ctx: RequestContext, cartId: string, ownerDc: string): Promise<CartTarget> {
     const local = this.router.local;
-    const { loaded: seen, adoptedBy, unresolvedCheckout } = await this.repo.adoptionOf(local, cartId, ctx.dc);
+    const { loaded: seen, adoptedBy, unresolvedCheckout } = await this.repo.adoptionOf(local, cartId, ctx.dc, this.reservations.unresolvedCheckoutOf(cartId));
     // unless this DC made a copy itself, another DC's copy is the cart now (even if the original has not reached this DC)
     if (adoptedBy && (!seen.cart || seen.cart.id === cartId) && this.router.reaches(adoptedBy.ownerDc)) {
       ctx.guestCartId = ctx.newGuestCartId = adoptedBy.id;

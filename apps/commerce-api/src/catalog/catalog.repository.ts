@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Batch, row, rows } from '../database/batch';
 import { Sql } from '../database/sql';
 import { earliestFirst, isEarliest } from '../database/earliest';
 import { ProductSort } from './catalog.dto';
@@ -99,11 +100,11 @@ export class CatalogRepository {
   /** A product page's rows: the product with this slug (the earliest if two DCs made one) and its variants, in one round trip. */
   async findProductPage(db: Sql, slug: string, dc: string): Promise<{ product?: ProductRow; variants: VariantRow[] }> {
     const bySlug = `SELECT p.id FROM product p WHERE p.slug = ? AND p.active = 1 ORDER BY ${earliestFirst('p')} LIMIT 1`;
-    const [products, variants] = await db.batch([
-      { sql: `SELECT ${PRODUCT_COLUMNS} FROM product p JOIN category c ON c.id = p.category_id WHERE p.id = (${bySlug})`, params: [slug] },
-      { sql: `${VARIANT_SELECT} WHERE v.product_id = (${bySlug}) AND v.active = 1 ORDER BY v.position, v.id`, params: [dc, slug] },
-    ]);
-    return { product: (products as ProductRow[])[0], variants: variants as VariantRow[] };
+    const b = new Batch();
+    const product = b.add(row<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM product p JOIN category c ON c.id = p.category_id WHERE p.id = (${bySlug})`, [slug]));
+    const variants = b.add(rows<VariantRow>(`${VARIANT_SELECT} WHERE v.product_id = (${bySlug}) AND v.active = 1 ORDER BY v.position, v.id`, [dc, slug]));
+    await db.batch(b);
+    return { product: product.value, variants: variants.value };
   }
 
   /** The active variants of several products with this DC's available stock, in display order. */

@@ -1,4 +1,5 @@
 import { format, type Pool, type PoolConnection, type QueryError, type ResultSetHeader } from 'mysql2';
+import { Batch, Step } from './batch';
 import { BatchResult, OrderDataSource, SqlParams, Statement, TxSql, WriteResult } from './sql';
 import { backOff, busy, isConnectionError, isLockConflict, reachable, throwUnlessRetried, TOO_LATE_SIGNAL, unreachable, UnreachableError } from './sql-errors';
 
@@ -72,22 +73,39 @@ class ConnectionSql implements TxSql {
     return { affectedRows: (r as ResultSetHeader).affectedRows };
   }
 
-  batch(statements: Statement[]): Promise<BatchResult[]> {
-    return reachable(this.dc, runBatch(this.conn, statements, this.begin(), [], this.timeoutMs));
+  async batch(b: Batch): Promise<void> {
+    b.settle(await this.send(b, this.begin(), []));
   }
 
-  async batchAndCommit(statements: Statement[]): Promise<BatchResult[]> {
-    const r = await reachable(this.dc, runBatch(this.conn, statements, this.begin(), this.commit(), this.timeoutMs));
-    this.committed = true;
-    return r;
+  run<T>(step: Step<T>): Promise<T> {
+    const b = new Batch();
+    const value = b.add(step);
+    return this.batch(b).then(() => value.value);
   }
 
-  async batchCommitGtid(statements: Statement[]): Promise<{ results: BatchResult[]; gtid: string }> {
-    const before = this.begin();
-    const all = await reachable(this.dc, runAll(this.conn, statements, before, [...this.commit(), 'SELECT @@last_gtid AS g'], this.timeoutMs));
+  async batchAndCommit(b: Batch): Promise<void> {
+    const results = await this.send(b, this.begin(), this.commit());
     this.committed = true;
-    const [row] = all[all.length - 1] as { g: string | null }[];
-    return { results: all.slice(before.length, before.length + statements.length), gtid: String(row?.g ?? '') };
+    b.settle(results);
+  }
+
+  async batchCommitGtid(b: Batch): Promise<string> {
+    const all = await this.send(b, this.begin(), [...this.commit(), 'SELECT @@last_gtid AS g'], true);
+    this.committed = true;
+    const [row] = all.pop() as { g: string | null }[];
+    b.settle(all);
+    return String(row?.g ?? '');
+  }
+
+  /** The statements' results (with `withLast`, and the last one of `after`); an error as its step names it. */
+  private async send(b: Batch, before: string[], after: string[], withLast = false): Promise<BatchResult[]> {
+    try {
+      const statements = b.statements;
+      const all = await reachable(this.dc, runAll(this.conn, statements, before, after, this.timeoutMs));
+      return [...all.slice(before.length, before.length + statements.length), ...(withLast ? [all[all.length - 1]] : [])];
+    } catch (err) {
+      throw b.failure(err);
+    }
   }
 
   async end(): Promise<void> {
@@ -117,12 +135,18 @@ export class PoolDataSource implements OrderDataSource {
   }
 
   /** Not retried: in autocommit mode the statements before the one that failed are committed. */
-  async batch(statements: Statement[]): Promise<BatchResult[]> {
+  async batch(b: Batch): Promise<void> {
     try {
-      return await this.onConnection((c) => runBatch(c, statements, [], [], this.timeoutMs));
+      b.settle(await this.onConnection((c) => runBatch(c, b.statements, [], [], this.timeoutMs)));
     } catch (err) {
-      throw isLockConflict(err) ? busy(this.dc, err) : err;
+      throw isLockConflict(err) ? busy(this.dc, err) : b.failure(err);
     }
+  }
+
+  run<T>(step: Step<T>): Promise<T> {
+    const b = new Batch();
+    const value = b.add(step);
+    return this.batch(b).then(() => value.value);
   }
 
   /** One statement in autocommit mode: a deadlock rolled it back whole, so it runs again. */

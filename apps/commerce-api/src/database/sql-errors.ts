@@ -88,6 +88,8 @@ export function isSignal(err: unknown, signal: string): boolean {
   return errnoOf(err) === 1644 && String((err as Error).message).includes(signal);
 }
 
-export function isDuplicateKey(err: unknown): boolean {
-  return errnoOf(err) === 1062;
+/** A unique key refused a row: any, or (`key`) the one of that name ("Duplicate entry '…' for key 'key'"). */
+export function isDuplicateKey(err: unknown, key?: string): boolean {
+  if (errnoOf(err) !== 1062) return false;
+  return key === undefined || String((err as Error).message).includes(`for key '${key}'`);
 }

@@ -1,4 +1,5 @@
 import type { ResultSetHeader } from 'mysql2';
+import type { Batch, Step } from './batch';
 
 // The SQL port repositories run their statements on; pool-data-source.ts is its adapter on mysql2.
 
@@ -21,21 +22,24 @@ export interface Sql {
   query<T>(sql: string, params?: SqlParams): Promise<T[]>;
   execute(sql: string, params?: SqlParams): Promise<WriteResult>;
   /**
-   * Several statements in one round trip (parameters escaped client-side by mysql2). The server
-   * stops at the first failing statement and the batch rejects with its error.
+   * The steps of `b` in one round trip (parameters escaped client-side by mysql2); their handles hold
+   * the answers. The server stops at the first failing statement; the batch rejects with that error,
+   * as the step that owns it names it (Step.failure).
    */
-  batch(statements: Statement[]): Promise<BatchResult[]>;
+  batch(b: Batch): Promise<void>;
+  /** one step in one round trip: its value */
+  run<T>(step: Step<T>): Promise<T>;
 }
 
 /** A transaction's connection: its last batch may end it, saving the round trip of a separate COMMIT. */
 export interface TxSql extends Sql {
   /** `batch`, then COMMIT in the same round trip; nothing of it is kept if a statement fails */
-  batchAndCommit(statements: Statement[]): Promise<BatchResult[]>;
+  batchAndCommit(b: Batch): Promise<void>;
   /**
-   * `batchAndCommit`, and the GTID the commit was given (`@@last_gtid`), still one round trip: what
-   * another DC's database must have applied before it can read what this transaction wrote.
+   * `batchAndCommit`, answering the GTID the commit was given (`@@last_gtid`), still one round trip:
+   * what another DC's database must have applied before it can read what this transaction wrote.
    */
-  batchCommitGtid(statements: Statement[]): Promise<{ results: BatchResult[]; gtid: string }>;
+  batchCommitGtid(b: Batch): Promise<string>;
 }
 
 /**
@@ -50,6 +54,3 @@ export interface OrderDataSource extends Sql {
   warm(connections: number): Promise<void>;
   close(): Promise<void>;
 }
-
-export const rowsOf = <T>(r: BatchResult): T[] => r as T[];
-export const affectedOf = (r: BatchResult): number => (r as ResultSetHeader).affectedRows;

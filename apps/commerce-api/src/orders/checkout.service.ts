@@ -4,17 +4,21 @@ import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { idempotencyKey } from '../common/idempotency-key';
 import { RequestContext } from '../common/request-context';
-import { OrderDataSource, rowsOf, Statement, TxSql } from '../database/sql';
-import { isDuplicateKey, isSignal, UnreachableError } from '../database/sql-errors';
+import { Batch, Step } from '../database/batch';
+import { OrderDataSource, TxSql } from '../database/sql';
+import { UnreachableError } from '../database/sql-errors';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
 import { AppMetrics } from '../observability/metrics';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { HomeDcService } from '../accounts/home-dc.service';
 import { cartClosed, CartService, PricedCart } from '../cart/cart.service';
-import { CartLineRow, CartRef, CartRow } from '../cart/cart.repository';
+import { CartChangedError, CartLineRow, CartRef, CartRepository, CartRow } from '../cart/cart.repository';
+import { IdempotencyKeysRepository, KeyClaimedError } from '../idempotency/idempotency-keys.repository';
+import { StockLine, StockReservationsRepository, StockShortError } from '../stock/stock-reservations.repository';
 import { CheckoutDto, OrderView } from './orders.dto';
 import { orderView } from './order-view';
-import { CART_CHANGED_SIGNAL, NewOrder, OrderLineRow, OrdersRepository, OUT_OF_STOCK_SIGNAL, StockLine } from './orders.repository';
+import { NewOrder, OrderLineRow, OrderNumberTakenError, OrdersRepository } from './orders.repository';
 
 export interface CheckoutAnswer {
   order: OrderView;
@@ -42,7 +46,6 @@ export function requestHash(dto: CheckoutDto): string {
   return createHash('sha256').update(JSON.stringify(canonical(dto))).digest('hex');
 }
 
-const isOutOfStock = (err: unknown) => isSignal(err, OUT_OF_STOCK_SIGNAL);
 const stockLines = (lines: CartLineRow[]): StockLine[] => lines.map((l) => ({ v: l.variant_id, q: l.quantity }));
 
 interface CheckoutInput {
@@ -78,7 +81,11 @@ export class CheckoutService {
   constructor(
     @Inject(OrdersRepository) private readonly repo: OrdersRepository,
     @Inject(CartService) private readonly carts: CartService,
+    @Inject(CartRepository) private readonly cartRows: CartRepository,
     @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
+    @Inject(HomeDcService) private readonly homes: HomeDcService,
+    @Inject(IdempotencyKeysRepository) private readonly keys: IdempotencyKeysRepository,
+    @Inject(StockReservationsRepository) private readonly stock: StockReservationsRepository,
     @Inject(AppMetrics) private readonly metrics: AppMetrics,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
@@ -90,7 +97,7 @@ export class CheckoutService {
     const target = this.carts.target(ctx);
     if (!target) throw notFound('cart');
     const hash = requestHash(dto);
-    const place = (db: OrderDataSource, ref: CartRef, fence?: Statement) => {
+    const place = (db: OrderDataSource, ref: CartRef, fence?: Step<void>) => {
       const scope = 'accountId' in ref ? `account:${ref.accountId}` : `cart:${ref.guestCartId}`;
       const input: CheckoutInput = { scope, key, hash, dto };
       return db.dc === this.router.local.dc ? this.placeHere(ctx, db, ref, input, fence) : this.placeAtOwner(ctx, db, ref, input, fence);
@@ -98,22 +105,22 @@ export class CheckoutService {
     // an account's order goes behind its home fence; a guest's to its cart's DC, or to the cart this DC
     // adopts when that DC cannot be reached
     const order = ctx.account
-      ? await this.router.atHome(ctx.account, (db, fence) => place(db, target.ref, fence))
+      ? await this.homes.atHome(ctx.account, (db, fence) => place(db, target.ref, fence))
       : await this.carts.guestAtOwner(ctx, target, (t) => place(t.db, t.ref));
     if (!order.replayed) this.metrics.ordersPlaced.inc({ dc: ctx.dc });
     return order;
   }
 
-  private async placeHere(ctx: RequestContext, db: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Statement): Promise<CheckoutAnswer> {
+  private async placeHere(ctx: RequestContext, db: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Step<void>): Promise<CheckoutAnswer> {
     for (let attempt = 1; ; attempt++) {
       let stock: StockLine[] = [];
       try {
         const order = await db.transaction((tx) => this.place(ctx, tx, ref, input, fence, (lines) => { stock = lines; }));
         return { order, replayed: false };
       } catch (err) {
-        if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
-        if (!isDuplicateKey(err)) throw err;
-        if (String((err as Error).message).includes('uq_order_number') && attempt < 3) continue;
+        if (err instanceof StockShortError) throw await this.outOfStock(stock, ctx.dc);
+        if (err instanceof OrderNumberTakenError && attempt < 3) continue;
+        if (!(err instanceof KeyClaimedError)) throw err;
         // the key was committed before us (a retry, or a concurrent request we waited for)
         const replayed = await this.replay(db, input);
         if (replayed) return replayed;
@@ -122,7 +129,7 @@ export class CheckoutService {
     }
   }
 
-  private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Statement): Promise<CheckoutAnswer> {
+  private async placeAtOwner(ctx: RequestContext, owner: OrderDataSource, ref: CartRef, input: CheckoutInput, fence?: Step<void>): Promise<CheckoutAnswer> {
     const local = this.router.local;
     let atOwner = false;
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -144,25 +151,24 @@ export class CheckoutService {
       const stock = stockLines(lines);
       const orderId = newId(ctx.dc);
       // the account's e-mail comes back with the reservation's round trip
-      const reservation = [...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id, owner.dc),
-        ...(input.dto.email ? [] : [this.accounts.emailOf(ctx.account!.id)])];
-      let reserved;
+      const reservation = new Batch();
+      reservation.add(this.stock.reserve({ id: newId(ctx.dc), orderId, dc: ctx.dc, lines: stock, cartId: cart.id, ownerDc: owner.dc }));
+      const accountEmail = input.dto.email ? undefined : reservation.add(this.accounts.emailOf(ctx.account!.id));
       try {
-        reserved = await local.transaction((tx) => tx.batchAndCommit(reservation));
+        await local.transaction((tx) => tx.batchAndCommit(reservation));
       } catch (err) {
-        if (isOutOfStock(err)) throw await this.outOfStock(stock, ctx.dc);
+        if (err instanceof StockShortError) throw await this.outOfStock(stock, ctx.dc);
         throw err;
       }
-      const email = input.dto.email ?? rowsOf<{ email: string }>(reserved[reserved.length - 1])[0].email;
-      const built = this.build(ctx, cart, lines, priced, shippingCode, email, input.dto, orderId);
+      const built = this.build(ctx, cart, lines, priced, shippingCode, this.emailFor(input.dto, accountEmail?.value), input.dto, orderId);
+      const order = new Batch();
+      if (fence) order.add(fence);
+      order.add(this.keys.claim({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }));
+      order.add(this.cartRows.guardUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }));
+      order.add(this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'));
+      order.add(this.cartRows.closeOrdered(cart.id));
       try {
-        const { gtid } = await owner.transaction((tx) => tx.batchCommitGtid([
-          ...(fence ? [fence] : []),
-          this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: input.scope, key: input.key, requestHash: input.hash, orderId: built.order.id }),
-          ...this.repo.guardCartUnchanged(cart.id, { lines: stock, discountCode: cart.discount_code, shippingMethodCode: cart.shipping_method_code }),
-          ...this.repo.insertOrder(built.order, built.lines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
-          this.repo.closeCart(cart.id),
-        ]));
+        const gtid = await owner.transaction((tx) => tx.batchCommitGtid(order));
         if (gtid) ctx.wroteAt = gtid;
         const now = new Date();
         return { order: orderView({ ...built.order, created_at: now, updated_at: now }, built.lines), replayed: false };
@@ -172,13 +178,13 @@ export class CheckoutService {
           this.logger.warn('checkout at another DC ended without an answer: stock reservation kept', { orderId: built.order.id, ownerDc: owner.dc });
           throw err;
         }
-        await local.transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(built.order.id, ctx.dc)));
-        if (isSignal(err, CART_CHANGED_SIGNAL)) {
+        await local.transaction((tx) => tx.batchAndCommit(Batch.of(this.stock.release(built.order.id, ctx.dc))));
+        if (err instanceof CartChangedError) {
           atOwner = true;
           continue;
         }
-        if (!isDuplicateKey(err)) throw err;
-        if (String((err as Error).message).includes('uq_order_number')) continue;
+        if (err instanceof OrderNumberTakenError) continue;
+        if (!(err instanceof KeyClaimedError)) throw err;
         const replayed = await this.replay(owner, input);
         if (replayed) return replayed;
         throw err;
@@ -188,14 +194,14 @@ export class CheckoutService {
   }
 
   private async outOfStock(stock: StockLine[], dc: string): Promise<DomainError> {
-    const short = stock.length ? await this.repo.findShortLines(this.router.local, stock, dc) : [];
+    const short = stock.length ? await this.stock.findShortLines(this.router.local, stock, dc) : [];
     return new DomainError(ErrorCode.OutOfStock, `not enough stock for ${short.map((s) => s.sku).join(', ')}`,
       { lines: short.map((s) => ({ variantId: s.variant_id, sku: s.sku, requested: s.requested, available: Number(s.available) })) });
   }
 
   private async replay(db: OrderDataSource, input: CheckoutInput): Promise<CheckoutAnswer | undefined> {
-    const row = await this.repo.findIdempotencyKey(db, input.scope, input.key);
-    if (!row) return undefined;
+    const row = await this.keys.find(db, input.scope, input.key);
+    if (!row?.order_id) return undefined;
     if (row.request_hash !== input.hash) {
       throw new DomainError(ErrorCode.IdempotencyKeyReused, 'this Idempotency-Key was used for a different checkout');
     }
@@ -204,32 +210,36 @@ export class CheckoutService {
     return { order: orderView(order, await this.repo.findLines(db, [order.id])), replayed: true };
   }
 
-  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, fence: Statement | undefined,
+  private async place(ctx: RequestContext, tx: TxSql, ref: CartRef, p: CheckoutInput, fence: Step<void> | undefined,
     seenStock: (lines: StockLine[]) => void): Promise<OrderView> {
     const orderId = newId(ctx.dc);
-    const fenced = fence ? [fence] : [];
-    const results = (await tx.batch([
-      ...fenced,
-      this.repo.claimIdempotencyKey({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }),
-      ...this.carts.lockForCheckout(ref, ctx.dc),
-      ...(ctx.account ? [this.accounts.emailOf(ctx.account.id)] : []),
-    ])).slice(fenced.length);
-    const cart = rowsOf<CartRow>(results[1])[0];
-    const lines = rowsOf<CartLineRow>(results[2]);
+    const claim = new Batch();
+    if (fence) claim.add(fence);
+    claim.add(this.keys.claim({ id: newId(ctx.dc), scope: p.scope, key: p.key, requestHash: p.hash, orderId }));
+    const locked = claim.add(this.cartRows.lockForCheckout(ref, ctx.dc));
+    const accountEmail = ctx.account ? claim.add(this.accounts.emailOf(ctx.account.id)) : undefined;
+    await tx.batch(claim);
+    const { cart, lines } = locked.value;
     if (!cart) throw notFound('cart');
     if (cart.status !== 'active') throw cartClosed();
     const { priced, shippingCode } = await this.price(cart, lines, p.dto);
-    const email = p.dto.email ?? rowsOf<{ email: string }>(results[3])[0].email;
-    const { order, lines: orderLines } = this.build(ctx, cart, lines, priced, shippingCode, email, p.dto, orderId);
+    const { order, lines: orderLines } = this.build(ctx, cart, lines, priced, shippingCode, this.emailFor(p.dto, accountEmail?.value), p.dto, orderId);
     const stock = stockLines(lines);
     seenStock(stock);
-    await tx.batchAndCommit([
-      ...this.repo.reserveStock(newId(ctx.dc), orderId, ctx.dc, stock, cart.id, ctx.dc),
-      ...this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
-      this.repo.closeCart(cart.id),
-    ]);
+    await tx.batchAndCommit(Batch.of(
+      this.stock.reserve({ id: newId(ctx.dc), orderId, dc: ctx.dc, lines: stock, cartId: cart.id, ownerDc: ctx.dc }),
+      this.repo.insertOrder(order, orderLines, newId(ctx.dc), ctx.account ? `account:${ctx.account.id}` : 'guest'),
+      this.cartRows.closeOrdered(cart.id),
+    ));
     const now = new Date();
     return orderView({ ...order, created_at: now, updated_at: now }, orderLines);
+  }
+
+  /** The guest's address, else the account's (read with the order's first round trip). */
+  private emailFor(dto: CheckoutDto, accountEmail: string | undefined): string {
+    const email = dto.email ?? accountEmail;
+    if (!email) throw notFound('account');
+    return email;
   }
 
   private async price(cart: CartRow, lines: CartLineRow[], dto: CheckoutDto): Promise<{ priced: PricedCart; shippingCode: string }> {

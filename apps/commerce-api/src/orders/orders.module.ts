@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
+import { HomeDcModule } from '../accounts/home-dc.module';
 import { CartModule } from '../cart/cart.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { StockModule } from '../stock/stock.module';
 import { CheckoutService } from './checkout.service';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
-import { ReservationSweeper } from './reservation-sweeper';
 
 @Module({
-  imports: [CartModule],
+  imports: [CartModule, HomeDcModule, IdempotencyModule, StockModule],
   controllers: [OrdersController],
-  providers: [CheckoutService, OrdersService, OrdersRepository, ReservationSweeper],
+  providers: [CheckoutService, OrdersService, OrdersRepository],
 })
 export class OrdersModule {}

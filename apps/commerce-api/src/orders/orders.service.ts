@@ -2,16 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { dcOfId, newId } from '@meridian/dc';
 import { notFound, unauthenticated } from '../common/domain-error';
 import { RequestContext } from '../common/request-context';
-import { HomedAccount, OrderDataSourceRouter } from '../database/order-data-source.router';
-import { OrderDataSource, rowsOf, Sql, Statement } from '../database/sql';
+import { Batch, Step } from '../database/batch';
+import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { OrderDataSource, Sql } from '../database/sql';
 import { AccountsRepository } from '../accounts/accounts.repository';
+import { HomeDcService, HomedAccount } from '../accounts/home-dc.service';
+import { StockReservationsRepository } from '../stock/stock-reservations.repository';
 import { AppLogger } from '../observability/logger';
 import { AppEnv } from '../config/app-config';
 import { AppMetrics } from '../observability/metrics';
 import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
-import { OrderLineRow, OrderRow, OrdersRepository } from './orders.repository';
+import { OrderRow, OrdersRepository } from './orders.repository';
 
 /** Following orders and moving them through their states. */
 @Injectable()
@@ -19,6 +22,8 @@ export class OrdersService {
   constructor(
     @Inject(OrdersRepository) private readonly repo: OrdersRepository,
     @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
+    @Inject(HomeDcService) private readonly homes: HomeDcService,
+    @Inject(StockReservationsRepository) private readonly stock: StockReservationsRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
@@ -74,25 +79,29 @@ export class OrdersService {
   private async move(ctx: RequestContext, id: string, steps: OrderStatus[]): Promise<OrderView> {
     const owner = await this.owner(ctx, id);
     return owner.account
-      ? this.router.atHome(owner.account, (db, fence) => this.moveAt(ctx, db, id, steps, fence))
+      ? this.homes.atHome(owner.account, (db, fence) => this.moveAt(ctx, db, id, steps, fence))
       : this.moveAt(ctx, owner.db, id, steps);
   }
 
-  private async moveAt(ctx: RequestContext, db: OrderDataSource, id: string, steps: OrderStatus[], fence?: Statement): Promise<OrderView> {
+  private async moveAt(ctx: RequestContext, db: OrderDataSource, id: string, steps: OrderStatus[], fence?: Step<void>): Promise<OrderView> {
     const actor = ctx.account ? `${ctx.account.role}:${ctx.account.id}` : 'guest';
     const moved = await db.transaction(async (tx) => {
-      const [orderRows, lineRows] = (await tx.batch([...(fence ? [fence] : []), ...this.repo.lockWithLines(id)])).slice(fence ? 1 : 0);
-      const order = this.mayAct(ctx, rowsOf<OrderRow>(orderRows)[0], id);
-      const writes: Statement[] = [];
+      const read = new Batch();
+      if (fence) read.add(fence);
+      const locked = read.add(this.repo.lockWithLines(id));
+      await tx.batch(read);
+      const order = this.mayAct(ctx, locked.value.order, id);
+      const writes = new Batch();
       let status = order.status;
       for (const to of steps) {
         assertTransition(status, to);
-        writes.push(this.repo.setStatus(id, status, to), this.repo.event(newId(ctx.dc), id, status, to, actor));
-        if (to === 'cancelled' && order.placed_dc === db.dc) writes.push(...this.repo.releaseReservation(id, order.placed_dc));
+        writes.add(this.repo.setStatus(id, status, to));
+        writes.add(this.repo.event(newId(ctx.dc), id, status, to, actor));
+        if (to === 'cancelled' && order.placed_dc === db.dc) writes.add(this.stock.release(id, order.placed_dc));
         status = to;
       }
       await tx.batchAndCommit(writes);
-      return { order, view: orderView({ ...order, status, updated_at: new Date() }, rowsOf<OrderLineRow>(lineRows)) };
+      return { order, view: orderView({ ...order, status, updated_at: new Date() }, locked.value.lines) };
     });
     if (steps.includes('cancelled') && moved.order.placed_dc !== db.dc) await this.returnStockElsewhere(id, moved.order.placed_dc);
     return moved.view;
@@ -101,7 +110,7 @@ export class OrdersService {
   /** Gives the units back to the DC that sold them now; if it cannot be reached, its reservation sweeper does once the cancellation replicates there. */
   private async returnStockElsewhere(orderId: string, dc: string): Promise<void> {
     try {
-      await this.router.forOwner(dc).transaction((tx) => tx.batchAndCommit(this.repo.releaseReservation(orderId, dc)));
+      await this.router.forOwner(dc).transaction((tx) => tx.batchAndCommit(Batch.of(this.stock.release(orderId, dc))));
     } catch (err) {
       this.logger.warn('cancelled order: its stock could not be returned to the DC that sold it yet', { orderId, dc, error: (err as Error).message });
     }

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { newId } from '@meridian/dc';
 import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain-error';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
-import { OrderDataSource, rowsOf } from '../database/sql';
-import { isDuplicateKey, UnreachableError } from '../database/sql-errors';
+import { Batch } from '../database/batch';
+import { OrderDataSource } from '../database/sql';
+import { UnreachableError } from '../database/sql-errors';
 import { StockView, TransferView } from './stock.dto';
-import { isShortStock, receivedAtOf, StockRepository, Transfer, TransferRow } from './stock.repository';
+import { StockRepository, Transfer, TransferKeyTakenError, TransferRow, TransferShortError } from './stock.repository';
 
 /** how long a transfer's receiving DC waits to have applied the source's commit before the answer says "in transit" */
 const RECEIVE_WAIT_SECONDS = 2;
@@ -63,13 +64,15 @@ export class StockTransfersService {
     const key = req.key;
     let gtid: string;
     try {
-      const sent = await source.transaction((tx) => tx.batchCommitGtid([this.repo.send(t, key), ...(key ? [this.repo.byKey(t.from, key)] : [])]));
-      gtid = sent.gtid;
-      const made = key ? rowsOf<TransferRow>(sent.results[1])[0] : undefined;
-      if (made && made.id !== t.id) return await this.replay(t, made);
+      const send = new Batch();
+      send.add(this.repo.send(t, key));
+      const made = key ? send.add(this.repo.byKey(t.from, key)) : undefined;
+      gtid = await source.transaction((tx) => tx.batchCommitGtid(send));
+      if (made?.value && made.value.id !== t.id) return await this.replay(t, made.value);
     } catch (err) {
-      if (key && isDuplicateKey(err)) { // the same key at the same moment: the other request made it
-        const [made] = rowsOf<TransferRow>((await source.batch([this.repo.byKey(t.from, key)]))[0]);
+      if (key && err instanceof TransferKeyTakenError) { // the same key at the same moment: the other request made it
+        const made = await source.run(this.repo.byKey(t.from, key));
+        if (!made) throw err;
         return this.replay(t, made);
       }
       if (err instanceof UnreachableError && err.outcomeUnknown) {
@@ -78,7 +81,7 @@ export class StockTransfersService {
           + `have been made; ${key ? 'ask again with the same Idempotency-Key, or ' : ''}look it up (GET /api/admin/stock-transfers/${t.id}) `
           + 'before asking again', { transferId: t.id }, 5);
       }
-      if (!isShortStock(err)) throw err;
+      if (!(err instanceof TransferShortError)) throw err;
       const available = await this.repo.available(source, variantId, t.from);
       throw new DomainError(ErrorCode.OutOfStock, `DC ${t.from} has ${available} units of this variant; cannot move ${t.units}`,
         { dc: t.from, variantId, available, requested: t.units });
@@ -104,9 +107,11 @@ export class StockTransfersService {
   /** Receives `t` at its destination now; null when the destination cannot yet (it stays in transit). */
   private async deliver(t: Transfer, sourceGtid: string): Promise<Date | null> {
     try {
-      const [, receipt] = await this.router.forOwner(t.to).transaction((tx) => tx.batchAndCommit([
-        this.repo.receive(t, newId(t.to), { gtid: sourceGtid, waitSeconds: RECEIVE_WAIT_SECONDS }), this.repo.receiptOf(t.id)]));
-      return receivedAtOf(receipt);
+      const b = new Batch();
+      b.add(this.repo.receive(t, newId(t.to), { gtid: sourceGtid, waitSeconds: RECEIVE_WAIT_SECONDS }));
+      const receipt = b.add(this.repo.receiptOf(t.id));
+      await this.router.forOwner(t.to).transaction((tx) => tx.batchAndCommit(b));
+      return receipt.value;
     } catch (err) {
       if (err instanceof UnreachableError || (err instanceof DomainError && err.code === ErrorCode.Unavailable)) return null;
       throw err;
@@ -150,8 +155,11 @@ export class StockTransfersService {
     const pending = await this.repo.findUnreceived(local, local.dc, limit);
     const received: string[] = [];
     for (const row of pending) {
-      const [, receipt] = await local.transaction((tx) => tx.batchAndCommit([this.repo.receive(fromRow(row), newId(local.dc)), this.repo.receiptOf(row.id)]));
-      if (receivedAtOf(receipt)) received.push(row.id);
+      const b = new Batch();
+      b.add(this.repo.receive(fromRow(row), newId(local.dc)));
+      const receipt = b.add(this.repo.receiptOf(row.id));
+      await local.transaction((tx) => tx.batchAndCommit(b));
+      if (receipt.value) received.push(row.id);
     }
     return received;
   }

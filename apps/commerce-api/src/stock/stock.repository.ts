@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { BatchResult, rowsOf, Sql, Statement } from '../database/sql';
-import { isSignal } from '../database/sql-errors';
+import { Batch, exec, failingAs, mapStep, row, rows, Step } from '../database/batch';
+import { Sql } from '../database/sql';
+import { isDuplicateKey, isSignal } from '../database/sql-errors';
 import { earliestFirst } from '../database/earliest';
 
 export const SHORT_STOCK_SIGNAL = 'meridian:short_stock';
-export const isShortStock = (err: unknown): boolean => isSignal(err, SHORT_STOCK_SIGNAL);
+
+/** The source DC's allocation has fewer units than the transfer moves (nothing moved). */
+export class TransferShortError extends Error {
+  constructor(readonly transferId: string) {
+    super(`not enough stock for transfer ${transferId}`);
+  }
+}
+
+/** The source made a transfer for this Idempotency-Key at the same moment (the unique key refused the second). */
+export class TransferKeyTakenError extends Error {
+  constructor(readonly key: string) {
+    super(`a transfer for Idempotency-Key ${key} is being made`);
+  }
+}
 
 export interface TransferRow {
   id: string;
@@ -26,8 +40,6 @@ export interface EarlyReceiptRow {
   received_at: Date;
 }
 
-/** the receipt's time from the result of `receiptOf`; null: not received */
-export const receivedAtOf = (r: BatchResult): Date | null => rowsOf<{ received_at: Date }>(r)[0]?.received_at ?? null;
 
 export interface Transfer {
   id: string;
@@ -44,18 +56,27 @@ const UNRECEIVED = `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_t
   LEFT JOIN stock_transfer_receipt r ON r.transfer_id = t.id WHERE r.transfer_id IS NULL`;
 
 /**
- * The SQL of stock transfers. Sending runs at the source DC's database, receiving at the
- * destination's; each is one compound statement, so one round trip whatever the distance.
+ * Stock allocations (one row per SKU per DC) and the transfers between them. Sending runs at the
+ * source DC's database, receiving at the destination's; each is one compound statement, so one
+ * round trip whatever the distance.
  */
 @Injectable()
 export class StockRepository {
   /**
    * Takes the units off the source DC's allocation (a guarded decrement: never below zero) and
-   * writes the transfer row; SIGNALs SHORT_STOCK_SIGNAL when the allocation has too few units.
+   * writes the transfer row; fails with TransferShortError when the allocation has too few units.
    * With an Idempotency-Key, nothing happens when this source already made a transfer for it
-   * (`byKey` then finds that one; two at once: the second fails on the unique key).
+   * (`byKey` then finds that one; two at once: the second fails with TransferKeyTakenError).
    */
-  send(t: Transfer, key?: string): Statement {
+  send(t: Transfer, key?: string): Step<void> {
+    const failure = (err: unknown) => {
+      if (isSignal(err, SHORT_STOCK_SIGNAL)) return new TransferShortError(t.id);
+      return key !== undefined && isDuplicateKey(err, 'uq_stock_transfer_key') ? new TransferKeyTakenError(key) : undefined;
+    };
+    return failingAs(exec(this.sendStatement(t, key)), failure);
+  }
+
+  private sendStatement(t: Transfer, key?: string): { sql: string; params: unknown[] } {
     const move = `UPDATE stock_allocation SET available = available - ? WHERE variant_id = ? AND dc = ? AND available >= ?;
               IF ROW_COUNT() = 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${SHORT_STOCK_SIGNAL}'; END IF;
               INSERT INTO stock_transfer (id, variant_id, from_dc, to_dc, units, requested_by, idem_key) VALUES (?, ?, ?, ?, ?, ?, ?);`;
@@ -68,8 +89,8 @@ export class StockRepository {
   }
 
   /** The transfer a source DC's database made for an Idempotency-Key. */
-  byKey(from: string, key: string): Statement {
-    return { sql: `SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t WHERE t.from_dc = ? AND t.idem_key = ?`, params: [from, key] };
+  byKey(from: string, key: string): Step<TransferRow | undefined> {
+    return row<TransferRow>(`SELECT ${TRANSFER_COLUMNS}, NULL AS received_at FROM stock_transfer t WHERE t.from_dc = ? AND t.idem_key = ?`, [from, key]);
   }
 
   /**
@@ -79,7 +100,11 @@ export class StockRepository {
    * `waitSeconds`: the destination never receives before the units left the source (a third DC
    * may apply the two out of order: see `stockOf`).
    */
-  receive(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): Statement {
+  receive(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): Step<void> {
+    return exec(this.receiveStatement(t, allocationId, afterGtid));
+  }
+
+  private receiveStatement(t: Transfer, allocationId: string, afterGtid?: { gtid: string; waitSeconds: number }): { sql: string; params: unknown[] } {
     const receipt = `INSERT IGNORE INTO stock_transfer_receipt (transfer_id, dc, variant_id, from_dc, units) VALUES (?, ?, ?, ?, ?);
               IF ROW_COUNT() = 1 THEN
                 INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES (?, ?, ?, ?)
@@ -93,8 +118,10 @@ export class StockRepository {
     };
   }
 
-  receiptOf(transferId: string): Statement {
-    return { sql: 'SELECT received_at FROM stock_transfer_receipt WHERE transfer_id = ?', params: [transferId] };
+  /** When the transfer was received (null: not yet, as this database knows). */
+  receiptOf(transferId: string): Step<Date | null> {
+    return mapStep(row<{ received_at: Date }>('SELECT received_at FROM stock_transfer_receipt WHERE transfer_id = ?', [transferId]),
+      (r) => r?.received_at ?? null);
   }
 
   async findTransfer(db: Sql, id: string): Promise<TransferRow | undefined> {
@@ -104,7 +131,7 @@ export class StockRepository {
   }
 
   async receivedAt(db: Sql, transferId: string): Promise<Date | null> {
-    return receivedAtOf((await db.batch([this.receiptOf(transferId)]))[0]);
+    return db.run(this.receiptOf(transferId));
   }
 
   /** Transfers to `dc` that this database has (so their source's commit too) and no receipt for yet. */
@@ -122,16 +149,16 @@ export class StockRepository {
    * transfer (applied here ahead of it), as this database sees them, in one round trip.
    */
   async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[]; receivedAhead: EarlyReceiptRow[] }> {
-    const [allocations, inTransit, ahead] = await db.batch([
-      { sql: 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', params: [variantId] },
-      { sql: `${UNRECEIVED} AND t.variant_id = ? ORDER BY t.created_at`, params: [variantId] },
-      { sql: `SELECT r.transfer_id, r.from_dc, r.dc, r.units, r.received_at FROM stock_transfer_receipt r
-              LEFT JOIN stock_transfer t ON t.id = r.transfer_id WHERE r.variant_id = ? AND t.id IS NULL ORDER BY r.received_at`, params: [variantId] },
-    ]);
+    const b = new Batch();
+    const allocations = b.add(rows<{ dc: string; available: number }>('SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [variantId]));
+    const inTransit = b.add(rows<TransferRow>(`${UNRECEIVED} AND t.variant_id = ? ORDER BY t.created_at`, [variantId]));
+    const ahead = b.add(rows<EarlyReceiptRow>(`SELECT r.transfer_id, r.from_dc, r.dc, r.units, r.received_at FROM stock_transfer_receipt r
+      LEFT JOIN stock_transfer t ON t.id = r.transfer_id WHERE r.variant_id = ? AND t.id IS NULL ORDER BY r.received_at`, [variantId]));
+    await db.batch(b);
     return {
-      allocations: rowsOf<{ dc: string; available: number }>(allocations).map((a) => ({ dc: a.dc, available: Number(a.available) })),
-      inTransit: rowsOf<TransferRow>(inTransit),
-      receivedAhead: rowsOf<EarlyReceiptRow>(ahead),
+      allocations: allocations.value.map((a) => ({ dc: a.dc, available: Number(a.available) })),
+      inTransit: inTransit.value,
+      receivedAhead: ahead.value,
     };
   }
 
@@ -140,5 +167,20 @@ export class StockRepository {
       ? await db.query<{ id: string }>('SELECT id FROM variant WHERE id = ?', [idOrSku.id])
       : await db.query<{ id: string }>(`SELECT id FROM variant WHERE sku = ? ORDER BY ${earliestFirst()} LIMIT 1`, [idOrSku.sku]);
     return row?.id;
+  }
+
+  /** A DC's allocation of a variant, locked until the transaction ends (0 when it has no row yet). */
+  async lockAllocation(tx: Sql, variantId: string, dc: string): Promise<number> {
+    const [row] = await tx.query<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ? FOR UPDATE', [variantId, dc]);
+    return row ? Number(row.available) : 0;
+  }
+
+  /** Sets a DC's allocation of several variants (rows made on first use). */
+  async setAllocations(db: Sql, rows: { id: string; variantId: string; dc: string; available: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await db.execute(
+      `INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES ${rows.map(() => '(?, ?, ?, ?)').join(', ')}
+       ON DUPLICATE KEY UPDATE available = VALUES(available)`,
+      rows.flatMap((r) => [r.id, r.variantId, r.dc, r.available]));
   }
 }

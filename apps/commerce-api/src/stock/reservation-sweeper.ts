@@ -4,7 +4,8 @@ import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
 import { DomainError, ErrorCode } from '../common/domain-error';
-import { OrdersRepository } from './orders.repository';
+import { Batch } from '../database/batch';
+import { StockReservationsRepository } from './stock-reservations.repository';
 
 const LOCK = 'meridian:reservation-sweeper';
 const BATCH = 100;
@@ -30,7 +31,7 @@ const BATCH = 100;
 @Injectable()
 export class ReservationSweeper implements OnModuleInit {
   constructor(
-    @Inject(OrdersRepository) private readonly repo: OrdersRepository,
+    @Inject(StockReservationsRepository) private readonly repo: StockReservationsRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
@@ -46,18 +47,17 @@ export class ReservationSweeper implements OnModuleInit {
     const local = this.router.local;
     // one connection holds the named lock for the round
     return local.transaction(async (tx) => {
-      const [{ got }] = await tx.query<{ got: number | null }>('SELECT GET_LOCK(?, 0) AS got', [LOCK]);
-      if (Number(got) !== 1) return [];
+      if (!await this.repo.tryLock(tx, LOCK)) return [];
       try {
-        const cancelled = await this.repo.findCancelledReservations(tx, local.dc, BATCH);
-        for (const id of cancelled) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
+        const cancelled = await this.repo.findCancelled(tx, local.dc, BATCH);
+        for (const id of cancelled) await local.transaction((t) => t.batchAndCommit(Batch.of(this.repo.release(id, local.dc))));
         if (cancelled.length) this.logger.info('stock of cancelled orders given back', { dc: local.dc, orders: cancelled });
-        const candidates = await this.repo.findUnmatchedReservations(tx, local.dc, this.env.RESERVATION_GRACE_SECONDS, BATCH);
+        const candidates = await this.repo.findUnmatched(tx, local.dc, this.env.RESERVATION_GRACE_SECONDS, BATCH);
         const found = new Set<string>();
         const unasked = new Set<string>();
         for (const remote of this.router.remoteSources()) {
           try {
-            for (const id of await this.repo.findOrderIds(remote, candidates.map((c) => c.orderId))) found.add(id);
+            for (const id of await this.repo.ordersPresent(remote, candidates.map((c) => c.orderId))) found.add(id);
           } catch (err) {
             if (!(err instanceof DomainError && err.code === ErrorCode.Unavailable)) throw err;
             unasked.add(remote.dc);
@@ -71,11 +71,11 @@ export class ReservationSweeper implements OnModuleInit {
         if (waiting.length) {
           this.logger.warn('stock reservations kept: the DC their order was sent to cannot be asked', { dc: local.dc, orders: waiting, unreachable: [...unasked] });
         }
-        for (const id of orphans) await local.transaction((t) => t.batchAndCommit(this.repo.releaseReservation(id, local.dc)));
+        for (const id of orphans) await local.transaction((t) => t.batchAndCommit(Batch.of(this.repo.release(id, local.dc))));
         if (orphans.length) this.logger.info('stock reservations without an order given back', { dc: local.dc, orders: orphans });
         return [...cancelled, ...orphans];
       } finally {
-        await tx.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+        await this.repo.unlock(tx, LOCK);
       }
     });
   }
