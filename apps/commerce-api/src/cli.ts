@@ -6,10 +6,11 @@ import { idempotencyKey } from './common/idempotency-key';
 import { createTypeOrmDataSource, mysqlPoolOf, remoteDataSources } from './database/data-source';
 import { OrderDataSourceRouter } from './database/order-data-source.router';
 import { PoolDataSource } from './database/pool-data-source';
+import { AccountsRepository } from './accounts/accounts.repository';
 import { PasswordHasher } from './accounts/password-hasher';
 import { StockRepository } from './stock/stock.repository';
 import { StockTransfersService } from './stock/stock-transfers.service';
-import { BENCH_SHAPE, CatalogShape, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
+import { BENCH_SHAPE, CatalogShape, catalogSize, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
 
 const USAGE = `usage: cli <command>
   migrate [--local]       apply pending schema migrations; --local: to this DC's database only, not binlogged
@@ -53,8 +54,8 @@ async function main(argv: string[]): Promise<void> {
     } else if (command === 'seed' || command === 'setup') {
       const shape: CatalogShape | undefined = { demo: DEMO_SHAPE, bench: BENCH_SHAPE }[arg ?? ''];
       if (!shape) throw new ConfigError(`seed needs "demo" or "bench"\n${USAGE}`);
-      const [{ n }] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM product');
-      if (Number(n) > 0) {
+      const n = await catalogSize(db);
+      if (n > 0) {
         say(`catalog: already has ${n} products, left as it is`);
       } else {
         const dcs = (process.env.STOCK_DCS ?? env.DC_ID).split(',').map((s) => s.trim()).filter(Boolean);
@@ -65,14 +66,9 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'create-admin' || command === 'setup') {
       const email = (process.env.ADMIN_EMAIL ?? 'admin@meridian.local').toLowerCase();
       const password = process.env.ADMIN_PASSWORD ?? 'meridian-admin-password';
-      const exists = await db.query('SELECT 1 FROM account WHERE email = ?', [email]);
-      if (exists.length > 0) {
-        say(`admin: ${email} exists`);
-      } else {
-        await db.execute(`INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, ?, 'Administrator', 'admin', ?)`,
-          [newId(env.DC_ID), email, await new PasswordHasher().hash(password), env.DC_ID]);
-        say(`admin: created ${email}`);
-      }
+      const made = await new AccountsRepository().insertAccount(db, { id: newId(env.DC_ID), email, name: 'Administrator', role: 'admin',
+        home_dc: env.DC_ID, password_hash: await new PasswordHasher().hash(password), last_login_at: null });
+      say(made ? `admin: created ${email}` : `admin: ${email} exists`);
     }
   } finally {
     await ds.destroy();

@@ -91,7 +91,7 @@ export class AccountsService {
     const sessionId = newId(ctx.dc);
     await this.repo.insertSession(db, { id: sessionId, accountId: account.id,
       expiresAt: new Date(now.getTime() + this.env.SESSION_TTL_SECONDS * 1000), userAgent: ctx.userAgent });
-    const guestCartMerged = ctx.guestCartId ? await this.carts.mergeGuestCart(ctx, { id: account.id, homeDc: account.home_dc }, ctx.guestCartId) : false;
+    const guestCartMerged = ctx.guestCartId ? await this.carts.mergeGuestCart(ctx, this.homes.homed(account.id, account.home_dc), ctx.guestCartId) : false;
     const sessionToken = this.tokens.signSession({ sub: account.id, sid: sessionId, home: account.home_dc });
     return { account: view(account), sessionToken, guestCartMerged };
   }

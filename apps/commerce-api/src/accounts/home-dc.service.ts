@@ -8,10 +8,10 @@ import { OrderDataSource } from '../database/sql';
 import { AppLogger } from '../observability/logger';
 import { AccountRow, AccountsRepository, NotHomeError } from './accounts.repository';
 
-/** The account a write is for and where its home is believed to be; `homeDc` is corrected when the home moved. */
+/** The account a write is for and the database of its home as believed; `home` is moved when the home moved. */
 export interface HomedAccount {
   id: string;
-  homeDc: string;
+  home: OrderDataSource;
 }
 
 /** How many times one request follows a home that moved under it. */
@@ -36,22 +36,27 @@ export class HomeDcService {
     @Inject(AppLogger) private readonly logger: AppLogger,
   ) {}
 
+  /** An account whose home is `homeDc`, with the database to write it at. */
+  homed(accountId: string, homeDc: string): HomedAccount {
+    return { id: accountId, home: this.router.forOwner(homeDc) };
+  }
+
   /**
    * Runs an account write at the account's home. `work` gets the home's database and its home
    * fence, which must be the first step of its transaction. When the fence refuses (this process
    * routed on a stale copy of the account row), the refusing database, which saw the move, says
-   * where the home went: follow it, at most a few hops, and keep it in `account.homeDc`.
+   * where the home went: follow it, at most a few hops, and keep it in `account.home`.
    */
   async atHome<T>(account: HomedAccount, work: (db: OrderDataSource, fence: Step<void>) => Promise<T>): Promise<T> {
     for (let hop = 1; ; hop++) {
-      const db = this.router.forOwner(account.homeDc);
+      const db = account.home;
       try {
         return await work(db, this.repo.homeFence(account.id, db.dc));
       } catch (err) {
         if (!(err instanceof NotHomeError)) throw err;
         const homeDc = await this.repo.findHomeDc(db, account.id);
         if (!homeDc || homeDc === db.dc || hop >= MAX_HOPS) throw moving();
-        account.homeDc = homeDc;
+        account.home = this.router.forOwner(homeDc);
       }
     }
   }

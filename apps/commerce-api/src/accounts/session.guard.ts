@@ -87,7 +87,8 @@ export class SessionGuard implements CanActivate {
         res.clearCookie(SESSION_COOKIE, { path: '/' });
         throw unauthenticated('the session is invalid or has ended; log in again');
       }
-      ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, homeDc: row.home_dc, sessionDc: claims.home };
+      // the home's database, resolved here once for the whole request (a DC this process has no pool to: 503)
+      ctx.account = { id: claims.sub, sessionId: claims.sid, role: row.role, home: this.router.forOwner(row.home_dc), sessionDc: claims.home };
       if (this.env.ROUTING_MODE === 'relocate' && row.home_dc !== ctx.dc && !this.reflector.getAllAndOverride<boolean>(STAY, [host.getHandler(), host.getClass()])) {
         this.relocate(req, res, row.home_dc, cookies[HOME_COOKIE]);
       }

@@ -57,7 +57,7 @@ export class CartService {
 
   /** The account's cart or the guest cart of the cookie, with the database that owns it. */
   target(ctx: RequestContext): CartTarget | undefined {
-    if (ctx.account) return { db: this.router.forOwner(ctx.account.homeDc), ref: { accountId: ctx.account.id } };
+    if (ctx.account) return { db: ctx.account.home, ref: { accountId: ctx.account.id } };
     if (ctx.guestCartId) return { db: this.router.forOwner(dcOfId(ctx.guestCartId) ?? ctx.dc), ref: { guestCartId: ctx.guestCartId } };
     return undefined;
   }
@@ -138,7 +138,7 @@ export class CartService {
    */
   async mergeGuestCart(ctx: RequestContext, account: HomedAccount, guestCartId: string): Promise<boolean> {
     const guestDc = dcOfId(guestCartId) ?? ctx.dc;
-    if (guestDc !== account.homeDc) return this.mergeAcross(ctx, account, guestCartId, this.router.forOwner(guestDc));
+    if (guestDc !== account.home.dc) return this.mergeAcross(ctx, account, guestCartId, this.router.forOwner(guestDc));
     return this.homes.atHome(account, (db, fence) => db.transaction(async (tx) => {
       const b = new Batch();
       b.add(fence);

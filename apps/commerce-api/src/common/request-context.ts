@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { OrderDataSource } from '../database/sql';
 
 export type Role = 'customer' | 'admin';
 
@@ -8,8 +9,11 @@ export interface SessionAccount {
   id: string;
   sessionId: string;
   role: Role;
-  /** the account's home DC now: where its data is written */
-  homeDc: string;
+  /**
+   * the database of the account's home DC (Order_DS_Local or Order_DS_Remote), resolved once by the
+   * session guard; HomeDcService.atHome moves it when the home moved since
+   */
+  home: OrderDataSource;
   /** the DC whose database holds this session's row (the home when the session began) */
   sessionDc: string;
 }

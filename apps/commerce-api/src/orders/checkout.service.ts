@@ -61,7 +61,7 @@ interface CheckoutInput {
  *
  * An account's order is written behind the home fence (first statement of the owner's transaction):
  * if the home moved since this DC's replica said where it is, the fence refuses and the order
- * follows the home (see OrderDataSourceRouter.atHome).
+ * follows the home (HomeDcService.atHome).
  * Owner here: one transaction of two round trips on this DC's database:
  *   1. claim the (scope, key) row, lock the cart, read its priced lines (and the account's e-mail);
  *   2. take the stock from this DC's allocation with a reservation row (the batch aborts unless

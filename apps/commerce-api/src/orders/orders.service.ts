@@ -36,7 +36,7 @@ export class OrdersService {
    */
   async listMine(ctx: RequestContext, page: number, pageSize: number): Promise<OrderPageView> {
     if (!ctx.account) throw unauthenticated();
-    const home = this.router.forOwner(ctx.account.homeDc);
+    const home = ctx.account.home;
     const replicaFresh = home.kind === 'remote'
       && await this.accounts.waitForGtid(this.router.local, ctx.readAfter ?? '', this.env.READ_YOUR_WRITES_WAIT_MS / 1000);
     if (home.kind === 'remote') this.metrics.replicaReads.inc({ data: 'orders', served: replicaFresh ? 'replica' : 'home' });
@@ -144,6 +144,6 @@ export class OrdersService {
     if (!order) throw notFound('order', id);
     if (order.account_id === null) return { db: this.router.forOwner(dcOfId(order.cart_id) ?? ctx.dc) };
     const account = await this.accounts.findById(this.router.local, order.account_id);
-    return { account: { id: order.account_id, homeDc: account?.home_dc ?? ctx.dc } };
+    return { account: this.homes.homed(order.account_id, account?.home_dc ?? ctx.dc) };
   }
 }

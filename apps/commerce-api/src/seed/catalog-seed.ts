@@ -40,6 +40,12 @@ export interface SeedResult {
   variantIds: string[];
 }
 
+/** How many products the catalog has (a seed loads only into an empty one). */
+export async function catalogSize(db: Sql): Promise<number> {
+  const [r] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM product');
+  return Number(r?.n ?? 0);
+}
+
 /**
  * Writes a deterministic catalog (names, slugs, prices) with set-based inserts. Prices follow the
  * peer benchmark: net price i = 10 + (37·i mod 190) + 2·k + 0.99, in minor units.
