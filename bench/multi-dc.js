@@ -17,7 +17,6 @@ const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { performance } = require('perf_hooks');
 const mysql = require('mysql2/promise');
 const { summarize, envInt, machineInfo } = require('./lib');
 
