@@ -89,7 +89,7 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
   for (const remote of remoteDataSources(env, 1)) router.addRemote(remote);
   const transfers = new StockTransfersService(router, new StockRepository());
   try {
-    if (action === 'transfer') {
+    if (action === 'transfer' && sku && units && from && to) {
       if (!/^[1-9]\d{0,9}$/.test(units)) throw new ConfigError('UNITS must be a whole number of at least 1');
       const key = idempotencyKey(keyArg, false);
       const { transfer: t, replayed } = await transfers.transfer({ sku, units: Number(units), from, to, requestedBy: 'operator', key });

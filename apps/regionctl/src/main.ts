@@ -78,8 +78,8 @@ async function main(argv: string[]): Promise<number> {
         r.durability === 'semi-sync' ? `semi-sync (${r.semiSyncTimeoutMs} ms)` : 'async',
         Object.entries(r.wanLatencyMs).map(([dc, ms]) => `${dc} ${ms} ms`).join(', ')]);
       const head = ['DC', 'name', 'addresses', 'server_id', 'gtid_domain', 'api', 'durability', 'WAN one-way'];
-      const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-      for (const r of [head, ...rows]) say(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd());
+      const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+      for (const r of [head, ...rows]) say(r.map((v, c) => v.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
       for (const r of regions.filter((x) => Object.keys(settingsOf(x)).length)) {
         say(`${r.code} commerce-api settings: ${Object.entries(settingsOf(r)).map(([k, v]) => `${k}=${v}`).join(' ')}`);
       }
@@ -107,8 +107,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'stock': {
       const [action, sku, ...rest] = args;
-      if (action === 'transfer' && sku && rest.length === 3 && /^\d+$/.test(rest[0])) {
-        const [units, from, to] = rest;
+      const [units, from, to] = rest;
+      if (action === 'transfer' && sku && rest.length === 3 && units && from && to && /^\d+$/.test(units)) {
         const key = o.key ?? `op-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
         const repeat = regionctl(`stock transfer ${sku} ${units} ${from} ${to} --key ${key}`);
         const answer = await call('POST', '/stock', { action, sku, units: Number(units), from, to, key }).catch((err: Error) => {
@@ -197,11 +197,12 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   if (runtime.routing === 'relocate') {
     say(`  edge (relocate mode): http://${runtime.plan.edge.entry.host}:${runtime.plan.edge.entry.port}/api  routes each shopper to its home DC`);
   }
-  say('  admin: admin@meridian.local / meridian-admin-password (homed in DC ' + runtime.plan.dcs[0].region.code + ')');
+  const first = runtime.firstDc();
+  say('  admin: admin@meridian.local / meridian-admin-password (homed in DC ' + first.region.code + ')');
   say('');
-  say('  try:  curl -s ' + `'http://${runtime.plan.dcs[0].entry.host}:${runtime.plan.dcs[0].entry.port}/api/products?pageSize=2'`);
+  say('  try:  curl -s ' + `'http://${first.entry.host}:${first.entry.port}/api/products?pageSize=2'`);
   say(`        ${regionctl('status')}        (replication, processes, links)`);
-  say(`        ${regionctl(`wan cut ${runtime.plan.dcs[0].region.code} ${runtime.plan.dcs[1]?.region.code ?? runtime.plan.dcs[0].region.code}`)}`);
+  say(`        ${regionctl(`wan cut ${first.region.code} ${runtime.plan.dcs[1]?.region.code ?? first.region.code}`)}`);
   say('topology is up; Ctrl-C stops everything');
   await new Promise<void>((resolve) => server.once('close', () => resolve()));
   await stopping;

@@ -17,7 +17,7 @@ function pooledRandom(): number {
     randomFillSync(pool);
     poolIndex = 0;
   }
-  return pool[poolIndex++] / 256;
+  return (pool[poolIndex++] ?? 0) / 256;
 }
 
 const nextUlid = monotonicFactory(pooledRandom);

@@ -47,7 +47,8 @@ export class AccountsService {
 
   async login(ctx: RequestContext, dto: LoginDto): Promise<LoggedIn> {
     const db = this.router.local;
-    const keys = [`email:${dto.email}`, `ip:${ctx.ip}`];
+    const emailKey = `email:${dto.email}`;
+    const keys = [emailKey, `ip:${ctx.ip}`];
     await this.refuseIfThrottled(ctx, keys);
     const account = await this.repo.findByEmail(db, dto.email);
     const ok = account ? await this.hasher.verify(account.password_hash, dto.password) : await this.hasher.verifyNothing(dto.password);
@@ -55,7 +56,7 @@ export class AccountsService {
       await this.repo.countLoginFailure(db, keys.map((key) => ({ id: newId(ctx.dc), key })), this.env.LOGIN_WINDOW_SECONDS);
       throw unauthenticated('wrong e-mail or password');
     }
-    await this.repo.clearLoginFailures(db, keys[0], ctx.dc);
+    await this.repo.clearLoginFailures(db, emailKey, ctx.dc);
     const homeDc = await this.homes.settleAtLogin(ctx.dc, account);
     return this.startSession(ctx, { ...account, home_dc: homeDc });
   }

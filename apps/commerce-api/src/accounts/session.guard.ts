@@ -114,11 +114,8 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * The session row and its account as this DC's replica has them: no WAN round trip on the
-   * requests of a shopper whose home is elsewhere. A session begun elsewhere moments ago may not
-   * have arrived yet: only the DC that wrote it can say it does not exist. The home read here may
-   * be stale (a claim not yet replicated); every account write is fenced at the home for that.
-   * A revocation (log-out) elsewhere takes effect here once it has replicated.
+   * The session row as this DC's replica has it, else as the DC that wrote it has it (a session begun
+   * there moments ago); docs/architecture.md, "Sessions read locally, account writes behind the home fence".
    */
   private async findSession(claims: SessionClaims): Promise<SessionRow | undefined> {
     const local = await this.accounts.findSession(this.router.local, claims.sid, claims.sub);

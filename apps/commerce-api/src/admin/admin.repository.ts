@@ -83,7 +83,8 @@ export class AdminRepository {
   }
 
   async nextVariantPosition(db: Sql, productId: string): Promise<number> {
-    return Number((await db.query<{ p: number }>('SELECT COALESCE(MAX(position) + 1, 0) AS p FROM variant WHERE product_id = ?', [productId]))[0].p);
+    const [r] = await db.query<{ p: number }>('SELECT COALESCE(MAX(position) + 1, 0) AS p FROM variant WHERE product_id = ?', [productId]);
+    return Number(r?.p ?? 0);
   }
 
   async insertProduct(db: Sql, p: { id: string; slug: string; name: string; description: string; categoryId: string; attributes: Record<string, string> }): Promise<void> {

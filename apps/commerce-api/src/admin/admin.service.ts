@@ -102,16 +102,16 @@ export class AdminService {
     const attributes = checkAttributes('attributes', dto.attributes);
     const skus = new Set(dto.variants.map((v) => v.sku));
     if (skus.size !== dto.variants.length) throw invalidInput('variants: every sku must be different');
-    const variantAttrs = dto.variants.map((v, i) => checkAttributes(`variants.${i}.attributes`, v.attributes));
     const id = newId(ctx.dc);
-    const variants = dto.variants.map((v, i) => this.newVariant(ctx, id, v, variantAttrs[i], i));
+    const variants = dto.variants.map((v, i) => this.newVariant(ctx, id, v, checkAttributes(`variants.${i}.attributes`, v.attributes), i));
+    const stock = dto.variants.map((v) => v.stock ?? 0);
     const what = `a product with slug ${dto.slug} or one of these skus`;
     await this.refuseTaken(what, [{ table: 'product', column: 'slug', values: [dto.slug] }, { table: 'variant', column: 'sku', values: [...skus] }]);
     await this.db.transaction(async (tx) => {
       if (!await this.repo.categoryExists(tx, dto.categoryId)) throw notFound('category', dto.categoryId);
       await this.repo.insertProduct(tx, { id, slug: dto.slug, name: dto.name, description: dto.description, categoryId: dto.categoryId, attributes });
       await this.repo.insertVariants(tx, variants);
-      await this.stock.setAllocations(tx, variants.map((v, i) => ({ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: dto.variants[i].stock ?? 0 })));
+      await this.stock.setAllocations(tx, variants.map((v, i) => ({ id: newId(ctx.dc), variantId: v.id, dc: ctx.dc, available: stock[i] ?? 0 })));
     }).catch(conflictOnDuplicate(what));
     this.changed();
     return { id, variantIds: variants.map((v) => v.id) };

@@ -89,8 +89,8 @@ const LINE_JOINS = (outer: 'LEFT ' | '') => `
 type CartLineJoinRow = CartRow & Omit<CartLineRow, 'variant_id' | 'currency'> & { variant_id: string | null; line_currency: string };
 
 function splitCartRows(rows: CartLineJoinRow[]): { cart: CartRow | undefined; lines: CartLineRow[] } {
-  if (rows.length === 0) return { cart: undefined, lines: [] };
   const r = rows[0];
+  if (!r) return { cart: undefined, lines: [] };
   const cart: CartRow = { id: r.id, account_id: r.account_id, owner_dc: r.owner_dc, status: r.status, currency: r.currency,
     discount_code: r.discount_code, shipping_method_code: r.shipping_method_code };
   const lines = rows.filter((x) => x.variant_id !== null).map((x) => ({

@@ -276,13 +276,7 @@ export class CartService {
     return { db: local, ref: { guestCartId: seen.cart.id } };
   }
 
-  /**
-   * One copy of a guest cart in the topology: it is made in the database of the first DC (by code) other
-   * than the cart's owner that can be reached, so two DCs adopting it within one replication lag (each not
-   * yet seeing the other's copy) write to the same database, where the (adopted_from, owner_dc) key lets
-   * one copy in and the other takes it. This DC's own database when it comes first, or when every DC
-   * before it cannot be reached (a DC cut off from both makes its own: the copies then differ).
-   */
+  /** The copy made at the adopter: the first DC by code, not the owner, that can be reached (docs/architecture.md, "Guest carts of a DC that cannot be reached"). */
   private async copyAtAdopter(ctx: RequestContext, seen: LoadedCart, ownerDc: string): Promise<CartTarget> {
     const adopters = [ctx.dc, ...this.router.remoteSources().map((r) => r.dc)].filter((dc) => dc !== ownerDc).sort();
     const before = adopters.slice(0, adopters.indexOf(ctx.dc));

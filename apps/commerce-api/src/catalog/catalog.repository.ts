@@ -94,7 +94,7 @@ export class CatalogRepository {
         [...extraParams, ...params, f.limit, f.offset]),
       db.query<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, params),
     ]);
-    return { rows, total: Number(count[0].n) };
+    return { rows, total: Number(count[0]?.n ?? 0) };
   }
 
   /** A product page's rows: the product with this slug (the earliest if two DCs made one) and its variants, in one round trip. */

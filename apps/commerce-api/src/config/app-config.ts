@@ -13,8 +13,8 @@ const REMOTE_DBS = /^$|^[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5}(,[a-z][a-z0-9]{0,7}=[
 
 export function parseRemoteDbs(value: string): { dc: string; host: string; port: number }[] {
   return value.split(',').filter(Boolean).map((item) => {
-    const [dc, address] = item.split('=');
-    const [host, port] = address.split(':');
+    const [dc = '', address = ''] = item.split('=');
+    const [host = '', port = ''] = address.split(':');
     return { dc, host, port: Number(port) };
   });
 }

@@ -28,12 +28,9 @@ function runBatch(target: Runner, statements: Statement[], before: string[] = []
 }
 
 /**
- * The last statement before a COMMIT on another DC's database: refuses (TOO_LATE_SIGNAL, nothing is
- * committed) once the sender's deadline for the batch has passed. A batch held up in the network
- * (a partition that drops packets: TCP delivers it when it heals, minutes later) must not commit
- * after its sender answered "unknown outcome" and the reservation sweeper may have given its stock
- * back. The deadline is the sender's clock, checked on the owner's: DC clocks must agree to well
- * within RESERVATION_GRACE_SECONDS - REMOTE_STATEMENT_TIMEOUT_MS.
+ * The last statement before a COMMIT on another DC's database: refuses (TOO_LATE_SIGNAL) once the
+ * sender's deadline has passed, so a batch the network held back never commits after its sender gave
+ * up (docs/architecture.md, "Several DCs"; DC clocks must agree well within the reservation grace).
  */
 function commitGuard(deadlineMs: number): string {
   return `BEGIN NOT ATOMIC IF UNIX_TIMESTAMP(NOW(3)) > ${(deadlineMs / 1000).toFixed(3)} THEN
@@ -102,7 +99,9 @@ class ConnectionSql implements TxSql {
     try {
       const statements = b.statements;
       const all = await reachable(this.dc, runAll(this.conn, statements, before, after, this.timeoutMs));
-      return [...all.slice(before.length, before.length + statements.length), ...(withLast ? [all[all.length - 1]] : [])];
+      const mine = all.slice(before.length, before.length + statements.length);
+      const last = all[all.length - 1];
+      return withLast && last ? [...mine, last] : mine;
     } catch (err) {
       throw b.failure(err);
     }

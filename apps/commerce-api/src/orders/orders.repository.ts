@@ -93,7 +93,7 @@ export class OrdersRepository {
         [accountId, limit, offset]),
       db.query<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE account_id = ?', [accountId]),
     ]);
-    return { rows, total: Number(count[0].n) };
+    return { rows, total: Number(count[0]?.n ?? 0) };
   }
 
   setStatus(id: string, from: OrderStatus, to: OrderStatus): Step<number> {

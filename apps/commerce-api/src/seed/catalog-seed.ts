@@ -40,6 +40,13 @@ export interface SeedResult {
   variantIds: string[];
 }
 
+/** The `i`-th element of `xs`, going round. */
+function cycle<T>(xs: readonly T[], i: number): T {
+  const x = xs[i % xs.length];
+  if (x === undefined) throw new Error('a catalog shape list is empty');
+  return x;
+}
+
 /** How many products the catalog has (a seed loads only into an empty one). */
 export async function catalogSize(db: Sql): Promise<number> {
   const [r] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM product');
@@ -53,7 +60,7 @@ export async function catalogSize(db: Sql): Promise<number> {
 export async function seedCatalog(db: Sql, dc: string, dcs: string[], shape: CatalogShape): Promise<SeedResult> {
   const categoryIds = new Map(shape.categories.map((c) => [c, newId(dc)]));
   await db.execute(`INSERT INTO category (id, slug, name) VALUES ${shape.categories.map(() => '(?, ?, ?)').join(', ')}`,
-    shape.categories.flatMap((c) => [categoryIds.get(c), c, c[0].toUpperCase() + c.slice(1)]));
+    shape.categories.flatMap((c) => [categoryIds.get(c), c, c.charAt(0).toUpperCase() + c.slice(1)]));
 
   const variantIds: string[] = [];
   const BATCH = 200;
@@ -63,10 +70,10 @@ export async function seedCatalog(db: Sql, dc: string, dcs: string[], shape: Cat
     const stock: unknown[][] = [];
     for (let i = start; i < Math.min(start + BATCH, shape.products + 1); i++) {
       const n = String(i).padStart(4, '0');
-      const category = shape.categories[i % shape.categories.length];
-      const brand = shape.brands[i % shape.brands.length];
-      const noun = (NOUNS[category] ?? ['Item'])[i % 3];
-      const name = `${ADJECTIVES[i % ADJECTIVES.length]} ${noun} ${n}`;
+      const category = cycle(shape.categories, i);
+      const brand = cycle(shape.brands, i);
+      const noun = cycle(NOUNS[category] ?? ['Item'], i);
+      const name = `${cycle(ADJECTIVES, i)} ${noun} ${n}`;
       const id = newId(dc);
       products.push([id, `${name.toLowerCase().replace(/ /g, '-')}`, name,
         `${name}: a ${category} product by ${brand}. Deterministic catalog item number ${n}.`,
@@ -98,7 +105,7 @@ export async function seedStock(db: OrderDataSource, dc: string, units: number):
   // once per DC, in one transaction (an interrupted run leaves nothing): a DC that has its allocation
   // rows already gets nothing, so a variant an admin made later does not get `units` at every `up`
   return db.transaction(async (tx) => {
-    const [{ n }] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = ?', [dc]);
+    const [{ n } = { n: 0 }] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = ?', [dc]);
     if (Number(n) > 0) return 0;
     const variants = await tx.query<{ id: string }>('SELECT id FROM variant ORDER BY id');
     for (let i = 0; i < variants.length; i += 500) {

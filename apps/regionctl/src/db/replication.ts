@@ -61,12 +61,19 @@ export const channelError = (c: ChannelStatus): string => [c.lastIoError, c.last
 
 /** The node's own binlog position per GTID domain (@@gtid_binlog_pos: every domain it wrote or applied). */
 export async function binlogPosition(node: MariaDbNode): Promise<GtidPosition> {
-  return GtidPosition.parse(String((await node.rootQuery<{ p: string }>('SELECT @@gtid_binlog_pos AS p'))[0].p));
+  return GtidPosition.parse(await oneValue(node, 'SELECT @@gtid_binlog_pos AS p'));
 }
 
 /** What the node has applied from its sources (@@gtid_slave_pos). */
 export async function appliedPosition(node: MariaDbNode): Promise<GtidPosition> {
-  return GtidPosition.parse(String((await node.rootQuery<{ p: string }>('SELECT @@gtid_slave_pos AS p'))[0].p));
+  return GtidPosition.parse(await oneValue(node, 'SELECT @@gtid_slave_pos AS p'));
+}
+
+/** The column `p` of a one-row answer, as text ('' for NULL). */
+async function oneValue(node: MariaDbNode, sql: string, params?: unknown[]): Promise<string> {
+  const [r] = await node.rootQuery<{ p: string | null }>(sql, params);
+  if (!r) throw new Error(`no row from ${sql}`);
+  return String(r.p ?? '');
 }
 
 /**
@@ -74,15 +81,15 @@ export async function appliedPosition(node: MariaDbNode): Promise<GtidPosition> 
  * everything since the node began (no file purged), which a new DC needs to join by replaying it.
  */
 export async function binlogStart(node: MariaDbNode): Promise<GtidPosition> {
-  const files = await node.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
-  if (files.length === 0) return GtidPosition.parse('');
-  return GtidPosition.parse(String((await node.rootQuery<{ p: string | null }>('SELECT BINLOG_GTID_POS(?, 4) AS p', [files[0].Log_name]))[0].p ?? ''));
+  const [oldest] = await node.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
+  if (!oldest) return GtidPosition.parse('');
+  return GtidPosition.parse(await oneValue(node, 'SELECT BINLOG_GTID_POS(?, 4) AS p', [oldest.Log_name]));
 }
 
 /** Waits until the node has applied `position` (MASTER_GTID_WAIT); false on timeout. */
 export async function waitForPosition(node: MariaDbNode, position: GtidPosition, timeoutSeconds: number): Promise<boolean> {
-  const r = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position.toString(), timeoutSeconds]);
-  return Number(r[0].w) === 0;
+  const [r] = await node.rootQuery<{ w: number }>('SELECT MASTER_GTID_WAIT(?, ?) AS w', [position.toString(), timeoutSeconds]);
+  return Number(r?.w) === 0;
 }
 
 /** The node's binlog position in its own GTID domain only: what a replica must reach to have all its writes. */

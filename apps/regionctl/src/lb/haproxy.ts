@@ -125,10 +125,10 @@ export function haproxyCommand(socket: string, command: string, timeoutMs = 2000
 
 /** The servers of one backend (a DC's `api`, or the edge's `any_dc`), from `show stat`. */
 export async function lbServers(socket: string, backend = 'api'): Promise<LbServer[]> {
-  const csv = (await haproxyCommand(socket, 'show stat')).trim().split('\n');
-  const head = csv[0].replace(/^# /, '').split(',');
-  const col = (name: string) => head.indexOf(name);
-  return csv.slice(1).map((line) => line.split(','))
-    .filter((r) => r[col('pxname')] === backend && !['BACKEND', 'FRONTEND'].includes(r[col('svname')]))
-    .map((r) => ({ name: r[col('svname')], status: r[col('status')], check: r[col('check_status')], sessions: Number(r[col('scur')]) }));
+  const [header = '', ...lines] = (await haproxyCommand(socket, 'show stat')).trim().split('\n');
+  const head = header.replace(/^# /, '').split(',');
+  return lines.map((line) => line.split(','))
+    .map((r) => (name: string) => r[head.indexOf(name)] ?? '')
+    .filter((field) => field('pxname') === backend && !['BACKEND', 'FRONTEND'].includes(field('svname')))
+    .map((field) => ({ name: field('svname'), status: field('status'), check: field('check_status'), sessions: Number(field('scur')) }));
 }

@@ -60,6 +60,13 @@ export class RegionRuntime {
     return new RegionRuntime(planTopology(regions, { dataDir: o.dataDir, portBase: o.portBase }), o);
   }
 
+  /** The DC that comes first by code (the admin's home, the default of commands that name none). */
+  firstDc(): DcPlan {
+    const [first] = this.plan.dcs;
+    if (!first) throw new Error('the topology has no DC');
+    return first;
+  }
+
   private dc(code: string): DcPlan {
     const d = this.plan.dcs.find((x) => x.region.code === code);
     if (!d) throw new Error(`no DC "${code}" in this topology (DCs: ${this.plan.dcs.map((x) => x.region.code).join(', ')})`);
@@ -144,6 +151,7 @@ export class RegionRuntime {
    */
   private async seed(): Promise<void> {
     const [first, ...others] = this.plan.dcs;
+    if (!first) return;
     const out = await runApiCli(['setup', this.o.catalog ?? 'demo'], { ...this.dbEnv(first), STOCK_DCS: first.region.code });
     for (const line of out.split('\n').filter((l) => !l.startsWith('migrations'))) this.o.say(`DC ${first.region.code}: ${line}`);
     if (others.length === 0) return;
@@ -177,6 +185,7 @@ export class RegionRuntime {
   private async startApi(d: DcPlan, i: number): Promise<void> {
     const dc = d.region.code;
     const at = d.apiSlots[i];
+    if (!at) throw new Error(`DC ${dc} has no address for commerce-api ${i + 1}`);
     const name = this.apiName(dc, i);
     this.table.remove(name);
     this.table.spawn({ name, dc, role: 'api', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
@@ -248,7 +257,7 @@ export class RegionRuntime {
    * source DC): that DC's database, and the others through its WAN links, as its processes see them.
    */
   async stock(c: StockCommand): Promise<string> {
-    const at = this.dc(c.action === 'transfer' ? c.from : c.dc ?? this.plan.dcs[0].region.code);
+    const at = this.dc(c.action === 'transfer' ? c.from : c.dc ?? this.firstDc().region.code);
     if (c.action === 'transfer') this.dc(c.to);
     const args = c.action === 'transfer'
       ? ['stock', 'transfer', c.sku, String(c.units), c.from, c.to, ...(c.key === undefined ? [] : ['--key', c.key])]

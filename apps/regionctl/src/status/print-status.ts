@@ -1,8 +1,8 @@
 import type { StatusReport } from '../runtime/status-report';
 
 function table(rows: string[][], indent = '  '): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => `${indent}${r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()}`).join('\n');
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => `${indent}${r.map((v, c) => v.padEnd(widths[c] ?? 0)).join('  ').trimEnd()}`).join('\n');
 }
 
 /** `regionctl status` for people: per DC its processes, load-balancer view, replication and semi-sync state; then the links. */

@@ -82,7 +82,10 @@ export function planTopology(regions: RegionConfig[], options: PlanOptions): Pla
   for (const from of sorted) {
     sorted.forEach((to, i) => {
       if (to.code === from.code) return;
-      links.push({ from: from.code, to: to.code, listen: { host: hostIn(from.addressBlock, 101 + i), port: port.db }, target: dbOf(to), latencyMs: from.wanLatencyMs[to.code] });
+      // loadRegions refuses a region without a latency to every other one
+      const latencyMs = from.wanLatencyMs[to.code];
+      if (latencyMs === undefined) throw new Error(`${from.code}: no WAN latency to DC ${to.code}`);
+      links.push({ from: from.code, to: to.code, listen: { host: hostIn(from.addressBlock, 101 + i), port: port.db }, target: dbOf(to), latencyMs });
     });
   }
 

@@ -214,7 +214,8 @@ export class LateHistogram {
 
   add(ms: number): void {
     const late = Math.max(0, ms);
-    this.counts[Math.min(LateHistogram.BUCKETS, Math.floor(late * 10))]++;
+    const bucket = Math.min(LateHistogram.BUCKETS, Math.floor(late * 10));
+    this.counts[bucket] = (this.counts[bucket] ?? 0) + 1;
     this.n++;
     if (late > this.maxMs) this.maxMs = late;
   }
@@ -229,7 +230,7 @@ export class LateHistogram {
     const rank = Math.ceil(q * this.n);
     let seen = 0;
     for (let i = 0; i <= LateHistogram.BUCKETS; i++) {
-      seen += this.counts[i];
+      seen += this.counts[i] ?? 0;
       if (seen >= rank) return i === LateHistogram.BUCKETS ? Math.round(this.maxMs * 10) / 10 : (i + 1) / 10;
     }
     return Math.round(this.maxMs * 10) / 10;
