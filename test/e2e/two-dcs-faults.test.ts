@@ -1,5 +1,5 @@
 import { ReservationSweeper } from '../../apps/commerce-api/src/stock/reservation-sweeper';
-import { startTwoDcs, TwoDcs } from '../support/two-dcs';
+import { useTwoDcs } from '../support/two-dcs';
 import { Answer, ADDRESS, Shopper } from '../support/client';
 
 /**
@@ -8,24 +8,20 @@ import { Answer, ADDRESS, Shopper } from '../support/client';
  * home's writes. Each leaves one order per key, no units sold twice and nothing stuck.
  */
 describe('two DCs under faults', () => {
-  let t: TwoDcs;
+  const { nodes, links, apps, url, caughtUp, replicationHealthy, topology } = useTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1', REMOTE_STATEMENT_TIMEOUT_MS: '1000' } });
   let variants: string[];
 
-  beforeAll(async () => {
-    t = await startTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1', REMOTE_STATEMENT_TIMEOUT_MS: '1000' } });
-    variants = t.catalog.variantIds;
-  }, 180000);
-  afterAll(async () => {
-    await t?.close();
+  beforeAll(() => {
+    variants = topology().catalog.variantIds;
   });
 
   /** Placed orders of the cart (its adoptions included) in a database. */
-  const ordersOf = async (dc: 'a' | 'b', cartId: string) => t.nodes[dc].rootQuery<{ id: string; status: string }>(
+  const ordersOf = async (dc: 'a' | 'b', cartId: string) => nodes[dc].rootQuery<{ id: string; status: string }>(
     `SELECT o.id, o.status FROM meridian.orders o JOIN meridian.cart c ON c.id = o.cart_id
      WHERE (c.id = ? OR c.adopted_from = ?) AND o.status <> 'cancelled' ORDER BY o.id`, [cartId, cartId]);
   const checkout = (s: Shopper, key: string, email?: string) =>
     s.post('/api/checkout', { ...(email ? { email } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
-  const bToA = () => t.links[1];
+  const bToA = () => links[1];
 
   /**
    * Sends the checkout at b; the link from b to a delivers the owner batch (it claims the key) and
@@ -37,7 +33,7 @@ describe('two DCs under faults', () => {
     const answer = checkout(s, key, email);
     await blackholed;
     for (let i = 0; ; i++) {
-      const [{ n }] = await t.nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
+      const [{ n }] = await nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
       if (Number(n) === 1) break;
       if (i > 100) throw new Error('DC a never committed the owner batch');
       await new Promise((r) => setTimeout(r, 50));
@@ -48,11 +44,11 @@ describe('two DCs under faults', () => {
 
   /** A guest's cart made at a, and the same guest (its cookies) at b, once b has the cart. */
   async function guestOfAAtB(quantity: number): Promise<{ cartId: string; atB: Shopper }> {
-    const guest = new Shopper(t.url.a);
+    const guest = new Shopper(url.a);
     const cart = await guest.post('/api/cart/items', { variantId: variants[0], quantity });
     expect(cart.body.id).toMatch(/^a_/);
-    await t.caughtUp();
-    const atB = new Shopper(t.url.b);
+    await caughtUp();
+    const atB = new Shopper(url.b);
     for (const [k, v] of guest.cookies) atB.cookies.set(k, v);
     return { cartId: cart.body.id, atB };
   }
@@ -68,15 +64,15 @@ describe('two DCs under faults', () => {
 
   /** The repeat after the fault is over replays the one order, which both DCs hold once; the units were taken once, at b. */
   async function oneOrderAfterTheFault(atB: Shopper, key: string, cartId: string, email: string): Promise<void> {
-    await t.replicationHealthy();
+    await replicationHealthy();
     const after = await checkout(atB, key, email);
     expect(after.status).toBe(200);
     expect(after.headers.get('idempotent-replayed')).toBe('true');
-    await t.caughtUp();
+    await caughtUp();
     const inA = await ordersOf('a', cartId);
     expect(inA).toEqual([{ id: after.body.id, status: 'placed' }]);
     expect(await ordersOf('b', cartId)).toEqual(inA);
-    const held = await t.nodes.b.rootQuery("SELECT order_id, status FROM meridian.stock_reservation WHERE cart_id = ? AND status = 'held'", [cartId]);
+    const held = await nodes.b.rootQuery("SELECT order_id, status FROM meridian.stock_reservation WHERE cart_id = ? AND status = 'held'", [cartId]);
     expect(held).toEqual([{ order_id: after.body.id, status: 'held' }]);
   }
 
@@ -106,7 +102,7 @@ describe('two DCs under faults', () => {
       try {
         // a dies with the answer (and its binlog events for b's replica) still on their way; they are lost with it
         const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-killed-1', async () => {
-          await t.nodes.a.kill();
+          await nodes.a.kill();
           killed = true;
           await bToA().cut();
         }, 'killed@example.com');
@@ -117,21 +113,21 @@ describe('two DCs under faults', () => {
         await refusedWhileUnresolved(atB, 'lost-answer-killed-1', cartId, 'killed@example.com');
       } finally {
         await bToA().heal();
-        if (killed) await t.nodes.a.start();
+        if (killed) await nodes.a.start();
       }
       await oneOrderAfterTheFault(atB, 'lost-answer-killed-1', cartId, 'killed@example.com');
     });
 
     it('an account homed in a checking out at b: the retry during the cut is refused (no adoption for accounts), after the heal it answers the one order', async () => {
-      const home = new Shopper(t.url.a);
+      const home = new Shopper(url.a);
       const reg = await home.post('/api/accounts/register', { email: 'lost-answer@example.com', password: 'a long password', name: 'L' });
       expect(reg.status).toBe(201);
-      await t.caughtUp();
-      const atB = new Shopper(t.url.b);
+      await caughtUp();
+      const atB = new Shopper(url.b);
       expect((await atB.post('/api/accounts/login', { email: 'lost-answer@example.com', password: 'a long password' })).status).toBe(200);
       const cart = await atB.post('/api/cart/items', { variantId: variants[2], quantity: 1 });
       expect(cart.status).toBe(200);
-      await t.caughtUp();
+      await caughtUp();
       try {
         const lost = await checkoutWhoseAnswerIsLost(atB, 'lost-answer-account-1', () => bToA().cut());
         expect(lost.status).toBe(503);
@@ -141,13 +137,13 @@ describe('two DCs under faults', () => {
       } finally {
         await bToA().heal();
       }
-      await t.replicationHealthy();
+      await replicationHealthy();
       const after = await checkout(atB, 'lost-answer-account-1');
       expect(after.status).toBe(200);
       expect(after.headers.get('idempotent-replayed')).toBe('true');
-      await t.caughtUp();
+      await caughtUp();
       for (const dc of ['a', 'b'] as const) {
-        expect(await t.nodes[dc].rootQuery("SELECT id FROM meridian.orders WHERE account_id = ? AND status <> 'cancelled'", [reg.body.id]))
+        expect(await nodes[dc].rootQuery("SELECT id FROM meridian.orders WHERE account_id = ? AND status <> 'cancelled'", [reg.body.id]))
           .toEqual([{ id: after.body.id }]);
       }
     });
@@ -155,18 +151,18 @@ describe('two DCs under faults', () => {
 
   describe('every call to another DC is bounded, and a batch that arrives late never commits', () => {
     it('a checkout at b while the link to a blackholes answers 503 (outcome unknown) at the deadline; the batch a gets at the heal is refused; the units come back once', async () => {
-      const home = new Shopper(t.url.a);
+      const home = new Shopper(url.a);
       expect((await home.post('/api/accounts/register', { email: 'blackholed@example.com', password: 'a long password', name: 'B' })).status).toBe(201);
-      await t.caughtUp();
-      const atB = new Shopper(t.url.b);
+      await caughtUp();
+      const atB = new Shopper(url.b);
       expect((await atB.post('/api/accounts/login', { email: 'blackholed@example.com', password: 'a long password' })).status).toBe(200);
       expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 3 })).status).toBe(200);
-      await t.caughtUp();
-      const stockAtB = async () => Number((await t.nodes.b.rootQuery<{ available: number }>(
+      await caughtUp();
+      const stockAtB = async () => Number((await nodes.b.rootQuery<{ available: number }>(
         "SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = 'b'", [variants[1]]))[0].available);
       const before = await stockAtB();
       const order = () => atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'blackholed-1' });
-      t.links[1].blackhole(); // b -> a: nothing arrives and nobody is told; what was sent arrives at the heal
+      links[1].blackhole(); // b -> a: nothing arrives and nobody is told; what was sent arrives at the heal
       let first;
       try {
         // before: no deadline, the request waited for as long as the blackhole lasted (here: the test's own bound)
@@ -175,42 +171,42 @@ describe('two DCs under faults', () => {
         expect(first?.body.message).toMatch(/DC a did not answer in time.*may have been done.*same Idempotency-Key/);
         expect(await stockAtB()).toBe(before - 3); // reserved, and kept: the outcome is unknown
       } finally {
-        await t.links[1].heal(); // the held batch reaches a now, after its deadline
+        await links[1].heal(); // the held batch reaches a now, after its deadline
       }
-      await t.caughtUp();
+      await caughtUp();
       await new Promise((r) => setTimeout(r, 300));
       // a refused to commit it: no order, no key
-      expect(await t.nodes.a.rootQuery("SELECT id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([]);
+      expect(await nodes.a.rootQuery("SELECT id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([]);
       // its reservation is an orphan: once past the grace the sweeper gives the units back, once
-      await t.nodes.b.rootQuery("UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE status = 'held' AND created_at > NOW() - INTERVAL 1 MINUTE");
-      const released = await t.apps[1].get(ReservationSweeper).sweep();
+      await nodes.b.rootQuery("UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE status = 'held' AND created_at > NOW() - INTERVAL 1 MINUTE");
+      const released = await apps[1].get(ReservationSweeper).sweep();
       expect(released).toHaveLength(1);
       expect(await stockAtB()).toBe(before);
       // the shopper repeats: one order, the units taken once
       const again = await order();
       expect(again.status).toBe(201);
-      await t.caughtUp();
+      await caughtUp();
       expect(await stockAtB()).toBe(before - 3);
       for (const dc of ['a', 'b'] as const) {
-        expect(await t.nodes[dc].rootQuery("SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([{ order_id: again.body.id }]);
+        expect(await nodes[dc].rootQuery("SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'blackholed-1'")).toEqual([{ order_id: again.body.id }]);
       }
-      await t.replicationHealthy();
+      await replicationHealthy();
     });
   });
 
   describe('a home claim that cannot finish leaves nothing stuck', () => {
     it('a log-in at b while b\'s channel from a is stopped keeps the home at a (the claim is given back): writes work at both DCs', async () => {
-      const home = new Shopper(t.url.a);
+      const home = new Shopper(url.a);
       const reg = await home.post('/api/accounts/register', { email: 'stuck-claim@example.com', password: 'a long password', name: 'S' });
       expect(reg.status).toBe(201);
       // last seen at a two hours ago: a log-in at b claims the home
-      await t.nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = NOW(3) - INTERVAL 2 HOUR WHERE id = ?', [reg.body.id]);
-      await t.caughtUp();
+      await nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = NOW(3) - INTERVAL 2 HOUR WHERE id = ?', [reg.body.id]);
+      await caughtUp();
       const homes = async () => Promise.all((['a', 'b'] as const).map(async (dc) =>
-        (await t.nodes[dc].rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE id = ?', [reg.body.id]))[0]));
+        (await nodes[dc].rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE id = ?', [reg.body.id]))[0]));
       const before = await homes();
-      await t.nodes.b.rootQuery("STOP SLAVE 'from_a'");
-      const atB = new Shopper(t.url.b);
+      await nodes.b.rootQuery("STOP SLAVE 'from_a'");
+      const atB = new Shopper(url.b);
       try {
         // before: 503 after the wait, a said home = b and b said a, and every cart write at either DC answered 503 "moving"
         const login = await atB.post('/api/accounts/login', { email: 'stuck-claim@example.com', password: 'a long password' });
@@ -221,12 +217,12 @@ describe('two DCs under faults', () => {
         expect((await home.post('/api/cart/items', { variantId: variants[3], quantity: 1 })).status).toBe(200);
         expect((await atB.get('/api/cart')).body.lines).toEqual([expect.objectContaining({ variantId: variants[3], quantity: 2 })]);
       } finally {
-        await t.nodes.b.rootQuery("START SLAVE 'from_a'");
+        await nodes.b.rootQuery("START SLAVE 'from_a'");
       }
-      await t.caughtUp();
+      await caughtUp();
       const after = await homes();
       expect(after[1]).toEqual(after[0]);
-      await t.replicationHealthy();
+      await replicationHealthy();
     });
   });
 });

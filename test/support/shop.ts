@@ -7,7 +7,8 @@ import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-ha
 import { BENCH_SHAPE, CatalogShape, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { newId } from '@meridian/dc';
 import { MIGRATE_USER } from '../../apps/regionctl/src/db/mariadb-node';
-import { MariaDbServer } from './mariadb';
+import { Factory } from './factories';
+import { MariaDbServer, startMariaDb } from './mariadb';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-123' };
 
@@ -49,4 +50,35 @@ export async function startShop(db: MariaDbServer, opts: { dc?: string; env?: Re
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return { app, env, catalog, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/**
+ * A MariaDB and a commerce-api for the tests of one file: started before the first, stopped after
+ * the last. Read the fields inside tests (they exist once the shop is up).
+ */
+export function useShop(opts: { env?: Record<string, string> } = {}) {
+  let up: { db: MariaDbServer; shop: TestShop; make: Factory } | undefined;
+  let db: MariaDbServer | undefined;
+  let shop: TestShop | undefined;
+  beforeAll(async () => {
+    db = await startMariaDb();
+    shop = await startShop(db, { env: opts.env });
+    up = { db, shop, make: new Factory(shop.url) };
+  });
+  afterAll(async () => {
+    await shop?.close();
+    await db?.stop();
+  });
+  const started = () => {
+    if (!up) throw new Error('the shop is not up yet');
+    return up;
+  };
+  return {
+    get db() { return started().db; },
+    get shop() { return started().shop; },
+    /** fresh data for one test */
+    get make() { return started().make; },
+    /** the seeded catalog's variants (prefer make.variant() where stock counts matter) */
+    get variants() { return started().shop.catalog.variantIds; },
+  };
 }

@@ -11,6 +11,7 @@ import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
 import { BENCH_SHAPE, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
+import { Shopper } from './client';
 import { dcNode } from './dc-node';
 import { freePort } from './processes';
 
@@ -104,4 +105,38 @@ export async function startTwoDcs(opts: { latencyMs?: number; env?: Record<strin
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The two DCs of a test file: started before its first test, stopped after its last. The objects
+ * returned are filled in when the topology is up, so a describe block can destructure them.
+ */
+export function useTwoDcs(opts: { latencyMs?: number; env?: Record<string, string> } = {}) {
+  let t: TwoDcs | undefined;
+  const nodes = {} as Record<string, MariaDbNode> & TwoDcs['nodes'];
+  const links: WanLink[] = [];
+  const apps: NestFastifyApplication[] = [];
+  const url: Record<string, string> = {};
+  const started = () => {
+    if (!t) throw new Error('the two DCs are not up yet');
+    return t;
+  };
+  beforeAll(async () => {
+    t = await startTwoDcs(opts);
+    Object.assign(nodes, t.nodes);
+    Object.assign(url, t.url);
+    links.push(...t.links);
+    apps.push(...t.apps);
+  }, 180000);
+  afterAll(async () => {
+    await t?.close();
+  });
+  return { nodes, links, apps, url, caughtUp: () => started().caughtUp(), replicationHealthy: () => started().replicationHealthy(), topology: started };
+}
+
+/** A shopper who has just registered at `base` (and is logged in there). */
+export async function registerAt(base: string, email: string): Promise<Shopper> {
+  const s = new Shopper(base);
+  expect((await s.post('/api/accounts/register', { email, password: 'a long password', name: 'R' })).status).toBe(201);
+  return s;
 }
