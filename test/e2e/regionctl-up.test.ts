@@ -6,6 +6,7 @@ import { ADDRESS, Shopper } from '../support/client';
 import { caughtUpEverywhere, differingTables, regionctl, regionctlUp, regionctlUpUntil, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
+import { one } from '../support/rows';
 
 /**
  * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
@@ -27,7 +28,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
   const count = async (dc: Dc, sql: string) => {
     const c = await db(dc);
     try {
-      const [rows] = await c.query(sql);
+      const rows = await one(c.query(sql));
       return rows as Record<string, unknown>[];
     } finally {
       await c.end();
@@ -77,7 +78,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
       expect(r.headers.get('x-meridian-edge-dc')).toBe(dc);
     }
     // the env: of a's region file reached a's processes only
-    const stockStatus = async (dc: 'a' | 'b') => ((await (await fetch(`${entry[dc]}/api/products?pageSize=1`)).json()) as { items: { variants: { stockStatus: string }[] }[] }).items[0].variants[0].stockStatus;
+    const stockStatus = async (dc: 'a' | 'b') => ((await (await fetch(`${entry[dc]}/api/products?pageSize=1`)).json()) as { items: { variants: { stockStatus: string }[] }[] }).items[0]?.variants[0]?.stockStatus;
     expect([await stockStatus('a'), await stockStatus('b')]).toEqual(['low_stock', 'in_stock']);
   });
 
@@ -107,7 +108,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(answers).toEqual(Array(20).fill(200));
     await waitFor('HAProxy to take api2 out', async () => {
       const s = await status(t);
-      const lb = s.dcs[0].lb as { name: string; status: string }[];
+      const lb = s.dcs[0]?.lb as { name: string; status: string }[];
       return lb.find((x) => x.name === 'api2')?.status.startsWith('DOWN') ?? false;
     }, 10000);
     const s = await status(t);
@@ -157,7 +158,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(await t.run('scale', 'b', '3')).toMatchObject({ status: 0, stdout: 'DC b: 3 commerce-api processes (was 1)\n' });
     let s = await status(t);
     expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => `${p.name} ${p.state}`)).toEqual(['api-b-1 running', 'api-b-2 running', 'api-b-3 running']);
-    expect((s.dcs[1].lb as { status: string }[]).filter((x) => x.status === 'UP')).toHaveLength(3);
+    expect((s.dcs[1]?.lb as { status: string }[]).filter((x) => x.status === 'UP')).toHaveLength(3);
     expect(await t.run('scale', 'b', '1')).toMatchObject({ status: 0, stdout: 'DC b: 1 commerce-api processes (was 3)\n' });
     s = await status(t);
     expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => p.name)).toEqual(['api-b-1']);
@@ -208,7 +209,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     t = topo = await regionctlUp(regions, data, base);
     const back = new Shopper(entry.b);
     expect((await back.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
-    expect(Number((await count('b', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(27);
+    expect(Number((await one(count('b', 'SELECT COUNT(*) AS n FROM orders'))).n)).toBe(27);
     expect(await t.run('down')).toMatchObject({ status: 0 });
     await t.exited;
   }, 180000);
@@ -218,7 +219,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     // the first up of c is stopped (Ctrl-C) as soon as its join begins: c's database is then neither empty nor complete
     const cut = await regionctlUpUntil(/DC c: new in a topology with data; replaying what a, b wrote \(\d+ transactions\)/, regions, data, base);
     // once c has applied something (stopped before that, c would still be empty, and an empty DC joins from the start anyway)
-    await waitFor('c to apply the first of the others\' writes', async () => String((await count('c', 'SELECT @@gtid_slave_pos AS p'))[0].p) !== '', 10000, 20);
+    await waitFor('c to apply the first of the others\' writes', async () => String((await one(count('c', 'SELECT @@gtid_slave_pos AS p'))).p) !== '', 10000, 20);
     cut.child.kill('SIGINT');
     await cut.exited;
     expect(cut.lines.join('\n')).toMatch(/regionctl: stopped/);
@@ -233,7 +234,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
       const sum = `CHECKSUM TABLE ${table}`;
       expect(await count('c', sum)).toEqual(await count('a', sum));
     }
-    expect(Number((await count('c', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(27);
+    expect(Number((await one(count('c', 'SELECT COUNT(*) AS n FROM orders'))).n)).toBe(27);
     expect((await new Shopper(entry.c).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
     // c sells from allocation rows of its own, and its orders reach a and b
     const sellsAtC = async (key: string) => {
@@ -246,7 +247,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     };
     const first = await sellsAtC('joined-c-1');
     const allocationOfC = "SELECT COUNT(*) AS n, SUM(available) AS units FROM stock_allocation WHERE dc = 'c'";
-    expect(Number((await count('a', allocationOfC))[0].n)).toBeGreaterThan(0);
+    expect(Number((await one(count('a', allocationOfC))).n)).toBeGreaterThan(0);
     const channelsOf = async () => (await status(t)).dcs.map((d) => `${d.dc}: ${(d.channels as { channel: string; io: string; sql: boolean; error: string }[])
       .map((c) => `${c.channel} ${c.io} ${c.sql} ${c.error}`).join(', ')}`);
     const healthy = ['a: from_b Yes true , from_c Yes true ', 'b: from_a Yes true , from_c Yes true ', 'c: from_a Yes true , from_b Yes true '];
@@ -255,7 +256,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     // below replays writes whose dependencies are in other GTID domains
     const email = 'moves-around@example.com';
     expect((await new Shopper(entry.a).post('/api/accounts/register', { email, password: 'a long password', name: 'M' })).status).toBe(201);
-    const products = (await new Shopper(entry.a).get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0].id);
+    const products = (await new Shopper(entry.a).get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0]!.id);
     let at = new Shopper(entry.a);
     expect((await at.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
     expect((await at.post('/api/cart/items', { variantId: products[0], quantity: 1 })).status).toBe(200);
@@ -289,10 +290,10 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const root = await createConnection({ socketPath: join(runDirFor(data), 'db-a.sock'), user: 'root' });
     try {
       await root.query('FLUSH BINARY LOGS');
-      const [files] = await root.query('SHOW BINARY LOGS') as unknown as [{ Log_name: string }[]];
+      const files = await one(root.query('SHOW BINARY LOGS') as unknown as [{ Log_name: string }[]]);
       await waitFor('a\'s older binlog files to be purged (once no replica reads them)', async () => {
-        await root.query(`PURGE BINARY LOGS TO '${files[files.length - 1].Log_name}'`);
-        const [left] = await root.query('SHOW BINARY LOGS') as unknown as [unknown[]];
+        await root.query(`PURGE BINARY LOGS TO '${files[files.length - 1]!.Log_name}'`);
+        const left = await one(root.query('SHOW BINARY LOGS') as unknown as [unknown[]]);
         return left.length === 1;
       }, 10000, 200);
     } finally {
@@ -310,7 +311,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }], BLOCK);
     const t = topo = await regionctlUp(regions, data, base, '--fresh', '--catalog', 'bench');
     expect(t.lines.some((l) => /fresh start/.test(l))).toBe(true);
-    expect(Number((await count('a', 'SELECT COUNT(*) AS n FROM orders'))[0].n)).toBe(0);
+    expect(Number((await one(count('a', 'SELECT COUNT(*) AS n FROM orders'))).n)).toBe(0);
     expect((await new Shopper(entry.a).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(401);
   }, 180000);
 });

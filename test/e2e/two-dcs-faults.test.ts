@@ -1,6 +1,7 @@
 import { ReservationSweeper } from '../../apps/commerce-api/src/stock/reservation-sweeper';
 import { useTwoDcs } from '../support/two-dcs';
 import { Answer, ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 /**
  * Two DCs under faults the other suites do not inject: an owner that committed and whose answer
@@ -33,7 +34,7 @@ describe('two DCs under faults', () => {
     const answer = checkout(s, key, email);
     await blackholed;
     for (let i = 0; ; i++) {
-      const [{ n }] = await nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]);
+      const { n } = await one(nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.idempotency_key WHERE idem_key = ?', [key]));
       if (Number(n) === 1) break;
       if (i > 100) throw new Error('DC a never committed the owner batch');
       await new Promise((r) => setTimeout(r, 50));
@@ -158,8 +159,8 @@ describe('two DCs under faults', () => {
       expect((await atB.post('/api/accounts/login', { email: 'blackholed@example.com', password: 'a long password' })).status).toBe(200);
       expect((await atB.post('/api/cart/items', { variantId: variants[1], quantity: 3 })).status).toBe(200);
       await caughtUp();
-      const stockAtB = async () => Number((await nodes.b.rootQuery<{ available: number }>(
-        "SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = 'b'", [variants[1]]))[0].available);
+      const stockAtB = async () => Number((await one(nodes.b.rootQuery<{ available: number }>(
+        "SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = 'b'", [variants[1]]))).available);
       const before = await stockAtB();
       const order = () => atB.post('/api/checkout', { shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': 'blackholed-1' });
       links[1].blackhole(); // b -> a: nothing arrives and nobody is told; what was sent arrives at the heal
@@ -203,7 +204,7 @@ describe('two DCs under faults', () => {
       await nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = NOW(3) - INTERVAL 2 HOUR WHERE id = ?', [reg.body.id]);
       await caughtUp();
       const homes = async () => Promise.all((['a', 'b'] as const).map(async (dc) =>
-        (await nodes[dc].rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE id = ?', [reg.body.id]))[0]));
+        (await one(nodes[dc].rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE id = ?', [reg.body.id])))));
       const before = await homes();
       await nodes.b.rootQuery("STOP SLAVE 'from_a'");
       const atB = new Shopper(url.b);
@@ -211,8 +212,8 @@ describe('two DCs under faults', () => {
         // before: 503 after the wait, a said home = b and b said a, and every cart write at either DC answered 503 "moving"
         const login = await atB.post('/api/accounts/login', { email: 'stuck-claim@example.com', password: 'a long password' });
         expect([login.status, login.body.homeDc]).toEqual([200, 'a']);
-        const [inA] = await homes();
-        expect(inA).toEqual({ home_dc: 'a', home_epoch: before[0].home_epoch + 2 }); // claimed, then given back
+        const inA = await one(homes());
+        expect(inA).toEqual({ home_dc: 'a', home_epoch: before[0]!.home_epoch + 2 }); // claimed, then given back
         expect((await atB.post('/api/cart/items', { variantId: variants[3], quantity: 1 })).status).toBe(200);
         expect((await home.post('/api/cart/items', { variantId: variants[3], quantity: 1 })).status).toBe(200);
         expect((await atB.get('/api/cart')).body.lines).toEqual([expect.objectContaining({ variantId: variants[3], quantity: 2 })]);

@@ -1,6 +1,7 @@
 import { MariaDbNode } from '../../apps/regionctl/src/db/mariadb-node';
 import { registerAt, useTwoDcs } from '../support/two-dcs';
 import { ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 describe('two DCs: an account\'s home, its sessions and its cart across DCs (Order_DS_Remote)', () => {
   const { nodes, links, url, caughtUp } = useTwoDcs();
@@ -8,7 +9,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
   const registerInA = (email: string) => registerAt(url.a, email);
 
   const homeIn = async (db: MariaDbNode, email: string) =>
-    (await db.rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE email = ?', [email]))[0];
+    (await one(db.rootQuery<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM meridian.account WHERE email = ?', [email])));
   /** as if the account's last log-in at home were two hours ago (written at the home, so it replicates) */
   const ageLastLogin = (email: string) =>
     nodes.a.rootQuery('UPDATE meridian.account SET last_login_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE email = ?', [email]);
@@ -18,7 +19,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     const text = await (await fetch(`${base}/metrics`)).text();
     const counts: Record<string, number> = {};
     for (const m of text.matchAll(/^replica_reads_total\{([^}]*)\} (\d+)$/gm)) {
-      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1])?.[1];
+      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(m[1] ?? '')?.[1];
       counts[`${label('data')} ${label('served')}`] = Number(m[2]);
     }
     return counts;
@@ -43,8 +44,8 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     // ... but written into DC a's database, the account's home, through the WAN link
     const inHome = await nodes.a.rootQuery('SELECT c.account_id, l.quantity FROM meridian.cart c JOIN meridian.cart_line l ON l.cart_id = c.id WHERE c.id = ?', [cart.body.id]);
     expect(inHome).toEqual([{ account_id: reg.body.id, quantity: 2 }]);
-    const sessions = await nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.session WHERE account_id = ?', [reg.body.id]);
-    expect(Number(sessions[0].n)).toBe(2); // the registration's and the log-in at b
+    const sessions = await one(nodes.a.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM meridian.session WHERE account_id = ?', [reg.body.id]));
+    expect(Number(sessions.n)).toBe(2); // the registration's and the log-in at b
 
     await caughtUp();
     expect(await nodes.b.rootQuery('SELECT quantity FROM meridian.cart_line WHERE cart_id = ?', [cart.body.id])).toEqual([{ quantity: 2 }]);
@@ -87,9 +88,9 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     const revoked = (db: MariaDbNode) => db.rootQuery<{ n: number }>(
       `SELECT COUNT(*) AS n FROM meridian.session s JOIN meridian.account a ON a.id = s.account_id
        WHERE a.email = 'moving@example.com' AND s.revoked_at IS NOT NULL AND s.id LIKE 'a\\_%'`);
-    expect(Number((await revoked(nodes.a))[0].n)).toBe(1);
+    expect(Number((await one(revoked(nodes.a))).n)).toBe(1);
     await caughtUp();
-    expect(Number((await revoked(nodes.b))[0].n)).toBe(1);
+    expect(Number((await one(revoked(nodes.b))).n)).toBe(1);
     expect((await atB.get('/api/accounts/me')).status).toBe(200); // b's own session is untouched
   });
 

@@ -4,6 +4,7 @@ import { ReservationSweeper } from '../../apps/commerce-api/src/stock/reservatio
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { registerAt, useTwoDcs } from '../support/two-dcs';
 import { ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 describe('two DCs: checkout, stock and guest carts across DCs', () => {
   const { nodes, links, apps, url, caughtUp } = useTwoDcs();
@@ -11,7 +12,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
   const registerInA = (email: string) => registerAt(url.a, email);
 
   const stockIn = async (db: MariaDbNode, variant: string, dc: string) =>
-    Number((await db.rootQuery<{ n: number }>('SELECT available AS n FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))[0].n);
+    Number((await one(db.rootQuery<{ n: number }>('SELECT available AS n FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))).n);
 
   it('checkout at DC b for an account homed in a: the order is written in a\'s database, the stock taken from b\'s own allocation in b\'s', async () => {
     const inA = await registerInA('remote-buyer@example.com');
@@ -116,8 +117,8 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
 
     // the real order, cancelled at its home a while a cannot reach b: its unit stays held in b until
     // the cancellation replicates to b, and then b's sweeper gives it back, once
-    const [{ order_id: real }] = await nodes.b.rootQuery<{ order_id: string }>(
-      "SELECT order_id FROM meridian.stock_reservation WHERE status = 'held' AND dc = 'b' AND order_id IN (SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'swept-real-1')");
+    const { order_id: real } = await one(nodes.b.rootQuery<{ order_id: string }>(
+      "SELECT order_id FROM meridian.stock_reservation WHERE status = 'held' AND dc = 'b' AND order_id IN (SELECT order_id FROM meridian.idempotency_key WHERE idem_key = 'swept-real-1')"));
     const atA = new Shopper(url.a);
     expect((await atA.post('/api/accounts/login', { email: 'swept@example.com', password: 'a long password' })).status).toBe(200);
     const held = await stockIn(nodes.b, variant, 'b');
@@ -212,12 +213,12 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
   describe('stock transfers between the DCs\' allocations', () => {
     const stockSql = 'SELECT dc, available FROM meridian.stock_allocation WHERE variant_id = ? ORDER BY dc';
     const sumIn = async (db: MariaDbNode, variant: string) => {
-      const [{ s }] = await db.rootQuery<{ s: string }>('SELECT SUM(available) AS s FROM meridian.stock_allocation WHERE variant_id = ?', [variant]);
-      const [{ t }] = await db.rootQuery<{ t: string | null }>(`SELECT SUM(t.units) AS t FROM meridian.stock_transfer t
-        LEFT JOIN meridian.stock_transfer_receipt r ON r.transfer_id = t.id WHERE t.variant_id = ? AND r.transfer_id IS NULL`, [variant]);
+      const { s } = await one(db.rootQuery<{ s: string }>('SELECT SUM(available) AS s FROM meridian.stock_allocation WHERE variant_id = ?', [variant]));
+      const { t } = await one(db.rootQuery<{ t: string | null }>(`SELECT SUM(t.units) AS t FROM meridian.stock_transfer t
+        LEFT JOIN meridian.stock_transfer_receipt r ON r.transfer_id = t.id WHERE t.variant_id = ? AND r.transfer_id IS NULL`, [variant]));
       return Number(s) + Number(t ?? 0);
     };
-    const admin = async (at: string) => {
+    const admin = async (at: 'a' | 'b') => {
       const s = new Shopper(url[at]);
       expect((await s.post('/api/accounts/login', { email: 'stock-admin@example.com', password: 'an admin password' })).status).toBe(200);
       return s;
@@ -239,8 +240,8 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
       expect(moved.status).toBe(201);
       expect(moved.body).toMatchObject({ id: expect.stringMatching(/^a_/), variantId: variant, from: 'a', to: 'b', units: 5, state: 'received' });
       // each side written in its own DC's database: a's row down in a's, b's row up in b's
-      const own = async (db: MariaDbNode, dc: string) => Number((await db.rootQuery<{ available: number }>(
-        'SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))[0].available);
+      const own = async (db: MariaDbNode, dc: string) => Number((await one(db.rootQuery<{ available: number }>(
+        'SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))).available);
       const availableOf = (rows: { dc: string; available: number }[], dc: string) => Number(rows.find((r) => r.dc === dc)!.available);
       expect(await own(nodes.a, 'a')).toBe(availableOf(aBefore as never, 'a') - 5);
       expect(await own(nodes.b, 'b')).toBe(availableOf(bBefore as never, 'b') + 5);
@@ -283,8 +284,8 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
     it('with an Idempotency-Key, asking again (at either DC, or 10 times at once) answers the same transfer and moves nothing more', async () => {
       const path = `/api/admin/variants/${variant}/stock-transfers`;
       const [atA, atB] = [await admin('a'), await admin('b')];
-      const own = async (db: MariaDbNode, dc: string) => Number((await db.rootQuery<{ available: number }>(
-        'SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))[0].available);
+      const own = async (db: MariaDbNode, dc: string) => Number((await one(db.rootQuery<{ available: number }>(
+        'SELECT available FROM meridian.stock_allocation WHERE variant_id = ? AND dc = ?', [variant, dc]))).available);
       await caughtUp();
       const [aBefore, total] = [await own(nodes.a, 'a'), await sumIn(nodes.a, variant)];
       const first = await atB.post(path, { from: 'a', to: 'b', units: 3 }, { 'Idempotency-Key': 'move-three-1' });
@@ -359,12 +360,11 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
       await caughtUp();
       for (const db of [nodes.a, nodes.b]) {
         expect(await sumIn(db, variant)).toBe(total);
-        const [{ n }] = await db.rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM meridian.stock_transfer t
-          JOIN meridian.stock_transfer_receipt r ON r.transfer_id = t.id WHERE t.id IN (?)`, [answers.map((r) => r.body.id)]);
+        const { n } = await one(db.rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM meridian.stock_transfer t
+          JOIN meridian.stock_transfer_receipt r ON r.transfer_id = t.id WHERE t.id IN (?)`, [answers.map((r) => r.body.id)]));
         expect(Number(n)).toBe(40);
-        for (const [status] of [await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS')]) {
-          expect([status.Last_SQL_Errno, status.Last_IO_Errno]).toEqual([0, 0]);
-        }
+        const status = await one(db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS'));
+        expect([status.Last_SQL_Errno, status.Last_IO_Errno]).toEqual([0, 0]);
       }
     });
   });

@@ -4,6 +4,7 @@ import { RetentionSweeper } from '../../apps/commerce-api/src/retention/retentio
 import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { registerAt, useTwoDcs } from '../support/two-dcs';
 import { ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 describe('two DCs: each row written by its owner; keys taken at two DCs at once', () => {
   const { nodes, links, apps, url, caughtUp, replicationHealthy } = useTwoDcs();
@@ -24,11 +25,11 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
     }
     await caughtUp();
     for (const db of [nodes.a, nodes.b]) {
-      const [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
+      const status = await one(db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS'));
       expect([status.Slave_SQL_Running, status.Last_SQL_Errno]).toEqual(['Yes', 0]);
       expect(await db.rootQuery('SELECT COUNT(*) AS n FROM meridian.account WHERE email = ?', [email])).toEqual([{ n: 2 }]);
     }
-    for (const dc of ['a', 'b']) {
+    for (const dc of ['a', 'b'] as const) {
       const won = await new Shopper(url[dc]).post('/api/accounts/login', { email, password: 'password of a' });
       expect([dc, won.status, won.body.id]).toEqual([dc, 200, first!]);
       expect((await new Shopper(url[dc]).post('/api/accounts/login', { email, password: 'password of b' })).status).toBe(401);
@@ -41,7 +42,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
   it('old sessions, Idempotency-Keys and failed log-in counts are purged by the database that wrote them, whatever DC made them; replication keeps running', async () => {
     const email = 'purged@example.com';
     await registerInA(email);
-    const [{ id: accountId }] = await nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.account WHERE email = ?', [email]);
+    const { id: accountId } = await one(nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.account WHERE email = ?', [email]));
     await caughtUp();
     // an account homed in a, logged in at b: both sessions are a's rows (the second one's id is b's)
     const atB = new Shopper(url.b);
@@ -56,7 +57,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
     expect((await guest.post('/api/checkout', { email: 'purge-guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS },
       { 'Idempotency-Key': 'purge-guest-1' })).status).toBe(201);
     // failed log-ins counted at both DCs, each in its own row
-    for (const dc of ['a', 'b']) expect((await new Shopper(url[dc]).post('/api/accounts/login', { email: 'purge-nobody@example.com', password: 'wrong password' })).status).toBe(401);
+    for (const dc of ['a', 'b'] as const) expect((await new Shopper(url[dc]).post('/api/accounts/login', { email: 'purge-nobody@example.com', password: 'wrong password' })).status).toBe(401);
     await caughtUp();
 
     const rows = (db: MariaDbNode) => db.rootQuery<{ t: string; id: string; w: number }>(
@@ -84,7 +85,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
     expect((await fresh.post('/api/accounts/login', { email, password: 'a long password' })).status).toBe(200);
 
     // b purges only what b wrote: the guest's key and its own failed-log-in row, not a's rows with b's ids
-    const sweep = (i: number) => apps[i].get(RetentionSweeper).sweep();
+    const sweep = (i: 0 | 1) => apps[i].get(RetentionSweeper).sweep();
     expect(await sweep(1)).toMatchObject({ session: 0, idempotency_key: 1, login_throttle: 1 });
     await caughtUp();
     const left = (await rows(nodes.a)).map((r) => r.id);
@@ -106,7 +107,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
   });
 
   describe('catalog rows written by their owner DC; slugs, SKUs and codes taken at two DCs at once', () => {
-    const admin = async (at: string) => {
+    const admin = async (at: 'a' | 'b') => {
       const s = new Shopper(url[at]);
       expect((await s.post('/api/accounts/login', { email: 'catalog-admin@example.com', password: 'an admin password' })).status).toBe(200);
       return s;
@@ -116,7 +117,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
     beforeAll(async () => {
       await nodes.a.rootQuery("INSERT INTO meridian.account (id, email, password_hash, name, role, home_dc) VALUES (?, 'catalog-admin@example.com', ?, 'Admin', 'admin', 'a')",
         [newId('a'), await new PasswordHasher().hash('an admin password')]);
-      [{ id: categoryId }] = await nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.category ORDER BY id LIMIT 1');
+      ({ id: categoryId } = await one(nodes.a.rootQuery<{ id: string }>('SELECT id FROM meridian.category ORDER BY id LIMIT 1')));
       await caughtUp();
     });
 
@@ -171,7 +172,7 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
       const [atA, atB] = [await admin('a'), await admin('b')];
       const email = 'throttled@example.com';
       await Promise.all([nodes.a.rootQuery("STOP SLAVE 'from_b'"), nodes.b.rootQuery("STOP SLAVE 'from_a'")]);
-      const ids: Record<string, Record<string, string>> = { a: {}, b: {} };
+      const ids: Record<'a' | 'b', Record<string, string>> = { a: {}, b: {} };
       try {
         for (const [dc, s, percent] of [['a', atA, 10], ['b', atB, 50]] as const) {
           const category = await s.post('/api/admin/categories', { slug: 'raced-category', name: `Raced at ${dc}` });
@@ -196,15 +197,15 @@ describe('two DCs: each row written by its owner; keys taken at two DCs at once'
       await caughtUp();
       await replicationHealthy();
       for (const db of [nodes.a, nodes.b]) {
-        const [counts] = await db.rootQuery<Record<string, number>>(`SELECT
+        const counts = await one(db.rootQuery<Record<string, number>>(`SELECT
           (SELECT COUNT(*) FROM meridian.category WHERE slug = 'raced-category') AS category,
           (SELECT COUNT(*) FROM meridian.product WHERE slug = 'raced-product') AS product,
           (SELECT COUNT(*) FROM meridian.variant WHERE sku = 'RACED-SKU') AS variant,
           (SELECT COUNT(*) FROM meridian.discount WHERE code = 'RACED') AS discount,
-          (SELECT COUNT(*) FROM meridian.shipping_method WHERE code = 'raced-post') AS shipping`);
+          (SELECT COUNT(*) FROM meridian.shipping_method WHERE code = 'raced-post') AS shipping`));
         expect(counts).toEqual({ category: 2, product: 2, variant: 2, discount: 2, shipping: 2 });
       }
-      for (const dc of ['a', 'b']) {
+      for (const dc of ['a', 'b'] as const) {
         const guest = new Shopper(url[dc]);
         const product = await guest.get('/api/products/raced-product');
         expect([dc, product.body.id, product.body.name]).toEqual([dc, ids.a.product, 'Raced at a']);

@@ -3,6 +3,7 @@ import { seedStock } from '../../apps/commerce-api/src/seed/catalog-seed';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { ADMIN, startShop, TestShop } from '../support/shop';
 import { ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 describe('admin (real MariaDB)', () => {
   let db: MariaDbServer;
@@ -97,7 +98,7 @@ describe('admin (real MariaDB)', () => {
     const refused = await step('cancelled');
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ error: 'ILLEGAL_TRANSITION', details: { from: 'delivered', to: 'cancelled' } });
-    expect((await db.rootQuery<{ status: string }>('SELECT status FROM orders WHERE id = ?', [order.id]))[0].status).toBe('delivered');
+    expect((await one(db.rootQuery<{ status: string }>('SELECT status FROM orders WHERE id = ?', [order.id]))).status).toBe('delivered');
   });
 
   describe('bad input answers 4xx and changes nothing', () => {
@@ -140,7 +141,7 @@ describe('admin (real MariaDB)', () => {
       ['POST', '/api/admin/orders/a_01JD7Z8Q0W3V5Y9K2M4N6P8R0T/status', { status: 'shipped' }, 404],
       ['POST', '/api/admin/orders/a_01JD7Z8Q0W3V5Y9K2M4N6P8R0T/status', { status: 'teleported' }, 400],
     ])('%s %s %j → %i', async (method, path, body, status) => {
-      const variant = shop.catalog.variantIds[0];
+      const variant = shop.catalog.variantIds[0]!;
       const fill = (x: string) => x.replace(/CATEGORY/g, categoryId).replace(/VARIANT/g, variant);
       const before = await counts();
       const r = await admin.request(method, fill(path), { json: JSON.parse(fill(JSON.stringify(body))) });
@@ -152,8 +153,8 @@ describe('admin (real MariaDB)', () => {
 
   it('seed stock gives another DC its allocation rows once: a variant an admin adds later gets none at the next start', async () => {
     const pool = shop.app.get(OrderDataSourceRouter).local;
-    const rowsOfB = async () => Number((await db.rootQuery<{ n: number }>("SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = 'b'"))[0].n);
-    const [{ n: variants }] = await db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM variant');
+    const rowsOfB = async () => Number((await one(db.rootQuery<{ n: number }>("SELECT COUNT(*) AS n FROM stock_allocation WHERE dc = 'b'"))).n);
+    const { n: variants } = await one(db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM variant'));
     expect(await seedStock(pool, 'b', 1000)).toBe(Number(variants));
     expect(await rowsOfB()).toBe(Number(variants));
     const made = await admin.post('/api/admin/products', product('seeded-later'));

@@ -3,6 +3,7 @@ import { createApp } from '../../apps/commerce-api/src/bootstrap';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { ADMIN, startShop, TestShop } from '../support/shop';
 import { Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 /** What a stranger or a buggy client can send: every answer is a 4xx problem, never a 500, and nothing changes. */
 describe('bad input never answers 500 (real MariaDB)', () => {
@@ -31,7 +32,7 @@ describe('bad input never answers 500 (real MariaDB)', () => {
   /** Every operation of the OpenAPI document that takes a JSON body, its path parameters filled with an id. */
   async function operationsWithBody(): Promise<[string, string][]> {
     const doc = (await new Shopper(shop.url).get('/api/docs/openapi.json')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
-    const id = shop.catalog.variantIds[0];
+    const id = shop.catalog.variantIds[0]!;
     return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops)
       .filter(([, op]) => op.requestBody)
       .map(([method, _]): [string, string] => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, id)]));
@@ -65,7 +66,7 @@ describe('bad input never answers 500 (real MariaDB)', () => {
       new Shopper(shop.url).post('/api/accounts/register', { email: `rush-${stamp}-${i}@example.com`, password: 'correct horse battery', name: `Rush ${i}` })));
     const byStatus = answers.reduce<Record<number, number>>((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {});
     expect(byStatus).toEqual({ 201: 300 });
-    const [{ n }] = await db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM account WHERE email LIKE ?', [`rush-${stamp}-%`]);
+    const { n } = await one(db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM account WHERE email LIKE ?', [`rush-${stamp}-%`]));
     expect(Number(n)).toBe(300);
   });
 

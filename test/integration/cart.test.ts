@@ -91,9 +91,9 @@ describe('the cart: guest and account carts, merge at log-in, bad input (real Ma
     ['PATCH', '/api/cart/items/not-an-id', { quantity: 1 }, 400],
   ])('%s %s %j answers %i and writes nothing', async (method, path, body, status) => {
     const s = new Shopper(t.shop.url);
-    const fill = (x: unknown) => JSON.parse(JSON.stringify(x ?? null).replace(/VARIANT/g, t.variants[0]));
+    const fill = (x: unknown) => JSON.parse(JSON.stringify(x ?? null).replace(/VARIANT/g, t.variants[0]!));
     const before = await t.db.rootQuery('SELECT (SELECT COUNT(*) FROM cart) AS carts, (SELECT COUNT(*) FROM cart_line) AS cart_lines');
-    const r = await s.request(method, path.replace('VARIANT', t.variants[0]), body === undefined ? {} : { json: fill(body) });
+    const r = await s.request(method, path.replace('VARIANT', t.variants[0]!), body === undefined ? {} : { json: fill(body) });
     expect(r.status).toBe(status);
     expect(r.body).toMatchObject({ statusCode: status, message: expect.any(String) });
     expect(await t.db.rootQuery('SELECT (SELECT COUNT(*) FROM cart) AS carts, (SELECT COUNT(*) FROM cart_line) AS cart_lines')).toEqual(before);

@@ -1,5 +1,6 @@
 import { useShop } from '../support/shop';
 import { ADDRESS, Shopper } from '../support/client';
+import { one } from '../support/rows';
 
 describe('checkout and orders (real MariaDB)', () => {
   const t = useShop();
@@ -7,7 +8,7 @@ describe('checkout and orders (real MariaDB)', () => {
   const key = () => `key-${++n}-${Math.random().toString(36).slice(2)}`;
   /** this DC's allocation of a variant, as its database has it */
   const stockOf = async (variantId: string) => {
-    const [r] = await t.db.rootQuery<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ?', [variantId, 'a']);
+    const r = await one(t.db.rootQuery<{ available: number }>('SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = ?', [variantId, 'a']));
     return Number(r?.available);
   };
 
@@ -22,7 +23,7 @@ describe('checkout and orders (real MariaDB)', () => {
     expect(r.body.lines.map((l: { quantity: number }) => l.quantity)).toEqual([2, 1]);
     expect(r.body.totals.total).toBe(r.body.totals.subtotal + r.body.totals.tax + r.body.totals.shipping - r.body.totals.discount);
     expect([await stockOf(x.variantId), await stockOf(y.variantId)]).toEqual([3, 6]);
-    expect((await t.db.rootQuery<{ status: string }>('SELECT status FROM cart WHERE id = (SELECT cart_id FROM orders WHERE id = ?)', [r.body.id]))[0].status).toBe('ordered');
+    expect((await one(t.db.rootQuery<{ status: string }>('SELECT status FROM cart WHERE id = (SELECT cart_id FROM orders WHERE id = ?)', [r.body.id]))).status).toBe('ordered');
     // the guest follows the order with the same cookie; the next item starts a new cart
     expect((await s.get(`/api/orders/${r.body.id}`)).body.history).toEqual([expect.objectContaining({ from: null, to: 'placed' })]);
     expect((await s.get('/api/cart')).body.id).toBeNull();
@@ -41,7 +42,7 @@ describe('checkout and orders (real MariaDB)', () => {
     const later = await s.post('/api/checkout', body, { 'Idempotency-Key': k });
     expect(later.status).toBe(200);
     expect(later.body.id).toBe([...ids][0]);
-    expect((await t.db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['retry@example.com']))[0].n).toBe(1);
+    expect((await one(t.db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['retry@example.com']))).n).toBe(1);
     expect(await stockOf(v.variantId)).toBe(3);
     const other = await s.post('/api/checkout', { ...body, email: 'someone-else@example.com' }, { 'Idempotency-Key': k });
     expect(other.status).toBe(422);
@@ -56,7 +57,7 @@ describe('checkout and orders (real MariaDB)', () => {
     expect(r.body.details.lines).toEqual([{ variantId: short.variantId, sku: short.sku, requested: 2, available: 1 }]);
     expect(await stockOf(short.variantId)).toBe(1);
     expect(await stockOf(enough.variantId)).toBe(6);
-    expect((await t.db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['short@example.com']))[0].n).toBe(0);
+    expect((await one(t.db.rootQuery<{ n: number }>('SELECT COUNT(*) AS n FROM orders WHERE email = ?', ['short@example.com']))).n).toBe(0);
     expect((await s.get('/api/cart')).body.lines).toHaveLength(2);
   });
 
@@ -109,7 +110,7 @@ describe('checkout and orders (real MariaDB)', () => {
     expect((await stranger.get(`/api/orders/${o.body.id}`)).status).toBe(404);
     expect((await stranger.post(`/api/orders/${o.body.id}/payment`, {})).status).toBe(404);
     expect((await new Shopper(t.shop.url).post(`/api/orders/${o.body.id}/cancel`, {})).status).toBe(404);
-    expect((await t.db.rootQuery<{ status: string }>('SELECT status FROM orders WHERE id = ?', [o.body.id]))[0].status).toBe('placed');
+    expect((await one(t.db.rootQuery<{ status: string }>('SELECT status FROM orders WHERE id = ?', [o.body.id]))).status).toBe('placed');
   });
 
   it.each([
@@ -127,7 +128,7 @@ describe('checkout and orders (real MariaDB)', () => {
     expect(r.status).toBe(status);
     expect(r.body.statusCode).toBe(status);
     expect(await stockOf(v.variantId)).toBe(3);
-    expect((await t.db.rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE email = 'x@example.com'`))[0].n).toBe(0);
+    expect((await one(t.db.rootQuery<{ n: number }>(`SELECT COUNT(*) AS n FROM orders WHERE email = 'x@example.com'`))).n).toBe(0);
   });
 
   it('checkout without a cart answers 404, with an empty cart 409', async () => {

@@ -2,6 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import { APP_USER, MIGRATE_USER, REPL_USER } from '../../apps/regionctl/src/db/mariadb-node';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { prepareDatabase } from '../support/shop';
+import { one } from '../support/rows';
 
 /** A DC's database as regionctl runs it: each user can do its job and nothing more; strangers get nothing. */
 describe('a DC database is closed to strangers (real MariaDB)', () => {
@@ -21,7 +22,7 @@ describe('a DC database is closed to strangers (real MariaDB)', () => {
   async function asUser<T>(u: { user: string; password: string }, sql: string): Promise<T | string> {
     const c = await overTcp(u.user, u.password);
     try {
-      return (await c.query(sql))[0] as T;
+      return (await one(c.query(sql))) as T;
     } catch (err) {
       return (err as { code?: string }).code ?? String(err);
     } finally {

@@ -3,6 +3,7 @@ import { MIGRATE_USER } from '../../apps/regionctl/src/db/mariadb-node';
 import { createTypeOrmDataSource } from '../../apps/commerce-api/src/database/data-source';
 import { migrations } from '../../apps/commerce-api/src/database/migrations';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
+import { one } from '../support/rows';
 
 /**
  * DDL commits as it goes and a migration is recorded only after its last statement: a Ctrl-C (or a
@@ -25,7 +26,7 @@ describe('migrations can be interrupted and resumed (real MariaDB)', () => {
   async function schema(): Promise<Record<string, string>> {
     const tables = await db.rootQuery<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'meridian' ORDER BY t");
     const out: Record<string, string> = {};
-    for (const { t } of tables) out[t] = (await db.rootQuery<Record<string, string>>(`SHOW CREATE TABLE \`${t}\``))[0]['Create Table'];
+    for (const { t } of tables) out[t] = (await one(db.rootQuery<Record<string, string>>(`SHOW CREATE TABLE \`${t}\``)))['Create Table'] ?? '';
     return out;
   }
 

@@ -7,6 +7,7 @@ import { binlogStart, channels, connectChannel, ownPosition, waitForPosition } f
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
 import { freePort, waitFor } from '../support/processes';
 import { dcNode } from '../support/dc-node';
+import { one } from '../support/rows';
 
 describe('two DCs replicating both ways through WAN links (real MariaDB)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-repl-'));
@@ -61,7 +62,7 @@ describe('two DCs replicating both ways through WAN links (real MariaDB)', () =>
     await insert(a, 'a', 25);
     await insert(b, 'b', 35);
     await waitFor('the replica threads to notice the cut', async () =>
-      (await channels(a))[0].ioRunning !== 'Yes' && (await channels(b))[0].ioRunning !== 'Yes', 15000, 200);
+      (await one(channels(a))).ioRunning !== 'Yes' && (await one(channels(b))).ioRunning !== 'Yes', 15000, 200);
     expect(await countsByDc(b)).toEqual([{ dc: 'a', n: 60 }, { dc: 'b', n: 75 }]);
 
     await Promise.all([aToB.heal(), bToA.heal()]);
@@ -70,7 +71,7 @@ describe('two DCs replicating both ways through WAN links (real MariaDB)', () =>
     expect(await countsByDc(a)).toEqual(expected);
     expect(await countsByDc(b)).toEqual(expected);
     await waitFor('both replica threads connected again', async () =>
-      (await channels(a))[0].ioRunning === 'Yes' && (await channels(b))[0].ioRunning === 'Yes', 15000, 200);
+      (await one(channels(a))).ioRunning === 'Yes' && (await one(channels(b))).ioRunning === 'Yes', 15000, 200);
     await noErrors();
   });
 });
@@ -88,7 +89,7 @@ describe('whether a DC\'s binlog still holds everything since it began (what a n
       expect(String(await binlogStart(x))).toBe(''); // two files, the first from the start
       const files = await x.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS');
       expect(files).toHaveLength(2);
-      await x.rootQuery(`PURGE BINARY LOGS TO '${files[1].Log_name}'`);
+      await x.rootQuery(`PURGE BINARY LOGS TO '${files[1]!.Log_name}'`);
       expect(String(await binlogStart(x))).toBe('3-3-3'); // the database, the table and the first row are gone from the binlog
     } finally {
       await x.stop();

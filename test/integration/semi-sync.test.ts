@@ -7,6 +7,7 @@ import { connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '..
 import { WanLink } from '../../apps/regionctl/src/wan/wan-link';
 import { freePort, waitFor } from '../support/processes';
 import { dcNode } from '../support/dc-node';
+import { one } from '../support/rows';
 
 describe('semi-sync durability of one DC and its fallback to async (real MariaDB)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-semisync-'));
@@ -32,7 +33,7 @@ describe('semi-sync durability of one DC and its fallback to async (real MariaDB
     await bToA.start();
     await connectChannel(b, 'a', bToA.options.listen);
     await waitFor('b to be a semi-sync replica of a', async () =>
-      Number((await a.rootQuery<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"))[0].Value) === 1, 20000, 100);
+      Number((await one(a.rootQuery<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'"))).Value) === 1, 20000, 100);
   }, 120000);
   afterAll(async () => {
     await bToA?.close();

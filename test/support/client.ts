@@ -24,7 +24,7 @@ export class Shopper {
     }
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     for (const c of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = c.split(';');
+      const [pair = '', ...attrs] = c.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();

@@ -120,13 +120,14 @@ export async function differingTables<D extends string>(dcs: D[], query: (dc: D,
   const columns = await Promise.all(dcs.map(columnsIn));
   const names = [...new Set(columns.flatMap((m) => [...m.keys()]))].sort();
   const contentOf = async (dc: D, i: number, table: string) => {
-    const cols = columns[i].get(table);
+    const cols = columns[i]?.get(table);
     if (!cols) return 'missing';
     const row = `MD5(CONCAT_WS(',', ${cols.split(',').map((c) => `IFNULL(QUOTE(\`${c}\`), 'NULL')`).join(', ')}))`;
     const [r] = await query(dc, `SELECT COUNT(*) AS n, BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)) AS h FROM \`${table}\``) as { n: number; h: string }[];
-    return `${cols === columns[0].get(table) ? '' : `columns ${cols} `}${r.n} rows #${r.h}`;
+    if (!r) return 'no answer';
+    return `${cols === columns[0]?.get(table) ? '' : `columns ${cols} `}${r.n} rows #${r.h}`;
   };
   const contents = await Promise.all(dcs.map((dc, i) => Promise.all(names.map((t) => contentOf(dc, i, t)))));
   return names.filter((_, k) => new Set(contents.map((c) => c[k])).size > 1)
-    .map((t) => `${t}: ${dcs.map((dc, i) => `${dc} ${contents[i][names.indexOf(t)]}`).join(', ')}`);
+    .map((t) => `${t}: ${dcs.map((dc, i) => `${dc} ${contents[i]?.[names.indexOf(t)]}`).join(', ')}`);
 }

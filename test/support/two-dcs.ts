@@ -65,7 +65,7 @@ export async function startTwoDcs(opts: { latencyMs?: number; env?: Record<strin
     for (const db of [nodes.a, nodes.b]) {
       let status: Record<string, unknown> = {};
       for (let i = 0; i < 50; i++) {
-        [status] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
+        [status = {}] = await db.rootQuery<Record<string, unknown>>('SHOW ALL SLAVES STATUS');
         if (status.Slave_IO_Running === 'Yes') break;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -113,10 +113,11 @@ export async function startTwoDcs(opts: { latencyMs?: number; env?: Record<strin
  */
 export function useTwoDcs(opts: { latencyMs?: number; env?: Record<string, string> } = {}) {
   let t: TwoDcs | undefined;
-  const nodes = {} as Record<string, MariaDbNode> & TwoDcs['nodes'];
-  const links: WanLink[] = [];
-  const apps: NestFastifyApplication[] = [];
-  const url: Record<string, string> = {};
+  const nodes = {} as TwoDcs['nodes'];
+  // filled in place when the DCs are up
+  const links = [] as unknown as TwoDcs['links'];
+  const apps = [] as unknown as TwoDcs['apps'];
+  const url = { a: '', b: '' };
   const started = () => {
     if (!t) throw new Error('the two DCs are not up yet');
     return t;

@@ -50,6 +50,7 @@ describe('AppLogger.access', () => {
     const meta = { requestId: 'r-1', method: 'GET', route: '/api/products', status: 200, ms: 1.5 };
     const [viaWinston] = await lines('info', (l) => l.info('request', meta));
     const [direct] = await lines('info', (l) => l.access(meta));
+    if (!viaWinston || !direct) throw new Error('a line was not written');
     const { timestamp: t1, ...a } = viaWinston;
     const { timestamp: t2, ...b } = direct;
     expect(b).toEqual(a);

@@ -4,7 +4,7 @@ import { assertTransition, canTransition, ORDER_STATUSES } from './order-state';
 describe('order state machine', () => {
   it('walks the happy path', () => {
     const path = ['placed', 'payment_pending', 'paid', 'confirmed', 'shipped', 'delivered'] as const;
-    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1], path[i])).toBe(true);
+    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
   it('cancels until shipped and never after', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { binary } from '../process/binaries';
 import { RegionConfig } from '@meridian/regions';
 import { edgeConfig, haproxyConfig } from '../lb/haproxy';
-import { hostIn, planTopology, runDirFor } from './plan';
+import { DcPlan, hostIn, planTopology, runDirFor } from './plan';
 
 const region = (code: string, block: number, latency: Record<string, number>, apiProcesses = 2) =>
   Object.assign(new RegionConfig(), { code, name: code, serverId: block, gtidDomainId: block, addressBlock: `127.0.${block}.0/24`, apiProcesses, wanLatencyMs: latency });
@@ -15,12 +15,12 @@ describe('planTopology', () => {
 
   it('puts every process of a DC on its own block, at the same ports in every DC', () => {
     expect(plan.dcs.map((d) => d.region.code)).toEqual(['a', 'b', 'c']);
-    const a = plan.dcs[0];
+    const [a, b] = plan.dcs as [DcPlan, DcPlan];
     expect(a.entry).toEqual({ host: '127.0.1.1', port: 9080 });
     expect(a.db).toMatchObject({ host: '127.0.1.2', port: 9306, dataDir: '/srv/meridian/a/mariadb' });
     expect(a.redis).toMatchObject({ host: '127.0.1.3', port: 9379 });
     expect(a.apis).toEqual([{ host: '127.0.1.11', port: 9100 }, { host: '127.0.1.12', port: 9100 }]);
-    expect(plan.dcs[1].apis).toEqual([{ host: '127.0.2.11', port: 9100 }]);
+    expect(b.apis).toEqual([{ host: '127.0.2.11', port: 9100 }]);
   });
 
   it('has one link per ordered pair of DCs, in the client DC\'s block, with that DC\'s latency to the far one', () => {
@@ -29,7 +29,7 @@ describe('planTopology', () => {
       'b->a 127.0.2.101:9306 -> 127.0.1.2 30', 'b->c 127.0.2.103:9306 -> 127.0.3.2 5',
       'c->a 127.0.3.101:9306 -> 127.0.1.2 40', 'c->b 127.0.3.102:9306 -> 127.0.2.2 5',
     ]);
-    expect(plan.dcs[1].remoteDbs).toEqual([{ dc: 'a', via: { host: '127.0.2.101', port: 9306 } }, { dc: 'c', via: { host: '127.0.2.103', port: 9306 } }]);
+    expect(plan.dcs[1]?.remoteDbs).toEqual([{ dc: 'a', via: { host: '127.0.2.101', port: 9306 } }, { dc: 'c', via: { host: '127.0.2.103', port: 9306 } }]);
   });
 
   it('keeps sockets in a short folder that depends only on the data folder', () => {
@@ -70,7 +70,7 @@ describe('edgeConfig (relocate mode)', () => {
     const dcCfg = haproxyConfig({ dc: 'a', entry: { host: '127.0.1.1', port: 8080 }, statsSocket: join(dir, 'lb-a.sock'),
       slots: [{ host: '127.0.1.11', port: 8100 }], active: 1 });
     try {
-      for (const [name, text] of [['edge.cfg', cfg], ['dc.cfg', dcCfg]]) {
+      for (const [name, text] of [['edge.cfg', cfg], ['dc.cfg', dcCfg]] as const) {
         writeFileSync(join(dir, name), text);
         const r = spawnSync(binary('haproxy'), ['-c', '-f', join(dir, name)], { encoding: 'utf8' });
         expect(r.stderr + r.stdout).toMatch(/Configuration file is valid/);
