@@ -73,7 +73,8 @@ function run(kind, data, duration, record) {
     },
   }));
   return new Promise((resolve, reject) => {
-    const inst = autocannon({ url: API, connections: CONNECTIONS, duration, pipelining: 1, requests: reqs }, (err, res) => (err ? reject(err) : resolve({ res, state })));
+    const inst = autocannon({ url: API, connections: CONNECTIONS, duration, pipelining: 1, requests: reqs },
+      (err, res) => (err ? reject(err) : resolve({ res, state })));
     if (record) inst.on('response', (_c, status, _b, ms) => { if (status >= 200 && status < 300) state.latencies.push(ms); });
   });
 }

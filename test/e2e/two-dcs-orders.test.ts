@@ -95,7 +95,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
       await nodes.b.rootQuery(`UPDATE meridian.stock_allocation SET available = available - 3 WHERE variant_id = ? AND dc = 'b'`, [variant]);
       await nodes.b.rootQuery('INSERT INTO meridian.stock_reservation (id, order_id, dc, `lines`) VALUES (?, ?, ?, ?)',
         [newId('b'), orphan, 'b', JSON.stringify([{ v: variant, q: 3 }])]);
-      await nodes.b.rootQuery("UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id IN (?, ?)", [orphan, real.body.id]);
+      await nodes.b.rootQuery('UPDATE meridian.stock_reservation SET created_at = created_at - INTERVAL 1 HOUR WHERE order_id IN (?, ?)', [orphan, real.body.id]);
       const stock = await stockIn(nodes.b, variant, 'b');
 
       await links[1].cut(); // a cannot be asked: what was sent to a (and the row naming no DC) stays held

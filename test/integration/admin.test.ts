@@ -162,7 +162,7 @@ describe('admin (real MariaDB)', () => {
     // the next `regionctl up` runs it again: before, the new variants got 1,000 units in DC b each time
     expect(await seedStock(pool, 'b', 1000)).toBe(0);
     expect(await rowsOfB()).toBe(Number(variants));
-    expect(await db.rootQuery("SELECT dc, available FROM stock_allocation WHERE variant_id = ?", [made.body.variantIds[0]])).toEqual([{ dc: 'a', available: 5 }]);
+    expect(await db.rootQuery('SELECT dc, available FROM stock_allocation WHERE variant_id = ?', [made.body.variantIds[0]])).toEqual([{ dc: 'a', available: 5 }]);
   });
 
   it('a stock change never overwrites a sale made since the admin read the stock: a delta adds to it, a compare-and-set is refused', async () => {

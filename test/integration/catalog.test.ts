@@ -83,7 +83,8 @@ describe('catalog (real MariaDB)', () => {
 
   it('documents the error answers: a JSON problem everywhere, 401/403 where a session is read, the relocate 307 where it applies', async () => {
     const { body: doc } = await s.get('/api/docs/openapi.json');
-    const responses = (path: string, method: string) => doc.paths[path][method].responses as Record<string, { description: string; content?: unknown } | undefined>;
+    type Responses = Record<string, { description: string; content?: unknown } | undefined>;
+    const responses = (path: string, method: string) => doc.paths[path][method].responses as Responses;
     expect(Object.keys(doc.components.schemas.Problem.properties).sort()).toEqual(['details', 'error', 'message', 'statusCode']);
     const problem = { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } };
     for (const [path, method] of [['/api/products', 'get'], ['/api/cart/items', 'post'], ['/api/checkout', 'post'], ['/api/accounts/login', 'post']] as const) {

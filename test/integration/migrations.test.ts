@@ -15,7 +15,8 @@ describe('migrations can be interrupted and resumed (real MariaDB)', () => {
 
   beforeAll(async () => {
     db = await startMariaDb();
-    ds = await createTypeOrmDataSource({ host: db.host, port: db.port, socketPath: db.socket, ...MIGRATE_USER, database: db.database, poolSize: 1 }).initialize();
+    ds = await createTypeOrmDataSource({ host: db.host, port: db.port, socketPath: db.socket, ...MIGRATE_USER, database: db.database, poolSize: 1 })
+      .initialize();
   });
   afterAll(async () => {
     await ds?.destroy();

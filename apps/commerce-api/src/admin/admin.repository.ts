@@ -87,7 +87,8 @@ export class AdminRepository {
     return Number(r?.p ?? 0);
   }
 
-  async insertProduct(db: Sql, p: { id: string; slug: string; name: string; description: string; categoryId: string; attributes: Record<string, string> }): Promise<void> {
+  async insertProduct(db: Sql,
+    p: { id: string; slug: string; name: string; description: string; categoryId: string; attributes: Record<string, string> }): Promise<void> {
     await db.execute('INSERT INTO product (id, slug, name, description, category_id, attributes) VALUES (?, ?, ?, ?, ?, ?)',
       [p.id, p.slug, p.name, p.description, p.categoryId, JSON.stringify(p.attributes)]);
   }
@@ -104,7 +105,8 @@ export class AdminRepository {
     return (await db.query('SELECT 1 FROM variant WHERE id = ?', [id])).length > 0;
   }
 
-  async insertDiscount(db: Sql, d: { id: string; code: string | null; name: string; kind: string; value: number; currency: string | null; startsAt: Date | null; endsAt: Date | null }): Promise<void> {
+  async insertDiscount(db: Sql, d: { id: string; code: string | null; name: string; kind: string; value: number; currency: string | null;
+    startsAt: Date | null; endsAt: Date | null; }): Promise<void> {
     await db.execute(
       'INSERT INTO discount (id, code, name, kind, value, currency, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [d.id, d.code, d.name, d.kind, d.value, d.currency, d.startsAt, d.endsAt]);

@@ -225,8 +225,8 @@ export class CartRepository {
                    OR (SELECT COUNT(*) FROM cart_line WHERE cart_id = ?) <> ?
                    OR (SELECT COUNT(*) FROM cart_line l JOIN ${EXPECTED_LINES} j ON j.v = l.variant_id AND j.q = l.quantity WHERE l.cart_id = ?) <> ?
                 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${CART_CHANGED_SIGNAL}'; END IF; END`,
-        params: [cartId, expected.discountCode, expected.shippingMethodCode, cartId, expected.lines.length,
-          JSON.stringify(expected.lines), cartId, expected.lines.length] },
+      params: [cartId, expected.discountCode, expected.shippingMethodCode, cartId, expected.lines.length,
+        JSON.stringify(expected.lines), cartId, expected.lines.length] },
     ), (err) => (isSignal(err, CART_CHANGED_SIGNAL) ? new CartChangedError(cartId) : undefined));
   }
 

@@ -276,7 +276,10 @@ export class CartService {
     return { db: local, ref: { guestCartId: seen.cart.id } };
   }
 
-  /** The copy made at the adopter: the first DC by code, not the owner, that can be reached (docs/architecture.md, "Guest carts of a DC that cannot be reached"). */
+  /**
+   * The copy made at the adopter: the first DC by code, not the owner, that can be reached
+   * (docs/architecture.md, "Guest carts of a DC that cannot be reached").
+   */
   private async copyAtAdopter(ctx: RequestContext, seen: LoadedCart, ownerDc: string): Promise<CartTarget> {
     const adopters = [ctx.dc, ...this.router.remoteSources().map((r) => r.dc)].filter((dc) => dc !== ownerDc).sort();
     const before = adopters.slice(0, adopters.indexOf(ctx.dc));

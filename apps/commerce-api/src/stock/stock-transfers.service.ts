@@ -26,7 +26,9 @@ const view = (t: Transfer, receivedAt: Date | null, createdAt?: Date): TransferV
   ...(receivedAt ? { receivedAt: new Date(receivedAt).toISOString() } : {}),
 });
 
-const fromRow = (r: TransferRow): Transfer => ({ id: r.id, variantId: r.variant_id, from: r.from_dc, to: r.to_dc, units: Number(r.units), requestedBy: r.requested_by });
+const fromRow = (r: TransferRow): Transfer => ({
+  id: r.id, variantId: r.variant_id, from: r.from_dc, to: r.to_dc, units: Number(r.units), requestedBy: r.requested_by,
+});
 
 /**
  * Moves stock allocation between DCs without ever making the sum wrong. The units leave the

@@ -40,7 +40,6 @@ export interface EarlyReceiptRow {
   received_at: Date;
 }
 
-
 export interface Transfer {
   id: string;
   variantId: string;
@@ -148,7 +147,8 @@ export class StockRepository {
    * One variant's allocations, its transfers without a receipt, and its receipts without their
    * transfer (applied here ahead of it), as this database sees them, in one round trip.
    */
-  async stockOf(db: Sql, variantId: string): Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[]; receivedAhead: EarlyReceiptRow[] }> {
+  async stockOf(db: Sql, variantId: string):
+  Promise<{ allocations: { dc: string; available: number }[]; inTransit: TransferRow[]; receivedAhead: EarlyReceiptRow[] }> {
     const b = new Batch();
     const allocations = b.add(rows<{ dc: string; available: number }>('SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [variantId]));
     const inTransit = b.add(rows<TransferRow>(`${UNRECEIVED} AND t.variant_id = ? ORDER BY t.created_at`, [variantId]));

@@ -88,14 +88,16 @@ export async function replayHistory({ plan, nodes, say }: JoinContext, joining: 
   const transactions = plan.dcs.map((d) => d.region.gtidDomainId)
     .reduce((sum, domain) => sum + Math.max(0, ...positions.map((p) => p.seq(domain))), 0);
   for (const j of joining) {
-    say(j.resumed
-      ? `DC ${j.dc}: its join did not finish (an earlier up stopped before the topology was up): resuming it, until it has what `
-        + `${holding.join(', ')} hold (${transactions} transactions)`
-      : j.ownWrites
-      ? `DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
+    if (j.resumed) {
+      say(`DC ${j.dc}: its join did not finish (an earlier up stopped before the topology was up): resuming it, until it has what `
+        + `${holding.join(', ')} hold (${transactions} transactions)`);
+    } else if (j.ownWrites) {
+      say(`DC ${j.dc}: ${j.empty ? 'its database is empty' : 'it has not got back all its own writes yet'}, but the other DCs hold its writes `
         + `up to ${j.ownWrites}: it lost its data; rebuilding it from ${holding.join(', ')} (${transactions} transactions; what it had `
-        + 'committed and not yet sent is lost)'
-      : `DC ${j.dc}: new in a topology with data; replaying what ${holding.join(', ')} wrote (${transactions} transactions)`);
+        + 'committed and not yet sent is lost)');
+    } else {
+      say(`DC ${j.dc}: new in a topology with data; replaying what ${holding.join(', ')} wrote (${transactions} transactions)`);
+    }
   }
   const started = Date.now();
   for (const dc of codes) {

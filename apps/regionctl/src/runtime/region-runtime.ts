@@ -202,7 +202,8 @@ export class RegionRuntime {
 
   private async startLb(d: DcPlan): Promise<void> {
     const dc = d.region.code;
-    writeFileSync(d.haproxy.config, haproxyConfig({ dc, entry: d.entry, statsSocket: d.haproxy.statsSocket, slots: d.apiSlots, active: this.apiCounts.get(dc)! }));
+    writeFileSync(d.haproxy.config,
+      haproxyConfig({ dc, entry: d.entry, statsSocket: d.haproxy.statsSocket, slots: d.apiSlots, active: this.apiCounts.get(dc)! }));
     rmSync(d.haproxy.statsSocket, { force: true });
     this.table.spawn({ name: `haproxy-${dc}`, dc, role: 'haproxy', address: `${d.entry.host}:${d.entry.port}`, logFile: join(this.plan.logDir, `haproxy-${dc}.log`) },
       binary('haproxy'), ['-f', d.haproxy.config, '-db']);
