@@ -32,6 +32,17 @@ describe('admin (real MariaDB)', () => {
     ...extra,
   });
 
+  it('the same slug or SKU created 10 times at once: one is made, the rest 409 (the unique key refuses what the pre-check let through), never 500', async () => {
+    const categories = await Promise.all(Array.from({ length: 10 }, () => admin.post('/api/admin/categories', { slug: 'raced-here', name: 'Raced' })));
+    const products = await Promise.all(Array.from({ length: 10 }, () => admin.post('/api/admin/products', product('raced-product'))));
+    for (const answers of [categories, products]) {
+      expect(answers.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+      for (const r of answers.filter((x) => x.status === 409)) expect(r.body).toMatchObject({ statusCode: 409, error: 'CONFLICT' });
+    }
+    expect(await db.rootQuery("SELECT COUNT(*) AS n FROM category WHERE slug = 'raced-here'")).toEqual([{ n: 1 }]);
+    expect(await db.rootQuery("SELECT COUNT(*) AS n FROM variant WHERE sku LIKE 'raced-product-%'")).toEqual([{ n: 2 }]);
+  });
+
   it('only admins reach admin routes: 401 without a session, 403 for a customer', async () => {
     expect((await new Shopper(shop.url).post('/api/admin/categories', { slug: 'x', name: 'X' })).status).toBe(401);
     const customer = new Shopper(shop.url);

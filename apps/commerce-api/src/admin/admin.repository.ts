@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Batch, exec, row } from '../database/batch';
 import { OrderDataSource, Sql } from '../database/sql';
+import { isDuplicateKey } from '../database/sql-errors';
 
 /** Column → value of a partial update; only columns named by the service reach SQL. */
 export type Changes = Record<string, unknown>;
@@ -34,6 +35,23 @@ export interface NewVariant {
   position: number;
 }
 
+/** A catalog row's natural key (slug, SKU, code) was inserted first by another row: the unique key refused this one. */
+export class NaturalKeyTakenError extends Error {
+  constructor(readonly key: string) {
+    super(`the value of ${key} is taken`);
+  }
+}
+
+/** `work`, whose duplicate-key error (the only unique keys of catalog rows are natural keys) is a NaturalKeyTakenError. */
+async function naturalKeys<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    throw new NaturalKeyTakenError(/for key '([^']+)'/.exec((err as Error).message)?.[1] ?? 'a unique key');
+  }
+}
+
 @Injectable()
 export class AdminRepository {
   /**
@@ -55,7 +73,7 @@ export class AdminRepository {
     const outcome = b.add(row<{ found: number; taken: number }>(
       `SELECT EXISTS (SELECT 1 FROM ${table} WHERE id = ?) AS found, ${value === undefined ? '0' : `EXISTS (${others('t')})`} AS taken`,
       [id, ...(value === undefined ? [] : [value, id])]));
-    const gtid = await db.transaction((tx) => tx.batchCommitGtid(b));
+    const gtid = await naturalKeys(db.transaction((tx) => tx.batchCommitGtid(b)));
     const r = outcome.value;
     return { found: Number(r?.found) === 1, taken: Number(r?.taken) === 1, gtid: cols.length > 0 ? gtid : '' };
   }
@@ -71,7 +89,7 @@ export class AdminRepository {
   }
 
   async insertCategory(db: Sql, c: { id: string; slug: string; name: string }): Promise<void> {
-    await db.execute('INSERT INTO category (id, slug, name) VALUES (?, ?, ?)', [c.id, c.slug, c.name]);
+    await naturalKeys(db.execute('INSERT INTO category (id, slug, name) VALUES (?, ?, ?)', [c.id, c.slug, c.name]));
   }
 
   async categoryExists(db: Sql, id: string): Promise<boolean> {
@@ -89,16 +107,16 @@ export class AdminRepository {
 
   async insertProduct(db: Sql,
     p: { id: string; slug: string; name: string; description: string; categoryId: string; attributes: Record<string, string> }): Promise<void> {
-    await db.execute('INSERT INTO product (id, slug, name, description, category_id, attributes) VALUES (?, ?, ?, ?, ?, ?)',
-      [p.id, p.slug, p.name, p.description, p.categoryId, JSON.stringify(p.attributes)]);
+    await naturalKeys(db.execute('INSERT INTO product (id, slug, name, description, category_id, attributes) VALUES (?, ?, ?, ?, ?, ?)',
+      [p.id, p.slug, p.name, p.description, p.categoryId, JSON.stringify(p.attributes)]));
   }
 
   async insertVariants(db: Sql, variants: NewVariant[]): Promise<void> {
     if (variants.length === 0) return;
-    await db.execute(
+    await naturalKeys(db.execute(
       `INSERT INTO variant (id, product_id, sku, name, price_minor, currency, tax_rate_bp, attributes, position)
        VALUES ${variants.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      variants.flatMap((v) => [v.id, v.productId, v.sku, v.name, v.price, v.currency, v.taxRateBp, JSON.stringify(v.attributes), v.position]));
+      variants.flatMap((v) => [v.id, v.productId, v.sku, v.name, v.price, v.currency, v.taxRateBp, JSON.stringify(v.attributes), v.position])));
   }
 
   async variantExists(db: Sql, id: string): Promise<boolean> {
@@ -107,9 +125,9 @@ export class AdminRepository {
 
   async insertDiscount(db: Sql, d: { id: string; code: string | null; name: string; kind: string; value: number; currency: string | null;
     startsAt: Date | null; endsAt: Date | null; }): Promise<void> {
-    await db.execute(
+    await naturalKeys(db.execute(
       'INSERT INTO discount (id, code, name, kind, value, currency, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [d.id, d.code, d.name, d.kind, d.value, d.currency, d.startsAt, d.endsAt]);
+      [d.id, d.code, d.name, d.kind, d.value, d.currency, d.startsAt, d.endsAt]));
   }
 
   async findDiscount(db: Sql, id: string): Promise<{ kind: string; starts_at: Date | null; ends_at: Date | null } | undefined> {
@@ -118,7 +136,7 @@ export class AdminRepository {
   }
 
   async insertShippingMethod(db: Sql, m: { id: string; code: string; name: string; price: number; currency: string }): Promise<void> {
-    await db.execute('INSERT INTO shipping_method (id, code, name, price_minor, currency) VALUES (?, ?, ?, ?, ?)',
-      [m.id, m.code, m.name, m.price, m.currency]);
+    await naturalKeys(db.execute('INSERT INTO shipping_method (id, code, name, price_minor, currency) VALUES (?, ?, ?, ?, ?)',
+      [m.id, m.code, m.name, m.price, m.currency]));
   }
 }

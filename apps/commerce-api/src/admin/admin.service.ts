@@ -5,12 +5,11 @@ import { DomainError, ErrorCode, invalidInput, notFound } from '../common/domain
 import { RequestContext } from '../common/request-context';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { OrderDataSource } from '../database/sql';
-import { isDuplicateKey } from '../database/sql-errors';
 import { gtidWait } from '../database/gtid';
 import { CatalogService } from '../catalog/catalog.service';
 import { PricingRules } from '../cart/pricing-rules.cache';
 import { StockRepository } from '../stock/stock.repository';
-import { AdminRepository, CatalogTable, Changes, NaturalKey } from './admin.repository';
+import { AdminRepository, CatalogTable, NaturalKeyTakenError, Changes, NaturalKey } from './admin.repository';
 import {
   CategoryDto, DiscountDto, ProductDto, ShippingMethodDto, StockDto, StockChangedView, UpdateCategoryDto, UpdateDiscountDto,
   UpdateProductDto, UpdateShippingMethodDto, UpdateVariantDto, VariantDto,
@@ -30,7 +29,7 @@ export function checkAttributes(field: string, attrs: Record<string, unknown> | 
 const exists = (what: string) => new DomainError(ErrorCode.Conflict, `${what} already exists`);
 
 const conflictOnDuplicate = (what: string) => (err: unknown): never => {
-  if (isDuplicateKey(err)) throw exists(what);
+  if (err instanceof NaturalKeyTakenError) throw exists(what);
   throw err;
 };
 
