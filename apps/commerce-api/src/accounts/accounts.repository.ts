@@ -3,6 +3,7 @@ import { Batch, exec, failingAs, mapStep, row, Step, write } from '../database/b
 import { Sql } from '../database/sql';
 import { isDuplicateKey, isSignal } from '../database/sql-errors';
 import { gtidWait } from '../database/gtid';
+import { purgeOwnRows } from '../database/purge';
 import { earliestFirst } from '../database/earliest';
 import { Role } from '../common/request-context';
 
@@ -190,6 +191,16 @@ export class AccountsRepository {
          failures = IF(window_start <= UTC_TIMESTAMP(3) - INTERVAL ? SECOND, 1, failures + 1),
          window_start = IF(window_start <= UTC_TIMESTAMP(3) - INTERVAL ? SECOND, UTC_TIMESTAMP(3), window_start)`,
       [...rows.flatMap((r) => [r.id, r.key]), windowSeconds, windowSeconds]);
+  }
+
+  /** Sessions this database wrote that expired more than `seconds` ago (their tokens expired with them). */
+  purgeExpiredSessions(db: Sql, seconds: number, limit: number): Promise<number> {
+    return purgeOwnRows(db, 'session', 'expires_at', seconds, limit);
+  }
+
+  /** Failed log-in counts this database wrote whose window started more than `seconds` ago. */
+  purgeLoginFailures(db: Sql, seconds: number, limit: number): Promise<number> {
+    return purgeOwnRows(db, 'login_throttle', 'window_start', seconds, limit);
   }
 
   /** Clears this DC's count of a key (another DC's rows are its own to write; they age out). */

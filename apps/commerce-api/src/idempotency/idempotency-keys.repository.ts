@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { exec, failingAs, Step } from '../database/batch';
+import { purgeOwnRows } from '../database/purge';
 import { Sql } from '../database/sql';
 import { isDuplicateKey } from '../database/sql-errors';
 
@@ -35,6 +36,11 @@ export class IdempotencyKeysRepository {
     const scope = `merge:${accountId}`;
     return failingAs(exec({ sql: 'INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, SHA2(?, 256), NULL)',
       params: [id, scope, guestCartId, guestCartId] }), claimed(scope, guestCartId));
+  }
+
+  /** Keys this database wrote more than `seconds` ago: asked again after that, a key is a new request. */
+  purgeOlderThan(db: Sql, seconds: number, limit: number): Promise<number> {
+    return purgeOwnRows(db, 'idempotency_key', 'created_at', seconds, limit);
   }
 
   async find(db: Sql, scope: string, key: string): Promise<IdempotencyRow | undefined> {

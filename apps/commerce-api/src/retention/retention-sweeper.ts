@@ -3,7 +3,11 @@ import { PeriodicJobs } from '../common/periodic';
 import { AppEnv } from '../config/app-config';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
-import { Purge, RetentionRepository } from './retention.repository';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { Sql } from '../database/sql';
+import { IdempotencyKeysRepository } from '../idempotency/idempotency-keys.repository';
+
+type Purged = 'session' | 'idempotency_key' | 'login_throttle';
 
 /** rows deleted per statement: short transactions, small replication events */
 const BATCH = 500;
@@ -23,7 +27,8 @@ const BATCHES_PER_ROUND = 20;
 @Injectable()
 export class RetentionSweeper implements OnModuleInit {
   constructor(
-    @Inject(RetentionRepository) private readonly repo: RetentionRepository,
+    @Inject(AccountsRepository) private readonly accounts: AccountsRepository,
+    @Inject(IdempotencyKeysRepository) private readonly keys: IdempotencyKeysRepository,
     @Inject(OrderDataSourceRouter) private readonly router: OrderDataSourceRouter,
     @Inject(AppLogger) private readonly logger: AppLogger,
     @Inject(AppEnv) private readonly env: AppEnv,
@@ -35,17 +40,18 @@ export class RetentionSweeper implements OnModuleInit {
   }
 
   /** One round; answers how many rows of each table went. */
-  async sweep(): Promise<Record<Purge['table'], number>> {
-    const rules: [Purge, number][] = [
-      [{ table: 'session', column: 'expires_at' }, this.env.SESSION_RETENTION_HOURS * 3600],
-      [{ table: 'idempotency_key', column: 'created_at' }, this.env.IDEMPOTENCY_KEY_RETENTION_HOURS * 3600],
-      [{ table: 'login_throttle', column: 'window_start' }, this.env.LOGIN_WINDOW_SECONDS],
+  async sweep(): Promise<Record<Purged, number>> {
+    // each table's rows purged by the repository that owns the table
+    const rules: [Purged, (db: Sql, limit: number) => Promise<number>][] = [
+      ['session', (db, limit) => this.accounts.purgeExpiredSessions(db, this.env.SESSION_RETENTION_HOURS * 3600, limit)],
+      ['idempotency_key', (db, limit) => this.keys.purgeOlderThan(db, this.env.IDEMPOTENCY_KEY_RETENTION_HOURS * 3600, limit)],
+      ['login_throttle', (db, limit) => this.accounts.purgeLoginFailures(db, this.env.LOGIN_WINDOW_SECONDS, limit)],
     ];
     const gone = { session: 0, idempotency_key: 0, login_throttle: 0 };
-    for (const [purge, seconds] of rules) {
+    for (const [table, purge] of rules) {
       for (let i = 0; i < BATCHES_PER_ROUND; i++) {
-        const n = await this.repo.purge(this.router.local, purge, seconds, BATCH);
-        gone[purge.table] += n;
+        const n = await purge(this.router.local, BATCH);
+        gone[table] += n;
         if (n < BATCH) break;
       }
     }
