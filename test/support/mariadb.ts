@@ -27,10 +27,16 @@ function templateDir(): string {
   const dir = join(tmpdir(), `meridian-mariadb-template-${version}`);
   if (existsSync(join(dir, 'mysql'))) return dir;
   const building = mkdtempSync(join(tmpdir(), 'meridian-mariadb-template-build-'));
-  execFileSync(findBinary('mariadb-install-db'), [
-    '--no-defaults', `--datadir=${building}`, `--user=${userInfo().username}`,
-    '--auth-root-authentication-method=normal', '--skip-test-db',
-  ], { stdio: 'ignore' });
+  // its own tmpdir: a mariadbd starting elsewhere deletes the #sql* files of a shared /tmp (see MariaDbNode.tmpDir)
+  const scratch = mkdtempSync(join(tmpdir(), 'meridian-mariadb-template-tmp-'));
+  try {
+    execFileSync(findBinary('mariadb-install-db'), [
+      '--no-defaults', `--datadir=${building}`, `--tmpdir=${scratch}`, `--user=${userInfo().username}`,
+      '--auth-root-authentication-method=normal', '--skip-test-db',
+    ], { stdio: 'ignore' });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   try {
     renameSync(building, dir);
   } catch {

@@ -60,10 +60,19 @@ export class MariaDbNode {
 
   constructor(readonly o: MariaDbNodeOptions) {}
 
+  /**
+   * The server's own temporary folder, beside its data: a mariadbd that starts deletes every `#sql*`
+   * file of its tmpdir (left by an earlier run, it assumes), which in a shared /tmp are the live
+   * temporary tables of the other servers and bootstraps of this machine.
+   */
+  get tmpDir(): string {
+    return `${this.o.dataDir}-tmp`;
+  }
+
   args(): string[] {
     const o = this.o;
     return [
-      '--no-defaults', `--datadir=${o.dataDir}`, `--port=${o.port}`, `--bind-address=${o.host}`, `--socket=${o.socket}`,
+      '--no-defaults', `--datadir=${o.dataDir}`, `--tmpdir=${this.tmpDir}`, `--port=${o.port}`, `--bind-address=${o.host}`, `--socket=${o.socket}`,
       `--pid-file=${join(o.dataDir, 'mariadbd.pid')}`, `--log-error=${join(o.logDir, `mariadb-${o.dc}.err`)}`, `--user=${userInfo().username}`,
       '--skip-name-resolve', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_unicode_ci', '--max-connections=500',
       `--innodb-buffer-pool-size=${o.bufferPool ?? '128M'}`, '--innodb-flush-log-at-trx-commit=1', '--sync-binlog=1',
@@ -86,10 +95,11 @@ export class MariaDbNode {
   async start(): Promise<void> {
     const o = this.o;
     mkdirSync(o.logDir, { recursive: true });
+    mkdirSync(this.tmpDir, { recursive: true });
     if (!existsSync(join(o.dataDir, 'mysql'))) {
       mkdirSync(o.dataDir, { recursive: true });
       try {
-        execFileSync(binary('mariadb-install-db'), ['--no-defaults', `--datadir=${o.dataDir}`, `--user=${userInfo().username}`,
+        execFileSync(binary('mariadb-install-db'), ['--no-defaults', `--datadir=${o.dataDir}`, `--tmpdir=${this.tmpDir}`, `--user=${userInfo().username}`,
           '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'pipe' });
       } catch (err) {
         // its own words say why (they were thrown away before, which left "Command failed" and nothing to go on)
