@@ -63,14 +63,17 @@ export function steps<S extends readonly Step<unknown>[]>(...parts: S): Step<{ [
         return p.read(mine);
       }) as { [K in keyof S]: S[K] extends Step<infer T> ? T : never };
     },
-    failure: (err) => {
-      for (const p of parts) {
-        const e = p.failure?.(err);
-        if (e) return e;
-      }
-      return undefined;
-    },
+    failure: (err) => firstFailure(parts, err),
   };
+}
+
+/** `err` as the first of `parts` that owns it names it. */
+function firstFailure(parts: readonly Step<unknown>[], err: unknown): Error | undefined {
+  for (const p of parts) {
+    const e = p.failure?.(err);
+    if (e) return e;
+  }
+  return undefined;
 }
 
 /** Several steps as one whose values nobody reads. */
@@ -124,10 +127,14 @@ export class Batch {
 
   /** The error of the round trip as the first step that owns it says, else as it is. */
   failure(err: unknown): unknown {
-    for (const { step } of this.parts) {
-      const e = step.failure?.(err);
-      if (e) return e;
-    }
-    return err;
+    return firstFailure(this.parts.map((p) => p.step), err) ?? err;
+  }
+
+  /** One step in one round trip on `sql`, answering its value (Sql.run). */
+  static async runOne<T>(sql: { batch(b: Batch): Promise<void> }, step: Step<T>): Promise<T> {
+    const b = new Batch();
+    const value = b.add(step);
+    await sql.batch(b);
+    return value.value;
   }
 }

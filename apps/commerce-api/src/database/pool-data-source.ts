@@ -75,9 +75,7 @@ class ConnectionSql implements TxSql {
   }
 
   run<T>(step: Step<T>): Promise<T> {
-    const b = new Batch();
-    const value = b.add(step);
-    return this.batch(b).then(() => value.value);
+    return Batch.runOne(this, step);
   }
 
   async batchAndCommit(b: Batch): Promise<void> {
@@ -143,9 +141,7 @@ export class PoolDataSource implements OrderDataSource {
   }
 
   run<T>(step: Step<T>): Promise<T> {
-    const b = new Batch();
-    const value = b.add(step);
-    return this.batch(b).then(() => value.value);
+    return Batch.runOne(this, step);
   }
 
   /** One statement in autocommit mode: a deadlock rolled it back whole, so it runs again. */

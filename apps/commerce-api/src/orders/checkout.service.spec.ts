@@ -49,12 +49,7 @@ class FakeDb implements OrderDataSource {
       query: async <T>(sql: string) => this.answer([sql], false)[0] as T[],
       execute: async (): Promise<WriteResult> => ({ affectedRows: 1 }),
       batch: async (b) => send(b, false),
-      run: async <T>(step: Step<T>) => {
-        const b = new Batch();
-        const h = b.add(step);
-        send(b, false);
-        return h.value;
-      },
+      run: <T>(step: Step<T>) => Batch.runOne({ batch: async (b) => send(b, false) }, step),
       batchAndCommit: async (b) => send(b, true),
       batchCommitGtid: async (b) => {
         send(b, true);
