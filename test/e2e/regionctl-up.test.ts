@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ADDRESS, Shopper } from '../support/client';
-import { caughtUpEverywhere, differingTables, regionctl, regionctlUp, regionctlUpUntil, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { Factory, variantIdsEverywhere } from '../support/factories';
+import { caughtUpEverywhere, differingTables, regionctl, REGIONCTL_ADMIN, regionctlUp, regionctlUpUntil, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { one } from '../support/rows';
@@ -35,9 +36,10 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     }
   };
   const caughtUp = (t: Topology) => caughtUpEverywhere(t);
-  const guestOrder = async (url: string, key: string) => {
+  /** ids of `count` variants of the test's own, made at the first of `dcs`, with 50 units at each */
+  const fresh = <N extends number>(dcs: Dc[], count: N) => variantIdsEverywhere(dcs.map((dc) => new Factory(entry[dc], REGIONCTL_ADMIN)), count);
+  const guestOrder = async (url: string, variant: string, key: string) => {
     const s = new Shopper(url);
-    const variant = (await s.get('/api/products?pageSize=3')).body.items[2].variants[0].id;
     expect((await s.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
     return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
   };
@@ -84,7 +86,8 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
 
   it('shoppers of both DCs order at the same time: every order reaches both databases, no duplicate keys, no replication error', async () => {
     const t = topo!;
-    const orders = await Promise.all(Array.from({ length: 24 }, (_, i) => guestOrder(i % 2 ? entry.a : entry.b, `both-dcs-${i}`)));
+    const [variant] = await fresh(['a', 'b'], 1);
+    const orders = await Promise.all(Array.from({ length: 24 }, (_, i) => guestOrder(i % 2 ? entry.a : entry.b, variant, `both-dcs-${i}`)));
     expect(orders.map((o) => o.status)).toEqual(Array(24).fill(201));
     const ids = orders.map((o) => o.body.id as string);
     expect(new Set(ids).size).toBe(24);
@@ -123,7 +126,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     await caughtUp(t);
     const atB = new Shopper(entry.b);
     expect((await atB.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).body.homeDc).toBe('a');
-    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    const [variant] = await fresh(['a', 'b'], 1);
 
     const cut = await t.run('wan', 'cut', 'a', 'b');
     expect(cut).toMatchObject({ status: 0, stdout: 'WAN a <-> b: cut\n' });
@@ -131,7 +134,8 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const remote = await atB.post('/api/cart/items', { variantId: variant, quantity: 1 });
     expect(remote.status).toBe(503);
     expect(remote.body.message).toMatch(/DC a/);
-    const during = await Promise.all([guestOrder(entry.a, 'during-cut-a-1'), guestOrder(entry.b, 'during-cut-b-1'), guestOrder(entry.a, 'during-cut-a-2')]);
+    const during = await Promise.all([guestOrder(entry.a, variant, 'during-cut-a-1'), guestOrder(entry.b, variant, 'during-cut-b-1'),
+      guestOrder(entry.a, variant, 'during-cut-a-2')]);
     expect(during.map((o) => o.status)).toEqual([201, 201, 201]);
 
     expect((await t.run('wan', 'heal', 'a', 'b')).status).toBe(0);
@@ -236,9 +240,13 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     }
     expect(Number((await one(count('c', 'SELECT COUNT(*) AS n FROM orders'))).n)).toBe(27);
     expect((await new Shopper(entry.c).post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
+    // its join gave c an allocation row of its own for every variant the others had
+    const withoutC = "SELECT COUNT(*) AS n FROM variant v LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = 'c' WHERE s.id IS NULL";
+    expect(await count('c', withoutC)).toEqual([{ n: 0 }]);
     // c sells from allocation rows of its own, and its orders reach a and b
+    const [variant] = await fresh(['a', 'b', 'c'], 1);
     const sellsAtC = async (key: string) => {
-      const order = await guestOrder(entry.c, key);
+      const order = await guestOrder(entry.c, variant, key);
       expect(order.status).toBe(201);
       expect(order.body.id).toMatch(/^c_/);
       await caughtUp(t);
@@ -256,7 +264,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     // below replays writes whose dependencies are in other GTID domains
     const email = 'moves-around@example.com';
     expect((await new Shopper(entry.a).post('/api/accounts/register', { email, password: 'a long password', name: 'M' })).status).toBe(201);
-    const products = (await new Shopper(entry.a).get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0]!.id);
+    const products = await fresh(['a', 'b', 'c'], 4);
     let at = new Shopper(entry.a);
     expect((await at.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
     expect((await at.post('/api/cart/items', { variantId: products[0], quantity: 1 })).status).toBe(200);

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Shopper } from '../support/client';
-import { caughtUpEverywhere, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { Factory } from '../support/factories';
+import { caughtUpEverywhere, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 
 /**
@@ -61,7 +62,7 @@ describe('relocate mode: a shopper at the wrong DC ends up on its home DC throug
     expect(atB.cookies.get('meridian_home')).toBe('a');
 
     const throughEdge = via(atB, edge);
-    const variant = (await throughEdge.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    const { variantId: variant } = await new Factory(entry.a, REGIONCTL_ADMIN).variant();
     for (let i = 0; i < 4; i++) {
       const r = await throughEdge.post('/api/cart/items', { variantId: variant, quantity: 1 });
       expect(r.status).toBe(200);
@@ -95,13 +96,15 @@ describe('relocate mode: a shopper at the wrong DC ends up on its home DC throug
   it('when the home DC\'s entry is down, the edge sends the shopper to the other DC, which serves it writing across the WAN', async () => {
     const s = via(new Shopper(edge), edge);
     expect((await s.post('/api/accounts/login', { email: 'relocated@example.com', password: 'a long password' })).status).toBe(200);
+    // made at a while a can be reached; its cart line is written at a from b below
+    const { variantId: variant } = await new Factory(entry.a, REGIONCTL_ADMIN).variant();
+    await caughtUp();
     const lb = (await status()).processes.find((p) => p.name === 'haproxy-a')!;
     process.kill(lb.pid!, 'SIGKILL');
     await waitFor('the edge to take DC a out', async () => {
       const e = (await status()).edge!.dcs as { name: string; status: string }[];
       return e.find((x) => x.name === 'a')?.status.startsWith('DOWN') ?? false;
     }, 15000);
-    const variant = (await s.get('/api/products?pageSize=1')).body.items[0].variants[1].id;
     const r = await s.post('/api/cart/items', { variantId: variant, quantity: 1 });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-meridian-edge-dc')).toBe('b');

@@ -7,7 +7,8 @@ import { GtidPosition } from '../../apps/regionctl/src/db/gtid-position';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { ADDRESS, Answer, Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
-import { caughtUpEverywhere, differingTables, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { Factory, variantIdsEverywhere } from '../support/factories';
+import { caughtUpEverywhere, differingTables, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { one } from '../support/rows';
 
 type Dc = 'a' | 'b' | 'c';
@@ -28,6 +29,10 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   const entry = (dc: Dc) => `http://127.0.${BLOCK + DCS.indexOf(dc)}.1:${base + 80}`;
   let topo: Topology | undefined;
 
+  const factories = new Map<Dc, Factory>();
+  const make = (dc: Dc) => factories.get(dc) ?? factories.set(dc, new Factory(entry(dc), REGIONCTL_ADMIN)).get(dc)!;
+  /** ids of `count` variants of the test's own (made at a), with 50 units at every DC */
+  const fresh = <N extends number>(count: N) => variantIdsEverywhere(DCS.map(make), count);
   const status = () => statusOf(topo!);
   const caughtUp = () => caughtUpEverywhere(topo!);
   /** as root over the DC's socket: the test plays the operator, and reads the databases directly */
@@ -41,21 +46,20 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
       await c.end();
     }
   };
-  const guestOrder = async (dc: Dc, key: string) => {
+  const guestOrder = async (dc: Dc, variant: string, key: string) => {
     const s = new Shopper(entry(dc));
-    const variant = (await s.get('/api/products?pageSize=3')).body.items[1].variants[0].id;
     expect((await s.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
     return s.post('/api/checkout', { email: 'guest@example.com', shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
   };
 
   /**
-   * A guest with a cart made at a (one unit of the first product's variant `pick`), once every DC has it: the
-   * variants `pick` of the first four products, the cart's id, a shopper at any DC holding the guest's cookie
+   * A guest with a cart made at a (one unit of the first of four fresh variants), once every DC has it: the
+   * four variants, the cart's id, a shopper at any DC holding the guest's cookie
    * (it names a's cart), and a checkout by such a shopper with Idempotency-Key `key`.
    */
-  const guestOfA = async (pick: number, key: string) => {
+  const guestOfA = async (key: string) => {
     const guest = new Shopper(entry('a'));
-    const variants: string[] = (await guest.get('/api/products?pageSize=4')).body.items.map((p: { variants: { id: string }[] }) => p.variants[pick]!.id);
+    const variants = await fresh(4);
     const made = await guest.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     expect([made.status, made.body.id.startsWith('a_')]).toEqual([200, true]);
     await caughtUp();
@@ -118,7 +122,8 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     }
     for (const dc of DCS) expect(await sql(dc, 'SELECT @@gtid_ignore_duplicates AS d')).toEqual([{ d: 1 }]);
 
-    const orders = await Promise.all(Array.from({ length: 30 }, (_, i) => guestOrder(DCS[i % 3]!, `mesh-order-${i}`)));
+    const [variant] = await fresh(1);
+    const orders = await Promise.all(Array.from({ length: 30 }, (_, i) => guestOrder(DCS[i % 3]!, variant, `mesh-order-${i}`)));
     expect(orders.map((o) => o.status)).toEqual(Array(30).fill(201));
     await caughtUp();
     const byPrefix = 'SELECT LEFT(id, 2) AS dc, COUNT(*) AS n FROM orders GROUP BY LEFT(id, 2) ORDER BY dc';
@@ -148,7 +153,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     await caughtUp();
     const atC = new Shopper(entry('c'));
     expect((await atC.post('/api/accounts/login', { email, password: 'a long password' })).body.homeDc).toBe('a');
-    const variants = (await atC.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(2);
     const cart = await atC.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     expect(cart.status).toBe(200);
     expect(await sql('a', 'SELECT quantity FROM cart_line WHERE cart_id = ?', [cart.body.id])).toEqual([{ quantity: 1 }]);
@@ -189,7 +194,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     const atA = new Shopper(entry('a'));
     expect((await atA.post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
     const { id: accountId } = await one(sql<{ id: string }>('a', 'SELECT id FROM account WHERE email = ?', [email]));
-    const variants = (await atA.get('/api/products?pageSize=3')).body.items.map((p: { variants: { id: string }[] }) => p.variants[0]!.id);
+    const variants = await fresh(3);
     await caughtUp();
     // a's transactions reach c only through b (whose binlog holds them, log_slave_updates), and c's applier of
     // them waits on a row lock (as it may wait for CPU, or for a slower link): b's own, later ones are at c first
@@ -240,7 +245,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     const atC = new Shopper(entry('c'));
     expect((await atC.post('/api/accounts/login', { email, password })).body.homeDc).toBe('c');
     const { id: accountId } = await one(sql<{ id: string }>('c', 'SELECT id FROM account WHERE email = ?', [email]));
-    const variant = (await atC.get('/api/products?pageSize=5')).body.items[4].variants[0].id;
+    const [variant] = await fresh(1);
     expect((await atC.post('/api/cart/items', { variantId: variant, quantity: 1 })).status).toBe(200);
     await caughtUp();
     // b applies c's checkout late (its applier waits on a row lock the checkout's stock decrement needs); a has it at once
@@ -278,7 +283,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   });
 
   it('a guest cart of a, with a cut off from b and c: b adopts it, c follows it to b\'s copy (no second one), and a checkout repeated at c answers b\'s order', async () => {
-    const { variants, cartId, at, order } = await guestOfA(0, 'adopted-once-1');
+    const { variants, cartId, at, order } = await guestOfA('adopted-once-1');
     for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
     let placed;
     try {
@@ -311,7 +316,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   });
 
   it('a guest cart of a cut off, adopted by b and asked at c before c has b\'s copy: c adopts it at b (one copy in the topology), one order for the key', async () => {
-    const { variants, cartId, at, order } = await guestOfA(1, 'adopted-within-lag-1');
+    const { variants, cartId, at, order } = await guestOfA('adopted-within-lag-1');
     for (const dc of ['b', 'c']) expect((await topo!.run('wan', 'cut', 'a', dc)).status).toBe(0);
     // c applies b's adoption late, as within one replication lag: its applier of b's writes waits on a row lock held
     // at c, on a row b writes just before (c's own writes are not held up by it)
@@ -349,7 +354,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   });
 
   it('a guest cart of a checked out at b, the answer lost after a committed (outcome unknown): c does not adopt it while a is cut off, and after the heal the retry at c answers a\'s one order', async () => {
-    const { cartId, at, order } = await guestOfA(2, 'unknown-outcome-3dc-1');
+    const { cartId, at, order } = await guestOfA('unknown-outcome-3dc-1');
     const ordersOfKey = "SELECT o.id FROM orders o JOIN idempotency_key k ON k.order_id = o.id WHERE k.idem_key = 'unknown-outcome-3dc-1'";
     try {
       const lost = await answerLostAfterCommit(cartId, () => order(at('b')));
@@ -380,7 +385,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
     expect((await new Shopper(entry('a')).post('/api/accounts/register', { email, password, name: 'A' })).status).toBe(201);
     const atA = new Shopper(entry('a'));
     expect((await atA.post('/api/accounts/login', { email, password })).body.homeDc).toBe('a');
-    const variant = (await atA.get('/api/products?pageSize=5')).body.items[4].variants[1].id;
+    const [variant] = await fresh(1);
     const cart = await atA.post('/api/cart/items', { variantId: variant, quantity: 1 });
     expect(cart.status).toBe(200);
     await caughtUp();
@@ -407,7 +412,7 @@ describe('three DCs as real processes: a replication mesh with one semi-sync DC,
   });
 
   it('the reservation sweeper settles what it can while a DC cannot be asked: b gives back an orphan sent to c and keeps one sent to a until a answers', async () => {
-    const variant = (await new Shopper(entry('b')).get('/api/products?pageSize=4')).body.items[3].variants[1].id;
+    const [variant] = await fresh(1);
     const stock = async () => Number((await one(sql<{ available: number }>('b', "SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'b'", [variant]))).available);
     const statusOf = async (orderId: string) => (await one(sql<{ status: string }>('b', 'SELECT status FROM stock_reservation WHERE order_id = ?', [orderId]))).status;
     // two checkouts at b whose owner batches never answered, past the grace: 1 unit for an order sent to c, 3 for one sent to a

@@ -9,11 +9,12 @@ import { one } from '../support/rows';
  * home's writes. Each leaves one order per key, no units sold twice and nothing stuck.
  */
 describe('two DCs under faults', () => {
-  const { nodes, links, apps, url, caughtUp, replicationHealthy, topology } = useTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1', REMOTE_STATEMENT_TIMEOUT_MS: '1000' } });
-  let variants: string[];
+  const { nodes, links, apps, url, caughtUp, replicationHealthy, variantIds } = useTwoDcs({ env: { HOME_CLAIM_WAIT_SECONDS: '1', REMOTE_STATEMENT_TIMEOUT_MS: '1000' } });
+  /** four variants of each test's own, with stock at both DCs */
+  let variants: [string, string, string, string];
 
-  beforeAll(() => {
-    variants = topology().catalog.variantIds;
+  beforeEach(async () => {
+    variants = await variantIds(4);
   });
 
   /** Placed orders of the cart (its adoptions included) in a database. */

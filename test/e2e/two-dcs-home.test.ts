@@ -4,7 +4,7 @@ import { ADDRESS, Shopper } from '../support/client';
 import { one } from '../support/rows';
 
 describe('two DCs: an account\'s home, its sessions and its cart across DCs (Order_DS_Remote)', () => {
-  const { nodes, links, url, caughtUp } = useTwoDcs();
+  const { nodes, links, url, caughtUp, variantIds: fresh } = useTwoDcs();
 
   const registerInA = (email: string) => registerAt(url.a, email);
 
@@ -36,7 +36,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
 
     const atB = new Shopper(url.b);
     expect((await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' })).status).toBe(200);
-    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    const [variant] = await fresh(1);
     const cart = await atB.post('/api/cart/items', { variantId: variant, quantity: 2 });
     expect(cart.status).toBe(200);
     expect(cart.body.id).toMatch(/^b_/); // made by DC b ...
@@ -62,7 +62,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
 
   it('with no recent log-in at home, a log-in at DC b claims the home (epoch + 1) and first sees everything DC a had', async () => {
     const inA = await registerInA('moving@example.com');
-    const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(2);
     await inA.post('/api/cart/items', { variantId: variants[0], quantity: 3 });
     await ageLastLogin('moving@example.com');
 
@@ -120,7 +120,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     const atB = new Shopper(url.b);
     const login = await atB.post('/api/accounts/login', { email: 'reads-at-b@example.com', password: 'a long password' });
     expect(login.body.homeDc).toBe('a');
-    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[0].id;
+    const [variant] = await fresh(1);
     expect((await atB.post('/api/cart/items', { variantId: variant, quantity: 2 })).status).toBe(200);
     expect(atB.cookies.get('meridian_rw')).toMatch(/^1-1-\d+$/); // the GTID of that write in a's database
     await caughtUp(); // the session row and the cart (written at a) are now in b's database too
@@ -148,7 +148,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     await caughtUp();
     const atB = new Shopper(url.b);
     expect((await atB.post('/api/accounts/login', { email: 'ryw@example.com', password: 'a long password' })).body.homeDc).toBe('a');
-    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(2);
     await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     await caughtUp();
     const before = await replicaReads(url.b);
@@ -185,7 +185,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     await caughtUp();
     const atB = new Shopper(url.b);
     expect((await atB.post('/api/accounts/login', { email: 'fenced@example.com', password: 'a long password' })).body.homeDc).toBe('a');
-    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(2);
     const cart = await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     await caughtUp();
     const lines = (db: MariaDbNode) => db.rootQuery('SELECT variant_id, quantity FROM meridian.cart_line WHERE cart_id = ? ORDER BY variant_id', [cart.body.id]);
@@ -218,7 +218,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
 
   it('a guest cart of DC b joins, at log-in at b, the cart of an account homed in a: in a\'s database, once, and the guest cart is closed in b', async () => {
     const inA = await registerInA('merging@example.com');
-    const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(3);
     const mine = await inA.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     await caughtUp();
     const atB = new Shopper(url.b);
@@ -250,7 +250,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
   it('while the link to DC a is cut, writing that account\'s cart at DC b fails cleanly with 503, and nothing is half-written', async () => {
     const atB = new Shopper(url.b);
     await atB.post('/api/accounts/login', { email: 'homed-in-a@example.com', password: 'a long password' });
-    const variant = (await atB.get('/api/products?pageSize=1')).body.items[0].variants[1].id;
+    const [variant] = await fresh(1);
     const before = await nodes.a.rootQuery('SELECT COUNT(*) AS n FROM meridian.cart_line');
     await links[1].cut(); // b -> a
     try {

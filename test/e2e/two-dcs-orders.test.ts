@@ -7,7 +7,7 @@ import { ADDRESS, Shopper } from '../support/client';
 import { one } from '../support/rows';
 
 describe('two DCs: checkout, stock and guest carts across DCs', () => {
-  const { nodes, links, apps, url, caughtUp } = useTwoDcs();
+  const { nodes, links, apps, url, caughtUp, variantIds: fresh } = useTwoDcs();
 
   const registerInA = (email: string) => registerAt(url.a, email);
 
@@ -19,7 +19,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
     await caughtUp();
     const atB = new Shopper(url.b);
     expect((await atB.post('/api/accounts/login', { email: 'remote-buyer@example.com', password: 'a long password' })).body.homeDc).toBe('a');
-    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(3);
     for (const v of variants.slice(0, 3)) expect((await atB.post('/api/cart/items', { variantId: v, quantity: 2 })).status).toBe(200);
     const before = { bInB: await stockIn(nodes.b, variants[0], 'b'), aInA: await stockIn(nodes.a, variants[0], 'a') };
 
@@ -56,7 +56,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
     await caughtUp();
     const atB = new Shopper(url.b);
     await atB.post('/api/accounts/login', { email: 'stale-replica@example.com', password: 'a long password' });
-    const variants = (await atB.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(5);
     await atB.post('/api/cart/items', { variantId: variants[0], quantity: 1 });
     await caughtUp();
     const stockBefore = await stockIn(nodes.b, variants[4], 'b');
@@ -78,7 +78,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
 
   it('the reservation sweeper gives back units no order took, only once the DC their order was sent to has been asked, and those of an order cancelled while its DC was cut off', async () => {
     const sweeper = apps[1].get(ReservationSweeper);
-    const variant = (await new Shopper(url.b).get('/api/products?pageSize=1')).body.items[0].variants[2].id;
+    const [variant] = await fresh(1);
     await caughtUp();
     // an order placed at b whose owner (a) b's replica has not heard from: its reservation is not an orphan
     await registerInA('swept@example.com');
@@ -140,7 +140,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
 
   it('a guest cart of DC a, while a cannot be reached from b: b adopts it from its replica, once, and the guest shops, checks out and logs in at b', async () => {
     const inA = new Shopper(url.a);
-    const variants = (await inA.get('/api/products?pageSize=2')).body.items.flatMap((p: { variants: { id: string }[] }) => p.variants.map((v) => v.id));
+    const variants = await fresh(3);
     await inA.post('/api/cart/items', { variantId: variants[0], quantity: 2 });
     const original = (await inA.post('/api/cart/items', { variantId: variants[1], quantity: 1 })).body;
     expect(original.id).toMatch(/^a_/);
@@ -228,7 +228,7 @@ describe('two DCs: checkout, stock and guest carts across DCs', () => {
     beforeAll(async () => {
       await nodes.a.rootQuery("INSERT INTO meridian.account (id, email, password_hash, name, role, home_dc) VALUES (?, 'stock-admin@example.com', ?, 'Admin', 'admin', 'a')",
         [newId('a'), await new PasswordHasher().hash('an admin password')]);
-      variant = (await new Shopper(url.a).get('/api/products?pageSize=1')).body.items[0].variants[2].id;
+      [variant = ''] = await fresh(1);
       await caughtUp();
     });
 

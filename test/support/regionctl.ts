@@ -5,6 +5,8 @@ import type { StatusReport } from '../../apps/regionctl/src/runtime/status-repor
 import { spawnTied, waitFor } from './processes';
 
 export const REGIONCTL = join(__dirname, '../../dist/apps/regionctl/src/main.js');
+/** the admin `regionctl up` makes in the first DC (what it prints) */
+export const REGIONCTL_ADMIN = { email: 'admin@meridian.local', password: 'meridian-admin-password' };
 
 /** Region files for a test topology: DC i gets the loopback block 127.0.(block+i).0/24. */
 export function writeRegions(dir: string, dcs: { code: string; apiProcesses?: number; durability?: string; env?: Record<string, string | number> }[],

@@ -11,7 +11,10 @@ import { loadAppEnv } from '../../apps/commerce-api/src/config/app-config';
 import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
 import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
 import { BENCH_SHAPE, seedCatalog, SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
+import { PasswordHasher } from '../../apps/commerce-api/src/accounts/password-hasher';
 import { Shopper } from './client';
+import { Factory, TestVariant, Tuple, variantIdsEverywhere, variantsEverywhere } from './factories';
+import { ADMIN } from './shop';
 import { dcNode } from './dc-node';
 import { freePort } from './processes';
 
@@ -76,6 +79,9 @@ export async function startTwoDcs(opts: { latencyMs?: number; env?: Record<strin
   // the catalog is made in DC a and replicates; each DC makes its own stock allocation rows
   const dsA = await createTypeOrmDataSource({ host: nodes.a.o.host, port: nodes.a.o.port, user: APP_USER.user, password: APP_USER.password, database: 'meridian', poolSize: 2 }).initialize();
   const catalog = await seedCatalog(new PoolDataSource('a', 'local', mysqlPoolOf(dsA)), 'a', ['a'], { ...BENCH_SHAPE, products: 4, stock: 50 });
+  await new PoolDataSource('a', 'local', mysqlPoolOf(dsA)).execute(
+    `INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, ?, 'Admin', 'admin', 'a')`,
+    [newId('a'), ADMIN.email, await new PasswordHasher().hash(ADMIN.password)]);
   await dsA.destroy();
   await caughtUp();
   await nodes.b.rootQuery(`INSERT INTO meridian.stock_allocation (id, variant_id, dc, available) VALUES ${catalog.variantIds.map(() => '(?, ?, ?, 50)').join(', ')}`,
@@ -118,6 +124,7 @@ export function useTwoDcs(opts: { latencyMs?: number; env?: Record<string, strin
   const links = [] as unknown as TwoDcs['links'];
   const apps = [] as unknown as TwoDcs['apps'];
   const url = { a: '', b: '' };
+  let make: { a: Factory; b: Factory } | undefined;
   const started = () => {
     if (!t) throw new Error('the two DCs are not up yet');
     return t;
@@ -128,11 +135,25 @@ export function useTwoDcs(opts: { latencyMs?: number; env?: Record<string, strin
     Object.assign(url, t.url);
     links.push(...t.links);
     apps.push(...t.apps);
+    make = { a: new Factory(t.url.a), b: new Factory(t.url.b) };
   }, 180000);
   afterAll(async () => {
     await t?.close();
   });
-  return { nodes, links, apps, url, caughtUp: () => started().caughtUp(), replicationHealthy: () => started().replicationHealthy(), topology: started };
+  const factories = () => {
+    started();
+    return make!;
+  };
+  return {
+    nodes, links, apps, url, caughtUp: () => started().caughtUp(), replicationHealthy: () => started().replicationHealthy(), topology: started,
+    /** fresh data at DC a or b */
+    make: factories,
+    /** `count` variants of the test's own (made at a), with `stock` units (default 50) at both DCs */
+    variants: <N extends number>(count: N, o: { stock?: number; price?: number } = {}): Promise<Tuple<TestVariant, N>> =>
+      variantsEverywhere([factories().a, factories().b], count, o),
+    /** the ids of `count` such variants */
+    variantIds: <N extends number>(count: N): Promise<Tuple<string, N>> => variantIdsEverywhere([factories().a, factories().b], count),
+  };
 }
 
 /** A shopper who has just registered at `base` (and is logged in there). */
