@@ -10,6 +10,7 @@ const shared = {
     '^@meridian/dc$': '<rootDir>/libs/dc/src',
     '^@meridian/dc/(.*)$': '<rootDir>/libs/dc/src/$1',
     '^@meridian/regions$': '<rootDir>/libs/regions/src',
+    '^@meridian/health$': '<rootDir>/libs/health/src',
   },
 };
 

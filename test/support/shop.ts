@@ -9,6 +9,7 @@ import { newId } from '@meridian/dc';
 import { MIGRATE_USER } from '../../apps/regionctl/src/db/mariadb-node';
 import { Factory } from './factories';
 import { MariaDbServer, startMariaDb } from './mariadb';
+import { RedisServer, startRedis } from './redis';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-123' };
 
@@ -56,18 +57,19 @@ export async function startShop(db: MariaDbServer, opts: { dc?: string; env?: Re
  * A MariaDB and a commerce-api for the tests of one file: started before the first, stopped after
  * the last. Read the fields inside tests (they exist once the shop is up).
  */
-export function useShop(opts: { env?: Record<string, string> } = {}) {
-  let up: { db: MariaDbServer; shop: TestShop; make: Factory } | undefined;
+export function useShop(opts: { env?: Record<string, string>; redis?: boolean } = {}) {
+  let up: { db: MariaDbServer; shop: TestShop; make: Factory; redis?: RedisServer } | undefined;
   let db: MariaDbServer | undefined;
+  let redis: RedisServer | undefined;
   let shop: TestShop | undefined;
   beforeAll(async () => {
-    db = await startMariaDb();
-    shop = await startShop(db, { env: opts.env });
-    up = { db, shop, make: new Factory(shop.url) };
+    [db, redis] = await Promise.all([startMariaDb(), opts.redis ? startRedis() : undefined]);
+    shop = await startShop(db, { env: { ...(redis ? { REDIS_URL: redis.url } : {}), ...opts.env } });
+    up = { db, shop, make: new Factory(shop.url), redis };
   });
   afterAll(async () => {
     await shop?.close();
-    await db?.stop();
+    await Promise.all([db?.stop(), redis?.stop()]);
   });
   const started = () => {
     if (!up) throw new Error('the shop is not up yet');
@@ -78,6 +80,12 @@ export function useShop(opts: { env?: Record<string, string> } = {}) {
     get shop() { return started().shop; },
     /** fresh data for one test */
     get make() { return started().make; },
+    /** the shop's Redis (with `redis: true`) */
+    get redis() {
+      const r = started().redis;
+      if (!r) throw new Error('useShop({ redis: true }) starts a Redis');
+      return r;
+    },
     /** the seeded catalog's variants (prefer make.variant() where stock counts matter) */
     get variants() { return started().shop.catalog.variantIds; },
   };

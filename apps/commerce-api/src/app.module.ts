@@ -10,6 +10,7 @@ import { AdminModule } from './admin/admin.module';
 import { CartModule } from './cart/cart.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
 import { RetentionModule } from './retention/retention.module';
 import { StockModule } from './stock/stock.module';
@@ -20,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        InfraModule.forRoot(env, logger), DatabaseModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
+        InfraModule.forRoot(env, logger), DatabaseModule, JobsModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
         AdminModule, StockModule, RetentionModule, HealthModule,
       ],
       providers: [

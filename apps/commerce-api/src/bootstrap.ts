@@ -46,6 +46,7 @@ export async function createApp(env: AppEnv, logger = new AppLogger(env.DC_ID, e
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'health/deep', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });

@@ -202,6 +202,19 @@ export class CartRepository {
     return { affected: made.value, gtid, ...loaded.value };
   }
 
+  /**
+   * Deep health's cart: a guest cart given a line of the first active variant, read back priced.
+   * Meant for a transaction that is rolled back (TxSql.batchAndRollback): it leaves nothing.
+   */
+  probeCart(ids: { cart: string; line: string }, dc: string, currency: string): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> {
+    return mapStep(steps(
+      exec({ sql: 'INSERT INTO cart (id, owner_dc, currency) VALUES (?, ?, ?)', params: [ids.cart, dc, currency] },
+        { sql: 'INSERT INTO cart_line (id, cart_id, variant_id, quantity) SELECT ?, ?, id, 1 FROM variant WHERE active = 1 ORDER BY id LIMIT 1',
+          params: [ids.line, ids.cart] }),
+      cartWithLines(dc, 'c.id = ?', [ids.cart]),
+    ), ([, loaded]) => loaded);
+  }
+
   /** For checkout at the cart's owner: the cart locked for this transaction, and its priced lines. */
   lockForCheckout(ref: CartRef, dc: string): Step<{ cart: CartRow | undefined; lines: CartLineRow[] }> {
     const [cond, params] = refWhere(ref);

@@ -55,6 +55,16 @@ export class CartService {
     @Inject(StockReservationsRepository) private readonly reservations: StockReservationsRepository,
   ) {}
 
+  /** Deep health: a guest cart given a line and read back, in a transaction that is rolled back; the lines read. */
+  async probe(): Promise<number> {
+    const dc = this.router.dc;
+    const b = new Batch();
+    const loaded = b.add(this.repo.probeCart({ cart: newId(dc), line: newId(dc) }, dc, this.env.STORE_CURRENCY));
+    await this.router.local.transaction((tx) => tx.batchAndRollback(b));
+    if (!loaded.value.cart) throw new Error('the cart just written was not read back');
+    return loaded.value.lines.length;
+  }
+
   /** The account's cart or the guest cart of the cookie, with the database that owns it. */
   target(ctx: RequestContext): CartTarget | undefined {
     if (ctx.account) return { db: ctx.account.home, ref: { accountId: ctx.account.id } };

@@ -76,6 +76,23 @@ export class CatalogService {
     return json;
   }
 
+  /**
+   * Deep health: the first catalog page and its first product's page, through this process's
+   * cache as shoppers read them; the products read (0 in an empty catalog).
+   */
+  async readThroughCache(ctx: RequestContext): Promise<number> {
+    const page = JSON.parse(await this.listProducts(ctx, Object.assign(new ListProductsQuery(), { page: 1, pageSize: 1 }))) as { items: { slug: string }[] };
+    const [first] = page.items;
+    if (first) await this.productBySlug(ctx, first.slug);
+    return page.items.length;
+  }
+
+  /** Deep health: a full-text search run on the database now (never from the cache); the matches' count. */
+  async searchNow(text: string): Promise<number> {
+    const { total } = await this.repo.findProducts(this.router.local, { match: toMatchExpression(text), sort: 'relevance', limit: 1, offset: 0 });
+    return total;
+  }
+
   async categories(_ctx: RequestContext) {
     const rows = await this.repo.findCategories(this.router.local);
     return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, products: Number(r.products) }));

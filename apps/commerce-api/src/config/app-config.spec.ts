@@ -27,6 +27,14 @@ describe('loadAppEnv', () => {
   });
 });
 
+describe('REDIS_URL', () => {
+  it('is optional (the job queues are off without it), a redis:// URL when set', () => {
+    expect(loadAppEnv(base).REDIS_URL).toBe('');
+    expect(loadAppEnv({ ...base, REDIS_URL: 'redis://127.0.1.3:8379' }).REDIS_URL).toBe('redis://127.0.1.3:8379');
+    expect(() => loadAppEnv({ ...base, REDIS_URL: 'http://127.0.1.3:8379' })).toThrow(/REDIS_URL must be like/);
+  });
+});
+
 describe('settingProblems (a DC\'s env: in regions/)', () => {
   it('accepts settings commerce-api reads with values it accepts', () => {
     expect(settingProblems({ CATALOG_CACHE_MS: '500', HOME_ACTIVE_WINDOW_SECONDS: '60', ACCESS_LOG: 'false' })).toEqual([]);

@@ -84,6 +84,11 @@ export class AppEnv extends DbEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_MAX_FAILURES = 10;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOGIN_WINDOW_SECONDS = 900;
 
+  /** the DC's Redis, for its job queues (BullMQ): redis://host:port[/db]; unset, the queues are off and deep health fails its queue check */
+  @IsOptional() @Matches(/^(rediss?:\/\/[^\s/]+(\/\d+)?)?$/, { message: 'REDIS_URL must be like "redis://127.0.1.6:6379"' }) REDIS_URL = '';
+  /** GET /health/deep answers within this; a check that has not finished by then counts as failed */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(30000) DEEP_HEALTH_TIMEOUT_MS = 1000;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) CATALOG_CACHE_MS = 1000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) LOW_STOCK_THRESHOLD = 10;
   @IsOptional() @Matches(/^[A-Z]{3}$/) STORE_CURRENCY = 'USD';

@@ -84,6 +84,12 @@ class ConnectionSql implements TxSql {
     b.settle(results);
   }
 
+  async batchAndRollback(b: Batch): Promise<void> {
+    const results = await this.send(b, this.begin(), ['ROLLBACK']);
+    this.committed = true; // ended: nothing left to commit
+    b.settle(results);
+  }
+
   async batchCommitGtid(b: Batch): Promise<string> {
     const all = await this.send(b, this.begin(), [...this.commit(), 'SELECT @@last_gtid AS g'], true);
     this.committed = true;

@@ -36,6 +36,11 @@ export interface TxSql extends Sql {
   /** `batch`, then COMMIT in the same round trip; nothing of it is kept if a statement fails */
   batchAndCommit(b: Batch): Promise<void>;
   /**
+   * `batch`, then ROLLBACK in the same round trip: the statements ran (their answers are in the
+   * handles) and nothing of them is kept or written to the binlog (no other DC ever sees it)
+   */
+  batchAndRollback(b: Batch): Promise<void>;
+  /**
    * `batchAndCommit`, answering the GTID the commit was given (`@@last_gtid`), still one round trip:
    * what another DC's database must have applied before it can read what this transaction wrote.
    */

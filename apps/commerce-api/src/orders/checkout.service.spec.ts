@@ -51,6 +51,7 @@ class FakeDb implements OrderDataSource {
       batch: async (b) => send(b, false),
       run: <T>(step: Step<T>) => Batch.runOne({ batch: async (b) => send(b, false) }, step),
       batchAndCommit: async (b) => send(b, true),
+      batchAndRollback: async (b) => send(b, false),
       batchCommitGtid: async (b) => {
         send(b, true);
         return `${this.dc === 'a' ? 1 : 2}-1-42`;

@@ -12,5 +12,6 @@ import { OrdersService } from './orders.service';
   imports: [CartModule, HomeDcModule, IdempotencyModule, StockModule],
   controllers: [OrdersController],
   providers: [CheckoutService, OrdersService, OrdersRepository],
+  exports: [OrdersService],
 })
 export class OrdersModule {}

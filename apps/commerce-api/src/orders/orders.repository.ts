@@ -66,6 +66,20 @@ export class OrdersRepository {
     ), this.event(eventId, o.id, null, o.status, actor)), (err) => (isDuplicateKey(err, 'uq_order_number') ? new OrderNumberTakenError(o.number) : undefined));
   }
 
+  /**
+   * Deep health's order: one with a line, written as checkout writes them, and read back. Meant
+   * for a transaction that is rolled back (TxSql.batchAndRollback): it leaves nothing.
+   */
+  probeOrder(ids: { order: string; line: string; event: string; cart: string }, number: string, dc: string, currency: string): Step<boolean> {
+    const o: NewOrder = { id: ids.order, number, account_id: null, cart_id: ids.cart, email: 'deep-health@invalid', status: 'placed', currency,
+      subtotal: 0, discount_total: 0, shipping_total: 0, tax_total: 0, total: 0, discount_code: null, shipping_method_code: 'deep-health',
+      shipping_address: {}, placed_dc: dc };
+    const line: OrderLineRow = { id: ids.line, order_id: ids.order, variant_id: 'deep-health', sku: 'deep-health', product_name: 'deep health',
+      variant_name: 'deep health', quantity: 1, unit_price: 0, tax_rate_bp: 0, line_total: 0 };
+    return mapStep(steps(this.insertOrder(o, [line], ids.event, 'deep-health'), row<{ id: string }>('SELECT id FROM orders WHERE id = ?', [ids.order])),
+      ([, found]) => found !== undefined);
+  }
+
   event(id: string, orderId: string, from: OrderStatus | null, to: OrderStatus, actor: string): Step<void> {
     return exec({ sql: 'INSERT INTO order_event (id, order_id, from_status, to_status, actor) VALUES (?, ?, ?, ?, ?)',
       params: [id, orderId, from, to, actor.slice(0, 80)] });

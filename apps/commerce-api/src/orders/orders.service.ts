@@ -15,6 +15,7 @@ import { assertTransition, OrderStatus } from './order-state';
 import { OrderPageView, OrderView } from './orders.dto';
 import { orderView } from './order-view';
 import { OrderRow, OrdersRepository } from './orders.repository';
+import { newOrderNumber } from './checkout.service';
 
 /** Following orders and moving them through their states. */
 @Injectable()
@@ -29,6 +30,16 @@ export class OrdersService {
     @Inject(AppEnv) private readonly env: AppEnv,
     @Inject(AppMetrics) private readonly metrics: AppMetrics,
   ) {}
+
+  /** Deep health: an order written as checkout writes one and read back, in a transaction that is rolled back. */
+  async probe(): Promise<void> {
+    const dc = this.router.dc;
+    const b = new Batch();
+    const found = b.add(this.repo.probeOrder({ order: newId(dc), line: newId(dc), event: newId(dc), cart: newId(dc) },
+      newOrderNumber(dc), dc, this.env.STORE_CURRENCY));
+    await this.router.local.transaction((tx) => tx.batchAndRollback(b));
+    if (!found.value) throw new Error('the order just written was not read back');
+  }
 
   /**
    * The account's orders. Home elsewhere: read from this DC's replica once it has applied the

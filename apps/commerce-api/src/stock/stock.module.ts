@@ -5,10 +5,11 @@ import { ReservationSweeper } from './reservation-sweeper';
 import { StockRepository } from './stock.repository';
 import { StockReservationsRepository } from './stock-reservations.repository';
 import { StockTransfersService } from './stock-transfers.service';
+import { StockAvailabilityQueue } from './stock-availability.queue';
 
 @Module({
   controllers: [StockController],
-  providers: [StockTransfersService, StockRepository, StockReservationsRepository, StockReceiver, ReservationSweeper],
-  exports: [StockRepository, StockReservationsRepository],
+  providers: [StockTransfersService, StockRepository, StockReservationsRepository, StockReceiver, ReservationSweeper, StockAvailabilityQueue],
+  exports: [StockRepository, StockReservationsRepository, StockAvailabilityQueue],
 })
 export class StockModule {}

@@ -162,6 +162,19 @@ export class StockRepository {
     };
   }
 
+  /** A SKU's variant and this DC's units of it, in one read (no variant: null, 0). */
+  async availabilityOfSku(db: Sql, sku: string, dc: string): Promise<{ variantId: string | null; available: number }> {
+    const [row] = await db.query<{ id: string; available: number | null }>(`SELECT v.id, s.available FROM variant v
+      LEFT JOIN stock_allocation s ON s.variant_id = v.id AND s.dc = ? WHERE v.sku = ? ORDER BY ${earliestFirst('v')} LIMIT 1`, [dc, sku]);
+    return { variantId: row?.id ?? null, available: Number(row?.available ?? 0) };
+  }
+
+  /** Some active variant's SKU (the first made), or undefined in an empty catalog. */
+  async anySku(db: Sql): Promise<string | undefined> {
+    const [row] = await db.query<{ sku: string }>('SELECT sku FROM variant WHERE active = 1 ORDER BY id LIMIT 1');
+    return row?.sku;
+  }
+
   async variantIdOf(db: Sql, idOrSku: { id?: string; sku?: string }): Promise<string | undefined> {
     const [row] = idOrSku.id
       ? await db.query<{ id: string }>('SELECT id FROM variant WHERE id = ?', [idOrSku.id])
