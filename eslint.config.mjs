@@ -59,7 +59,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**', 'scripts/**', 'apps/*/src/cli.ts', 'apps/*/src/main.ts', 'apps/*/src/config/**'],
+    files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**', 'scripts/**', 'apps/*/src/cli.ts', 'apps/*/src/main.ts', 'apps/*/src/config/**',
+      'libs/config/**', 'gslb-healthcheck/src/main.ts', 'gslb-healthcheck/src/config.ts'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

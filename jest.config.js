@@ -11,13 +11,14 @@ const shared = {
     '^@meridian/dc/(.*)$': '<rootDir>/libs/dc/src/$1',
     '^@meridian/regions$': '<rootDir>/libs/regions/src',
     '^@meridian/health$': '<rootDir>/libs/health/src',
+    '^@meridian/config$': '<rootDir>/libs/config/src',
   },
 };
 
 module.exports = {
   testTimeout: 120000,
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/gslb-healthcheck', '<rootDir>/libs'], testMatch: ['**/*.spec.ts'] },
     { ...shared, displayName: 'integration', roots: ['<rootDir>/test/integration'], testMatch: ['**/*.test.ts'] },
     { ...shared, displayName: 'e2e', roots: ['<rootDir>/test/e2e'], testMatch: ['**/*.test.ts'] },
   ],

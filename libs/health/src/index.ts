@@ -1,1 +1,2 @@
 export * from './deep-health';
+export * from './drain';

@@ -1,12 +1,11 @@
-import { plainToInstance, Transform } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
-  getMetadataStorage, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
+  getMetadataStorage, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength,
 } from 'class-validator';
 import { DC_CODE_PATTERN, ROUTING_MODES, RoutingMode } from '@meridian/dc';
+import { ConfigError, loadEnv, toBool, toInt } from '@meridian/config';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
+export { ConfigError, loadEnv };
 
 /** `b=127.0.1.21:3306,c=127.0.1.22:3306`: each other DC and the address of the WAN link to its database. */
 const REMOTE_DBS = /^$|^[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5}(,[a-z][a-z0-9]{0,7}=[0-9.]+:\d{1,5})*$/;
@@ -98,19 +97,6 @@ export class AppEnv extends DbEnv {
   /** after SIGTERM: how long to keep serving (readiness failing, Connection: close) before closing the listener */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_DRAIN_MS = 1000;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_GRACE_MS = 15000;
-}
-
-export class ConfigError extends Error {}
-
-/** Parses and validates the environment; a bad value stops the boot with every bad field named. */
-export function loadEnv<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
-  const parsed = plainToInstance(cls, { ...env }, { exposeDefaultValues: true });
-  const errors = validateSync(parsed, { whitelist: false, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed;
 }
 
 export const loadAppEnv = (env: NodeJS.ProcessEnv = process.env) => loadEnv(AppEnv, env);

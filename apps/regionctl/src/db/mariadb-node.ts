@@ -44,6 +44,8 @@ export interface MariaDbNodeOptions {
 export const APP_USER = { user: 'meridian', password: 'meridian' };
 /** Runs the migrations: the schema's DDL, unlogged (BINLOG ADMIN); over the Unix socket only. */
 export const MIGRATE_USER = { user: 'meridian_migrate', password: 'meridian-migrate' };
+/** the DC's aggregators (gslb-healthcheck): replication status, and their beacon rows */
+export const MONITOR_USER = { user: 'meridian_monitor', password: 'meridian-monitor' };
 export const APP_DATABASE = 'meridian';
 /** The other DCs' replica connections: the binlog, nothing of the data otherwise. */
 export const REPL_USER = { user: 'repl', password: 'meridian-repl' };
@@ -128,6 +130,8 @@ export class MariaDbNode {
       CREATE USER IF NOT EXISTS ${account(APP_USER)} IDENTIFIED BY ${format('?', [APP_USER.password])};
       CREATE USER IF NOT EXISTS ${account(MIGRATE_USER, 'localhost')} IDENTIFIED BY ${format('?', [MIGRATE_USER.password])};
       CREATE USER IF NOT EXISTS ${account(REPL_USER)} IDENTIFIED BY ${format('?', [REPL_USER.password])};
+      CREATE USER IF NOT EXISTS ${account(MONITOR_USER)} IDENTIFIED BY ${format('?', [MONITOR_USER.password])};
+      GRANT SLAVE MONITOR, BINLOG MONITOR ON *.* TO ${account(MONITOR_USER)};
       GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO ${account(REPL_USER)};
       GRANT BINLOG ADMIN ON *.* TO ${account(MIGRATE_USER, 'localhost')};
       SET sql_log_bin = 1`);
@@ -156,6 +160,7 @@ export class MariaDbNode {
       CREATE DATABASE IF NOT EXISTS ${APP_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
       ${dml}; REVOKE ALL PRIVILEGES ON ${APP_DATABASE}.* FROM ${account(APP_USER)}; ${dml};
       GRANT ALL ON ${APP_DATABASE}.* TO ${account(MIGRATE_USER, 'localhost')};
+      GRANT SELECT, INSERT, UPDATE ON ${APP_DATABASE}.* TO ${account(MONITOR_USER)};
       SET sql_log_bin = 1`);
   }
 

@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { HealthcheckEnv } from './config';
+import { DcController } from './dc.controller';
+import { DcHealthService } from './dc-health.service';
+import { HealthcheckLogger } from './logger';
+
+@Module({})
+export class HealthcheckModule {
+  static forRoot(env: HealthcheckEnv, logger: HealthcheckLogger): DynamicModule {
+    return {
+      module: HealthcheckModule,
+      controllers: [DcController],
+      providers: [{ provide: HealthcheckEnv, useValue: env }, { provide: HealthcheckLogger, useValue: logger }, DcHealthService],
+    };
+  }
+}
