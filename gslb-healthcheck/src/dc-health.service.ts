@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { readDrain } from '@meridian/health';
+import { readApiTargets, readDrain } from '@meridian/health';
 import { HealthcheckEnv } from './config';
 import { DcState, Hysteresis } from './hysteresis';
 import { ApiProbe, CheckKind, DbProbe, LbProbe, Probe, ProbeResult, RedisProbe, ReplicationView } from './probes';
@@ -63,7 +63,11 @@ export interface DcStatus {
  */
 @Injectable()
 export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
-  private readonly probes: Probe[] = [];
+  /** every commerce-api of the DC: the list configured, or the state folder's when regionctl has scaled */
+  private apis: ApiProbe[] = [];
+  private apiUrls = '';
+  /** the DC's entry, database and Redis */
+  private readonly others: Probe[] = [];
   private readonly db?: DbProbe;
   private readonly hysteresis: Hysteresis;
   private readonly last = new Map<string, boolean[]>();
@@ -76,17 +80,28 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(HealthcheckEnv) private readonly env: HealthcheckEnv, @Inject(HealthcheckLogger) private readonly logger: HealthcheckLogger) {
     this.hysteresis = new Hysteresis(env.HC_FAIL_ROUNDS, env.HC_PASS_ROUNDS);
-    env.HC_APIS.split(',').forEach((url, i) => this.probes.push(new ApiProbe(`api-${i + 1}`, url.replace(/\/+$/, ''))));
-    if (env.HC_LB) this.probes.push(new LbProbe(env.HC_LB.replace(/\/+$/, '')));
+    this.syncApis();
+    if (env.HC_LB) this.others.push(new LbProbe(env.HC_LB.replace(/\/+$/, '')));
     if (env.HC_DB || env.HC_DB_SOCKET) {
       const [host, port] = env.HC_DB.split(':');
       this.db = new DbProbe(env.HC_DB_SOCKET || env.HC_DB, {
         ...(env.HC_DB_SOCKET ? { socketPath: env.HC_DB_SOCKET } : { host, port: Number(port) }),
         user: env.HC_DB_USER, password: env.HC_DB_PASSWORD, database: env.HC_DB_NAME,
       }, `${env.HC_DC}-${env.HC_INSTANCE}`, env.HC_DC);
-      this.probes.push(this.db);
+      this.others.push(this.db);
     }
-    if (env.HC_REDIS) this.probes.push(new RedisProbe(env.HC_REDIS));
+    if (env.HC_REDIS) this.others.push(new RedisProbe(env.HC_REDIS));
+  }
+
+  /** Follows the state folder's list of commerce-api processes (regionctl scale rewrites it). */
+  private syncApis(): void {
+    const urls = (readApiTargets(this.env.HC_STATE_DIR) ?? this.env.HC_APIS.split(',')).map((u) => u.replace(/\/+$/, ''));
+    if (urls.join(',') === this.apiUrls) return;
+    const gone = this.apis;
+    this.apis = urls.map((url, i) => new ApiProbe(`api-${i + 1}`, url));
+    this.apiUrls = urls.join(',');
+    if (gone.length) this.logger.info('commerce-api processes checked', { apis: urls });
+    void Promise.all(gone.map((p) => p.close()));
   }
 
   onModuleInit(): void {
@@ -97,7 +112,7 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await Promise.all(this.probes.map((p) => p.close()));
+    await Promise.all([...this.apis, ...this.others].map((p) => p.close()));
   }
 
   /** The state as of the last round (waits for the first one). */
@@ -122,8 +137,9 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
   private async round(): Promise<void> {
     const env = this.env;
     const started = Date.now();
+    this.syncApis();
     const [results, replication] = await Promise.all([
-      Promise.all(this.probes.map((p) => this.timed(p))),
+      Promise.all([...this.apis, ...this.others].map((p) => this.timed(p))),
       this.db?.replication(env.HC_TIMEOUT_MS).catch((err: Error) => ({ channels: [], beacons: [], semiSync: 'unknown' as const, error: err.message })),
     ]);
     const passed = results.filter((r) => r.ok).length;
@@ -134,7 +150,7 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
     const before = this.hysteresis.state?.state;
     const { state, since } = this.hysteresis.round(raw === 'PASS', started);
     const drain = readDrain(env.HC_STATE_DIR);
-    const reason = drain ? `drained: ${drain.reason}` : this.reasonFor(state, results, passed, counted, apiUp);
+    const reason = drain ? (drain.reason ? `drained: ${drain.reason}` : 'drained') : this.reasonFor(state, results, passed, counted, apiUp);
     const answered: DcState = drain ? 'FAIL' : state;
     if (before !== undefined && before !== state) this.logger.info(`DC ${env.HC_DC} is now ${state}`, { reason, share });
     this.history.push({ t: started, state: answered, raw, share });

@@ -8,6 +8,7 @@ import { caughtUpEverywhere, differingTables, regionctl, REGIONCTL_ADMIN, region
 import { waitFor } from '../support/processes';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { one } from '../support/rows';
+import type { DcStatus } from '../../gslb-healthcheck/src/dc-health.service';
 
 /**
  * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
@@ -22,6 +23,13 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
   const base = 20000 + Math.floor(Math.random() * 300) * 100;
   const entry = { a: `http://127.0.31.1:${base + 80}`, b: `http://127.0.32.1:${base + 80}`, c: `http://127.0.33.1:${base + 80}` };
   type Dc = keyof typeof entry;
+  /** what aggregator n (1 or 2) of a DC answers a GSLB */
+  const gslb = async (dc: Dc, n: 1 | 2 = 1) => {
+    const r = await fetch(`http://127.0.${BLOCK + ['a', 'b', 'c'].indexOf(dc)}.${6 + n}:${base + 90}/dc/${dc}`);
+    return { status: r.status, text: await r.text() };
+  };
+  const gslbStatus = async (dc: Dc, n: 1 | 2 = 1) =>
+    (await (await fetch(`http://127.0.${BLOCK + ['a', 'b', 'c'].indexOf(dc)}.${6 + n}:${base + 90}/status`)).json()) as DcStatus;
   let topo: Topology | undefined;
 
   const status = (t: Topology) => statusOf(t);
@@ -58,9 +66,19 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(t.lines.join('\n')).toContain(`DC b (Test DC b): ${entry.b}/api`);
     const s = await status(t);
     expect(s.processes.map((p) => `${p.name} ${p.state}`)).toEqual([
-      'mariadb-a running', 'redis-a running', 'api-a-1 running', 'api-a-2 running', 'haproxy-a running',
-      'mariadb-b running', 'redis-b running', 'api-b-1 running', 'haproxy-b running',
+      'mariadb-a running', 'redis-a running', 'api-a-1 running', 'api-a-2 running', 'haproxy-a running', 'healthcheck-a-1 running', 'healthcheck-a-2 running',
+      'mariadb-b running', 'redis-b running', 'api-b-1 running', 'haproxy-b running', 'healthcheck-b-1 running', 'healthcheck-b-2 running',
     ]);
+    // each DC's two aggregators check everything inside it (every commerce-api directly) and say PASS
+    for (const dc of ['a', 'b'] as const) {
+      for (const n of [1, 2] as const) expect(await gslb(dc, n)).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n\d of \d checks passed/) });
+    }
+    expect((await gslbStatus('a')).checks.map((c) => `${c.name} ${c.target} ${c.ok}`)).toEqual([
+      `api-1 http://127.0.31.11:${base + 100} true`, `api-2 http://127.0.31.12:${base + 100} true`, `lb ${entry.a} true`,
+      `db ${join(runDirFor(data), 'db-a.sock')} true`, `redis redis://127.0.31.3:${base + 379} true`,
+    ]);
+    expect(s.dcs.map((d) => d.gslb.map((g) => `${g.instance} ${g.state}`))).toEqual([['1 PASS', '2 PASS'], ['1 PASS', '2 PASS']]);
+    expect(t.lines.join('\n')).toContain(`its health: http://127.0.31.7:${base + 90}/dc/a  http://127.0.31.8:${base + 90}/dc/a`);
     for (const d of s.dcs) {
       expect(d.lb).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'UP' })]));
       expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
@@ -69,6 +87,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const human = await t.run('status');
     expect(human.stdout).toMatch(/replication from_b: running/);
     expect(human.stdout).toMatch(/all processes running, replication healthy/);
+    expect(human.stdout).toMatch(new RegExp(`gslb-healthcheck 2 \\(127\\.0\\.32\\.8:${base + 90}\\): PASS since \\S+: 4 of 4 checks passed`));
     // replication has been flowing through both links: each says how late it delivered
     for (const l of s.links) expect(l.late.chunks).toBeGreaterThan(0);
     expect(human.stdout).toMatch(/delivered late p50 \/ p99 \/ max/);
@@ -117,6 +136,9 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const s = await status(t);
     expect(s.processes.find((p) => p.name === 'api-a-2')).toMatchObject({ state: 'exited', exit: 'signal SIGKILL' });
     expect((await t.run('status')).stdout).toMatch(/api-a-2 .*EXITED \(signal SIGKILL\)/);
+    // one of five checks fails: the DC still passes (75 % needed), and says which failed
+    await waitFor('the aggregator to see api-2 gone', async () => (await gslbStatus('a')).checks.find((c) => c.name === 'api-2')?.ok === false, 5000, 50);
+    expect(await gslb('a')).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n4 of 5 checks passed \(75 % needed\); failing: api-2: ECONNREFUSED/) });
   });
 
   it('wan cut: both DCs keep taking orders on their own; a write for the other DC\'s account fails with 503; heal catches up with nothing lost; a blackhole answers 503 at the deadline', async () => {
@@ -128,6 +150,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect((await atB.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).body.homeDc).toBe('a');
     const [variant] = await fresh(['a', 'b'], 1);
 
+    const cutAt = Date.now();
     const cut = await t.run('wan', 'cut', 'a', 'b');
     expect(cut).toMatchObject({ status: 0, stdout: 'WAN a <-> b: cut\n' });
     expect((await status(t)).links.every((l) => l.cut)).toBe(true);
@@ -137,6 +160,15 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const during = await Promise.all([guestOrder(entry.a, variant, 'during-cut-a-1'), guestOrder(entry.b, variant, 'during-cut-b-1'),
       guestOrder(entry.a, variant, 'during-cut-a-2')]);
     expect(during.map((o) => o.status)).toEqual([201, 201, 201]);
+    // a WAN cut fails neither DC: only what is inside a DC counts; the channel is shown, not counted
+    await waitFor('a\'s aggregator to see its channel from b broken', async () =>
+      (await gslbStatus('a')).replication?.channels.some((c) => c.channel === 'from_b' && c.io !== 'Yes') ?? false, 30000, 100);
+    const roundsSinceCut = async (dc: Dc) => (await gslbStatus(dc)).history.filter((h) => h.t >= cutAt);
+    await waitFor('three rounds in each DC since the cut', async () => (await roundsSinceCut('a')).length >= 3 && (await roundsSinceCut('b')).length >= 3, 10000, 50);
+    for (const dc of ['a', 'b'] as const) {
+      expect((await roundsSinceCut(dc)).map((h) => h.state)).not.toContain('FAIL');
+      expect((await gslb(dc)).status).toBe(200);
+    }
 
     expect((await t.run('wan', 'heal', 'a', 'b')).status).toBe(0);
     await caughtUp(t);
@@ -163,10 +195,19 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     let s = await status(t);
     expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => `${p.name} ${p.state}`)).toEqual(['api-b-1 running', 'api-b-2 running', 'api-b-3 running']);
     expect((s.dcs[1]?.lb as { status: string }[]).filter((x) => x.status === 'UP')).toHaveLength(3);
+    // both aggregators check the new processes too, without a restart
+    for (const n of [1, 2] as const) {
+      await waitFor(`aggregator ${n} of b to check three commerce-api`, async () =>
+        (await gslbStatus('b', n)).checks.filter((c) => c.kind === 'api' && c.ok).length === 3, 5000, 50);
+    }
     expect(await t.run('scale', 'b', '1')).toMatchObject({ status: 0, stdout: 'DC b: 1 commerce-api processes (was 3)\n' });
     s = await status(t);
     expect(s.processes.filter((p) => p.dc === 'b' && p.role === 'api').map((p) => p.name)).toEqual(['api-b-1']);
     expect((await fetch(`${entry.b}/api/products?pageSize=1`)).status).toBe(200);
+    // the removed processes left the aggregators' checks
+    const after = await gslbStatus('b');
+    expect(after.checks.filter((c) => c.kind === 'api').map((c) => `${c.name} ${c.ok}`)).toEqual(['api-1 true']);
+    expect(after.state).toBe('PASS');
 
     expect(await t.run('scale', 'b', '99')).toMatchObject({ status: 1, stderr: expect.stringMatching(/1 to 16 commerce-api processes/) });
     expect(await t.run('scale', 'x', '2')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
@@ -201,8 +242,47 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     }
   });
 
-  it('down stops every process; up again resumes with the data', async () => {
+  it('drain and undrain: both aggregators of the DC answer FAIL: drained while it still serves; bad requests are refused', async () => {
+    const t = topo!;
+    expect(await t.run('drain', 'b', '--reason', 'maintenance window')).toMatchObject({ status: 0,
+      stdout: 'DC b drained (maintenance window): healthcheck 1 FAIL: drained: maintenance window; healthcheck 2 FAIL: drained: maintenance window\n' });
+    for (const n of [1, 2] as const) expect(await gslb('b', n)).toEqual({ status: 503, text: 'FAIL: drained: maintenance window\n' });
+    const human = (await t.run('status')).stdout;
+    expect(human).toMatch(/gslb-healthcheck 1 \(127\.0\.32\.7:\d+\): FAIL since \S+: drained: maintenance window/);
+    expect(human).toMatch(/ATTENTION/);
+    expect((await fetch(`${entry.b}/api/products?pageSize=1`)).status).toBe(200); // drained is not stopped
+    expect(await t.run('undrain', 'b')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC b undrained: healthcheck 1 PASS: 4 of 4 checks passed .*; healthcheck 2 PASS: /) });
+    expect((await gslb('b')).status).toBe(200);
+    expect(await t.run('undrain', 'b')).toMatchObject({ status: 0, stdout: 'DC b was not drained\n' });
+
+    expect(await t.run('drain', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+    expect(await t.run('drain', 'b', '--reason', 'x'.repeat(201))).toMatchObject({ status: 1, stderr: expect.stringMatching(/at most 200 characters/) });
+    for (const args of [['drain'], ['undrain'], ['drain', 'a', 'b']]) {
+      expect(await t.run(...args)).toMatchObject({ status: 2, stderr: expect.stringMatching(/drain needs: <dc>/) });
+    }
+    expect(await t.run('scale', 'b', '1', '--reason', 'x')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--reason goes with drain only/) });
+    expect((await gslb('b')).status).toBe(200);
+  });
+
+  it('every commerce-api of a killed: a FAILs after two failed rounds, at both aggregators; b stays PASS', async () => {
+    const t = topo!;
+    const running = (await status(t)).processes.filter((p) => p.dc === 'a' && p.role === 'api' && p.state === 'running');
+    expect(running.map((p) => p.name)).toEqual(['api-a-1']); // api-a-2 was killed above
+    const killedAt = Date.now();
+    process.kill(running[0]!.pid!, 'SIGKILL');
+    for (const n of [1, 2] as const) await waitFor(`aggregator ${n} of a to answer FAIL`, async () => (await gslb('a', n)).status === 503, 10000, 20);
+    expect((await gslb('a')).text).toMatch(/^FAIL: no commerce-api passed; 2 of 5 checks passed \(75 % needed\); failing: api-1: ECONNREFUSED, api-2: ECONNREFUSED, lb: 503/);
+    // hysteresis: the first round that failed still answered PASS
+    const since = (await gslbStatus('a')).history.filter((h) => h.t >= killedAt);
+    const firstFail = since.findIndex((h) => h.raw === 'FAIL');
+    expect(since.slice(firstFail, firstFail + 2).map((h) => `${h.raw}/${h.state}`)).toEqual(['FAIL/PASS', 'FAIL/FAIL']);
+    expect(await gslb('b')).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n/) });
+    expect((await t.run('status')).stdout).toMatch(/gslb-healthcheck 2 \(127\.0\.31\.8:\d+\): FAIL since \S+: no commerce-api passed/);
+  });
+
+  it('down stops every process; up again resumes with the data, and a drain', async () => {
     let t = topo!;
+    expect((await t.run('drain', 'b')).status).toBe(0);
     const pids = (await status(t)).processes.filter((p) => p.state === 'running').map((p) => p.pid!);
     expect(await t.run('down')).toMatchObject({ status: 0 });
     expect(await t.exited).toBe(0);
@@ -211,6 +291,10 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(await t.run('status')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no topology is up/) });
 
     t = topo = await regionctlUp(regions, data, base);
+    expect(t.lines.join('\n')).toMatch(/DC b: gslb-healthcheck says FAIL \(drained\); drained since \S+: regionctl undrain b ends it/);
+    expect(await gslb('b', 2)).toEqual({ status: 503, text: 'FAIL: drained\n' });
+    expect(await gslb('a')).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n5 of 5 checks passed/) }); // a's processes are back
+    expect((await t.run('undrain', 'b')).status).toBe(0);
     const back = new Shopper(entry.b);
     expect((await back.post('/api/accounts/login', { email: 'cut@example.com', password: 'a long password' })).status).toBe(200);
     expect(Number((await one(count('b', 'SELECT COUNT(*) AS n FROM orders'))).n)).toBe(27);

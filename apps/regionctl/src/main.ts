@@ -31,11 +31,15 @@ const USAGE = `usage: regionctl <command> [options]
                             command with --key KEY after a failure moves the units at most once
   stock show <sku> [<dc>]   a SKU's allocation in every DC and its units in transit, as <dc> sees them
   replication start <dc>    (re)start every replication channel of a DC, from where each stopped
+  drain <dc> [--reason TEXT]
+                            make the DC's aggregators answer FAIL (reason: drained) whatever their checks say,
+                            so the geo-DNS stops naming it; it holds across restarts until undrain
+  undrain <dc>              end a drain: the aggregators answer what their checks say again
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
   --data DIR                data and logs (default: ./.data/regions)
-  --port-base N             ports: entry N+80, commerce-api N+100, MariaDB N+306, Redis N+379, edge N+81
+  --port-base N             ports: entry N+80, gslb-healthcheck N+90, commerce-api N+100, MariaDB N+306, Redis N+379, edge N+81
                             on 127.0.0.1 (default 8000)
   --catalog demo|bench      the catalog loaded into an empty topology (default: demo)
   --routing remote-write|relocate
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
-      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const [command, ...args] = positionals;
@@ -58,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
+  if (o.reason !== undefined && command !== 'drain') throw new UsageError('--reason goes with drain only');
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
@@ -129,6 +134,13 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', '/replication/start', { dc })).message));
       return 0;
     }
+    case 'drain':
+    case 'undrain': {
+      const [dc] = args;
+      if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
+      say(String((await call('POST', `/${command}`, command === 'drain' ? { dc, reason: o.reason ?? '' } : { dc })).message));
+      return 0;
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -175,7 +187,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   process.on('SIGTERM', () => void stop());
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
-    startChannels: (dc) => runtime.startChannels(dc), down: stop,
+    startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc), down: stop,
   });
   try {
     await runtime.up();
@@ -193,6 +205,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   for (const d of runtime.plan.dcs) {
     const url = `http://${d.entry.host}:${d.entry.port}`;
     say(`  DC ${d.region.code} (${d.region.name}): ${url}/api  docs ${url}/api/docs  (${d.apis.length} commerce-api behind HAProxy, MariaDB ${d.db.host}:${d.db.port})`);
+    say(`    its health: ${d.healthchecks.map((h) => `http://${h.host}:${h.port}/dc/${d.region.code}`).join('  ')}`);
   }
   if (runtime.routing === 'relocate') {
     say(`  edge (relocate mode): http://${runtime.plan.edge.entry.host}:${runtime.plan.edge.entry.port}/api  routes each shopper to its home DC`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
  * `regionctl drain` writes it, `undrain` removes it, and it outlives the aggregators' restarts.
  */
 export interface DrainState {
+  /** the operator's words ('' when none were given) */
   reason: string;
   /** ISO 8601, UTC */
   since: string;
@@ -17,11 +18,11 @@ export const DRAIN_FILE = 'drain.json';
 export function readDrain(stateDir: string): DrainState | undefined {
   try {
     const parsed = JSON.parse(readFileSync(join(stateDir, DRAIN_FILE), 'utf8')) as Partial<DrainState>;
-    return { reason: typeof parsed.reason === 'string' ? parsed.reason : 'drained', since: typeof parsed.since === 'string' ? parsed.since : '' };
+    return { reason: typeof parsed.reason === 'string' ? parsed.reason : '', since: typeof parsed.since === 'string' ? parsed.since : '' };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     // a file that cannot be read or parsed still says the operator drained the DC
-    return { reason: `drained (the drain file could not be read: ${(err as Error).message})`, since: '' };
+    return { reason: `the drain file could not be read: ${(err as Error).message}`, since: '' };
   }
 }
 

@@ -1,2 +1,3 @@
 export * from './deep-health';
 export * from './drain';
+export * from './api-targets';

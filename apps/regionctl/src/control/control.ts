@@ -9,6 +9,8 @@ export interface ControlHandlers {
   scale(dc: string, count: number): Promise<string>;
   stock(command: StockCommand): Promise<string>;
   startChannels(dc: string): Promise<string>;
+  drain(dc: string, reason: string): Promise<string>;
+  undrain(dc: string): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | stock | replication | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -64,6 +66,11 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.wan(b.action as WanAction, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
       }
       if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
+      if (req.url === '/drain') {
+        if (b.reason !== undefined && typeof b.reason !== 'string') throw new ControlError('the reason is text');
+        return send(200, { message: await h.drain(text(b.dc, 'the DC'), b.reason ?? '') });
+      }
+      if (req.url === '/undrain') return send(200, { message: await h.undrain(text(b.dc, 'the DC')) });
       if (req.url === '/replication/start') return send(200, { message: await h.startChannels(text(b.dc, 'the DC')) });
       if (req.url === '/stock') {
         const sku = text(b.sku, 'the SKU');

@@ -13,13 +13,21 @@ export function repoRoot(from = __dirname): string {
   return dir;
 }
 
-/** The built commerce-api (make build): the server and its administration CLI. */
-export function commerceApi(): { main: string; cli: string } {
-  const dir = join(repoRoot(), 'dist/apps/commerce-api/src');
-  const main = join(dir, 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`make build\` first`);
-  return { main, cli: join(dir, 'cli.js') };
+/** A built app's folder (make build builds them all); its main.js must be there. */
+function built(app: string): string {
+  const dir = join(repoRoot(), 'dist', app, 'src');
+  if (!existsSync(join(dir, 'main.js'))) throw new Error(`${join(dir, 'main.js')} is missing: run \`make build\` first`);
+  return dir;
 }
+
+/** The built commerce-api: the server and its administration CLI. */
+export function commerceApi(): { main: string; cli: string } {
+  const dir = built('apps/commerce-api');
+  return { main: join(dir, 'main.js'), cli: join(dir, 'cli.js') };
+}
+
+/** The built aggregator of a DC's health. */
+export const gslbHealthcheck = (): string => join(built('gslb-healthcheck'), 'main.js');
 
 /** Runs commerce-api's CLI (migrate, seed …) with exactly the given environment; rejects with its output on failure. */
 export function runApiCli(args: string[], env: Record<string, string>): Promise<string> {

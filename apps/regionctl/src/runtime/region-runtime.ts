@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
+import { readDrain, removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
 import { loadTopology } from '@meridian/regions';
 import { APP_DATABASE, APP_USER, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { GtidPosition } from '../db/gtid-position';
@@ -12,7 +13,8 @@ import { ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanAction, WanLink } from '../wan/wan-link';
-import { commerceApi, runApiCli } from './commands';
+import { commerceApi, gslbHealthcheck, runApiCli } from './commands';
+import { AggregatorReport, askAggregator, healthcheckEnv, urlOf } from '../health/healthchecks';
 import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { settingsOf } from '../topology/settings';
@@ -37,7 +39,7 @@ const linkKey = (from: string, to: string) => `${from}>${to}`;
 
 /**
  * The local multi-DC topology of regions/, as one supervisor process: per DC a MariaDB, a Redis,
- * N commerce-api processes and an HAProxy in front of them, all on the DC's own loopback
+ * N commerce-api processes, an HAProxy in front of them and two gslb-healthcheck aggregators, all on the DC's own loopback
  * addresses; a WAN link for every ordered pair of DCs, through which replication and every
  * cross-DC database connection go. It reports processes that die and does not restart them.
  */
@@ -106,6 +108,8 @@ export class RegionRuntime {
     await Promise.all(plan.dcs.flatMap((d) => d.apis.map((_, i) => this.startApi(d, i))));
     o.say('starting HAProxy');
     await Promise.all(plan.dcs.map((d) => this.startLb(d)));
+    o.say(`starting gslb-healthcheck: ${plan.dcs.map((d) => `${d.region.code} on ${d.healthchecks.map((h) => h.host).join(' and ')}`).join(', ')}`);
+    await Promise.all(plan.dcs.map((d) => this.startHealthchecks(d)));
     if (this.routing === 'relocate') await this.startEdge();
     joinsDone(plan, joining);
   }
@@ -212,6 +216,70 @@ export class RegionRuntime {
       (await lbServers(d.haproxy.statsSocket)).filter((s) => s.status === 'UP').length === active);
   }
 
+  /** The commerce-api processes a DC runs now. */
+  private activeApis(d: DcPlan) {
+    return d.apiSlots.slice(0, this.apiCounts.get(d.region.code)!);
+  }
+
+  /**
+   * The DC's two aggregators, on its own addresses, each checking only what is inside the DC. The
+   * list of commerce-api they check is kept in the DC's health folder (scale rewrites it); a drain
+   * kept there from before is said, since it holds until undrain.
+   */
+  private async startHealthchecks(d: DcPlan): Promise<void> {
+    const dc = d.region.code;
+    writeApiTargets(d.healthState, this.activeApis(d).map(urlOf));
+    await Promise.all(d.healthchecks.map(async (at, i) => {
+      const name = `healthcheck-${dc}-${i + 1}`;
+      this.table.remove(name);
+      this.table.spawn({ name, dc, role: 'healthcheck', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
+        process.execPath, [gslbHealthcheck()], { env: healthcheckEnv(d, i + 1, this.activeApis(d), this.o.path) });
+      await this.until(`gslb-healthcheck ${name}`, name, async () => (await fetch(`${urlOf(at)}/health/live`)).ok);
+    }));
+    const [first] = await this.aggregators(d);
+    const drain = readDrain(d.healthState);
+    this.o.say(`DC ${dc}: gslb-healthcheck says ${first?.state ?? 'nothing'}${first?.reason ? ` (${first.reason})` : ''}`
+      + (drain ? `; drained since ${drain.since}: regionctl undrain ${dc} ends it` : ''));
+  }
+
+  private aggregators(d: DcPlan): Promise<AggregatorReport[]> {
+    return Promise.all(d.healthchecks.map((at, i) => askAggregator(at, i + 1)));
+  }
+
+  /**
+   * Makes both aggregators of a DC answer FAIL with the reason `drained` whatever their checks say
+   * (the geo-DNS stops naming it); kept in the DC's health folder, so it outlives their restarts
+   * and regionctl's. Answers once both say so.
+   */
+  async drain(code: string, reason: string): Promise<string> {
+    const d = this.dc(code);
+    if (reason.length > 200 || /\p{Cc}/u.test(reason)) throw new Error('the reason is one line of at most 200 characters');
+    writeDrain(d.healthState, reason);
+    const answers = await this.untilAggregators(d, (a) => a.state === 'FAIL' && /^drained\b/.test(a.reason ?? ''));
+    const line = `DC ${code} drained${reason ? ` (${reason})` : ''}: ${answers}`;
+    this.o.say(line);
+    return line;
+  }
+
+  async undrain(code: string): Promise<string> {
+    const d = this.dc(code);
+    if (!removeDrain(d.healthState)) return `DC ${code} was not drained`;
+    const answers = await this.untilAggregators(d, (a) => a.state !== undefined && !/^drained\b/.test(a.reason ?? ''));
+    const line = `DC ${code} undrained: ${answers}`;
+    this.o.say(line);
+    return line;
+  }
+
+  /** Waits (a few rounds at most) until every running aggregator of the DC says what `holds` wants; says what each answers. */
+  private async untilAggregators(d: DcPlan, holds: (a: AggregatorReport) => boolean): Promise<string> {
+    let answers = await this.aggregators(d);
+    for (const until = Date.now() + 10000; Date.now() < until && !answers.every((a) => a.error || holds(a));) {
+      await new Promise((r) => setTimeout(r, 100));
+      answers = await this.aggregators(d);
+    }
+    return answers.map((a) => `healthcheck ${a.instance} ${a.error ? `cannot be asked (${a.error})` : `${a.state}: ${a.reason}`}`).join('; ');
+  }
+
   /** relocate mode: the edge in front of every DC's entry, routing on the home-DC cookie. */
   private async startEdge(): Promise<void> {
     const e = this.plan.edge;
@@ -285,9 +353,12 @@ export class RegionRuntime {
       await this.startApi(d, i);
       await haproxyCommand(socket, `enable server api/${slotName(i)}`);
       this.apiCounts.set(code, i + 1);
+      writeApiTargets(d.healthState, this.activeApis(d).map(urlOf));
       await this.until(`HAProxy of DC ${code} to send traffic to ${slotName(i)}`, this.apiName(code, i), async () =>
         (await lbServers(socket)).find((s) => s.name === slotName(i))?.status === 'UP');
     }
+    // the aggregators stop checking the processes that go before they go
+    if (count < current) writeApiTargets(d.healthState, d.apiSlots.slice(0, count).map(urlOf));
     for (let i = current - 1; i >= count; i--) {
       await haproxyCommand(socket, `set server api/${slotName(i)} state drain`);
       await this.until(`${slotName(i)} of DC ${code} to drain`, `haproxy-${code}`, async () =>
@@ -313,6 +384,7 @@ export class RegionRuntime {
       return {
         dc, name: d.region.name, entry: `http://${d.entry.host}:${d.entry.port}`, durability: d.region.durability,
         apiProcesses: this.apiCounts.get(dc)!,
+        gslb: await this.aggregators(d),
         semiSync: d.region.durability === 'semi-sync' ? await semiSyncStatus(node).catch(failure) : undefined,
         lb: await lbServers(d.haproxy.statsSocket).catch(failure),
         channels: await channelReports(node, sources).catch(failure),
@@ -348,12 +420,12 @@ export class RegionRuntime {
       + (channelError(c) ? `; error: ${channelError(c)}` : '')).join('\n');
   }
 
-  /** Stops everything it started: shop processes first (they drain), then load balancers, Redis, databases, links. */
+  /** Stops everything it started: the aggregators and shop processes first (they drain), then load balancers, Redis, databases, links. */
   async down(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
-    for (const role of ['edge', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
+    for (const role of ['edge', 'healthcheck', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }
 }

@@ -3,6 +3,7 @@ import { GtidPosition } from '../db/gtid-position';
 import { MariaDbNode } from '../db/mariadb-node';
 import { appliedPosition, channelError, channelName, channels, SemiSyncStatus } from '../db/replication';
 import { LbServer } from '../lb/haproxy';
+import type { AggregatorReport } from '../health/healthchecks';
 import { ProcessInfo } from '../process/process-table';
 import { LinkLateness } from '../wan/wan-link';
 
@@ -23,6 +24,8 @@ export interface DcReport {
   entry: string;
   durability: string;
   apiProcesses: number;
+  /** what each of the DC's aggregators says of it */
+  gslb: AggregatorReport[];
   semiSync?: SemiSyncStatus | { error: string };
   lb: LbServer[] | { error: string };
   channels: ChannelReport[] | { error: string };

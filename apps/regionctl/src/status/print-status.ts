@@ -20,6 +20,10 @@ export function printStatus(s: StatusReport): string {
         slot ? `${slot.status} ${slot.check}`.trim() : '']);
     }
     out.push(table(rows));
+    for (const a of d.gslb ?? []) {
+      if (a.state !== 'PASS') healthy = false;
+      out.push(`  gslb-healthcheck ${a.instance} (${a.address}): ${a.error ? `CANNOT BE ASKED (${a.error})` : `${a.state} since ${a.since}: ${a.reason}`}`);
+    }
     if (!Array.isArray(d.lb)) out.push(`  load balancer: cannot be asked: ${d.lb.error}`);
     if (Array.isArray(d.channels)) {
       for (const c of d.channels) {

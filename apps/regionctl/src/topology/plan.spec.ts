@@ -21,6 +21,8 @@ describe('planTopology', () => {
     expect(a.redis).toMatchObject({ host: '127.0.1.3', port: 9379 });
     expect(a.apis).toEqual([{ host: '127.0.1.11', port: 9100 }, { host: '127.0.1.12', port: 9100 }]);
     expect(b.apis).toEqual([{ host: '127.0.2.11', port: 9100 }]);
+    expect(a.healthchecks).toEqual([{ host: '127.0.1.7', port: 9090 }, { host: '127.0.1.8', port: 9090 }]);
+    expect(a.healthState).toBe('/srv/meridian/a/health');
   });
 
   it('has one link per ordered pair of DCs, in the client DC\'s block, with that DC\'s latency to the far one', () => {

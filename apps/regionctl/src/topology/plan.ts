@@ -12,6 +12,7 @@ import { Endpoint } from '../wan/wan-link';
  *   127.0.X.1    HAProxy, the DC's entry (port base+80)
  *   127.0.X.2    MariaDB (base+306; the DC's own processes use its Unix socket)
  *   127.0.X.3    Redis (base+379)
+ *   127.0.X.7/8  the DC's two gslb-healthcheck aggregators (base+90)
  *   127.0.X.11…  commerce-api processes 1…N (base+100)
  *   127.0.X.101… the WAN links from this DC to each other DC's database (base+306), one address per far DC
  *
@@ -35,6 +36,9 @@ export interface DcPlan {
   /** where each commerce-api process may run (`regionctl scale` fills them in order) */
   apiSlots: Endpoint[];
   haproxy: { config: string; statsSocket: string };
+  /** the DC's aggregators (two, for availability) and the folder they share (its drain file) */
+  healthchecks: Endpoint[];
+  healthState: string;
   /** other DCs' databases as this DC reaches them: through its WAN links */
   remoteDbs: { dc: string; via: Endpoint }[];
 }
@@ -74,7 +78,7 @@ export function planTopology(regions: RegionConfig[], options: PlanOptions): Pla
   const dataDir = resolve(options.dataDir);
   const runDir = runDirFor(dataDir);
   const base = options.portBase ?? DEFAULT_PORT_BASE;
-  const port = { entry: base + 80, api: base + 100, db: base + 306, redis: base + 379 };
+  const port = { entry: base + 80, healthcheck: base + 90, api: base + 100, db: base + 306, redis: base + 379 };
   const sorted = [...regions].sort((x, y) => x.code.localeCompare(y.code));
   const dbOf = (r: RegionConfig): Endpoint => ({ host: hostIn(r.addressBlock, 2), port: port.db });
 
@@ -99,6 +103,8 @@ export function planTopology(regions: RegionConfig[], options: PlanOptions): Pla
       apis: apiSlots.slice(0, r.apiProcesses),
       apiSlots,
       haproxy: { config: join(dataDir, r.code, 'haproxy.cfg'), statsSocket: join(runDir, `lb-${r.code}.sock`) },
+      healthchecks: [7, 8].map((n) => ({ host: hostIn(r.addressBlock, n), port: port.healthcheck })),
+      healthState: join(dataDir, r.code, 'health'),
       remoteDbs: links.filter((l) => l.from === r.code).map((l) => ({ dc: l.to, via: l.listen })),
     };
   });

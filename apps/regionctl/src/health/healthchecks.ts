@@ -1,0 +1,42 @@
+import { APP_DATABASE, MONITOR_USER } from '../db/mariadb-node';
+import { DcPlan } from '../topology/plan';
+import { Endpoint } from '../wan/wan-link';
+
+/** What one aggregator of a DC says, as `regionctl status` shows it. */
+export interface AggregatorReport {
+  instance: string;
+  address: string;
+  state?: 'PASS' | 'FAIL';
+  since?: string;
+  reason?: string;
+  /** it could not be asked */
+  error?: string;
+}
+
+export const urlOf = (e: Endpoint) => `http://${e.host}:${e.port}`;
+
+/** The environment of aggregator `instance` (1-based) of a DC: every check it makes is inside the DC. */
+export function healthcheckEnv(d: DcPlan, instance: number, apis: Endpoint[], path: string): Record<string, string> {
+  const at = d.healthchecks[instance - 1];
+  if (!at) throw new Error(`DC ${d.region.code} has no address for gslb-healthcheck ${instance}`);
+  return {
+    PATH: path, HC_DC: d.region.code, HC_INSTANCE: String(instance), HOST: at.host, PORT: String(at.port),
+    HC_APIS: apis.map(urlOf).join(','), HC_LB: urlOf(d.entry),
+    HC_DB_SOCKET: d.db.socket, HC_DB_USER: MONITOR_USER.user, HC_DB_PASSWORD: MONITOR_USER.password, HC_DB_NAME: APP_DATABASE,
+    HC_REDIS: `redis://${d.redis.host}:${d.redis.port}`, HC_STATE_DIR: d.healthState,
+  };
+}
+
+/** Asks one aggregator for its DC's state (its /status, without waiting long for it). */
+export async function askAggregator(at: Endpoint, instance: number, timeoutMs = 2000): Promise<AggregatorReport> {
+  const address = `${at.host}:${at.port}`;
+  try {
+    const r = await fetch(`${urlOf(at)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) return { instance: String(instance), address, error: `answered ${r.status}` };
+    const s = await r.json() as { state: 'PASS' | 'FAIL'; since: string; reason: string };
+    return { instance: String(instance), address, state: s.state, since: s.since, reason: s.reason };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    return { instance: String(instance), address, error: e.cause?.code ?? e.message };
+  }
+}
