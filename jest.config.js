@@ -12,6 +12,7 @@ const shared = {
     '^@meridian/regions$': '<rootDir>/libs/regions/src',
     '^@meridian/health$': '<rootDir>/libs/health/src',
     '^@meridian/config$': '<rootDir>/libs/config/src',
+    '^@meridian/logging$': '<rootDir>/libs/logging/src',
   },
 };
 
