@@ -9,6 +9,7 @@ import { waitFor } from '../support/processes';
 import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { one } from '../support/rows';
 import type { DcStatus } from '../../gslb-healthcheck/src/dc-health.service';
+import { dig } from '../support/dig';
 
 /**
  * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
@@ -28,6 +29,9 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const r = await fetch(`http://127.0.${BLOCK + ['a', 'b', 'c'].indexOf(dc)}.${6 + n}:${base + 90}/dc/${dc}`);
     return { status: r.status, text: await r.text() };
   };
+  /** the shop's name as the geo-DNS (ns1, or ns2) answers a client bound in a DC's block, or any other */
+  const resolved = async (o: { from?: Dc; subnet?: string; ns?: 1 | 2 } = {}) => (await dig(`127.0.0.${20 + (o.ns ?? 1)}`, base + 53, 'shop.meridian.test', {
+    bind: o.from ? `127.0.${BLOCK + ['a', 'b', 'c'].indexOf(o.from)}.200` : '127.0.0.1', subnet: o.subnet })).answers;
   const gslbStatus = async (dc: Dc, n: 1 | 2 = 1) =>
     (await (await fetch(`http://127.0.${BLOCK + ['a', 'b', 'c'].indexOf(dc)}.${6 + n}:${base + 90}/status`)).json()) as DcStatus;
   let topo: Topology | undefined;
@@ -66,6 +70,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(t.lines.join('\n')).toContain(`DC b (Test DC b): ${entry.b}/api`);
     const s = await status(t);
     expect(s.processes.map((p) => `${p.name} ${p.state}`)).toEqual([
+      'gslb-dns-ns1 running', 'gslb-dns-ns2 running',
       'mariadb-a running', 'redis-a running', 'api-a-1 running', 'api-a-2 running', 'haproxy-a running', 'healthcheck-a-1 running', 'healthcheck-a-2 running',
       'mariadb-b running', 'redis-b running', 'api-b-1 running', 'haproxy-b running', 'healthcheck-b-1 running', 'healthcheck-b-2 running',
     ]);
@@ -79,6 +84,14 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     ]);
     expect(s.dcs.map((d) => d.gslb.map((g) => `${g.instance} ${g.state}`))).toEqual([['1 PASS', '2 PASS'], ['1 PASS', '2 PASS']]);
     expect(t.lines.join('\n')).toContain(`its health: http://127.0.31.7:${base + 90}/dc/a  http://127.0.31.8:${base + 90}/dc/a`);
+    // the geo-DNS: each DC's clients get that DC's entry, by source address or ECS, from both servers; up printed dig commands that work
+    expect(await resolved({ from: 'a' })).toEqual(['A 127.0.31.1']);
+    expect(await resolved({ from: 'b' })).toEqual(['A 127.0.32.1']);
+    expect(await resolved({ subnet: '10.32.5.0/24' })).toEqual(['A 127.0.32.1']);
+    expect(await resolved({ subnet: '10.31.5.0/24', ns: 2 })).toEqual(['A 127.0.31.1']);
+    expect(await resolved()).toEqual(['A 127.0.31.1']); // an unknown client: the DCs in code order
+    expect(t.lines.join('\n')).toContain(`dig @127.0.0.21 -p ${base + 53} shop.meridian.test +short +subnet=10.32.0.0/16   # a client of DC b`);
+    expect(s.dns.map((d) => `${d.instance} ${d.dcs?.map((x) => `${x.dc} ${x.state}`).join(' ')}`)).toEqual(['ns1 a PASS b PASS', 'ns2 a PASS b PASS']);
     for (const d of s.dcs) {
       expect(d.lb).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'UP' })]));
       expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
@@ -87,6 +100,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const human = await t.run('status');
     expect(human.stdout).toMatch(/replication from_b: running/);
     expect(human.stdout).toMatch(/all processes running, replication healthy/);
+    expect(human.stdout).toMatch(/gslb-dns-ns2 +127\.0\.0\.22:\d+ +\d+ +running +a PASS, b PASS +a: a, b: b, unknown: a/);
     expect(human.stdout).toMatch(new RegExp(`gslb-healthcheck 2 \\(127\\.0\\.32\\.8:${base + 90}\\): PASS since \\S+: 4 of 4 checks passed`));
     // replication has been flowing through both links: each says how late it delivered
     for (const l of s.links) expect(l.late.chunks).toBeGreaterThan(0);
@@ -168,6 +182,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     for (const dc of ['a', 'b'] as const) {
       expect((await roundsSinceCut(dc)).map((h) => h.state)).not.toContain('FAIL');
       expect((await gslb(dc)).status).toBe(200);
+      expect(await resolved({ from: dc })).toEqual([`A 127.0.${BLOCK + ['a', 'b'].indexOf(dc)}.1`]);
     }
 
     expect((await t.run('wan', 'heal', 'a', 'b')).status).toBe(0);
@@ -247,12 +262,14 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(await t.run('drain', 'b', '--reason', 'maintenance window')).toMatchObject({ status: 0,
       stdout: 'DC b drained (maintenance window): healthcheck 1 FAIL: drained: maintenance window; healthcheck 2 FAIL: drained: maintenance window\n' });
     for (const n of [1, 2] as const) expect(await gslb('b', n)).toEqual({ status: 503, text: 'FAIL: drained: maintenance window\n' });
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to send b's clients to a`, async () => (await resolved({ from: 'b', ns }))[0] === 'A 127.0.31.1', 5000, 50);
     const human = (await t.run('status')).stdout;
     expect(human).toMatch(/gslb-healthcheck 1 \(127\.0\.32\.7:\d+\): FAIL since \S+: drained: maintenance window/);
     expect(human).toMatch(/ATTENTION/);
     expect((await fetch(`${entry.b}/api/products?pageSize=1`)).status).toBe(200); // drained is not stopped
     expect(await t.run('undrain', 'b')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC b undrained: healthcheck 1 PASS: 4 of 4 checks passed .*; healthcheck 2 PASS: /) });
     expect((await gslb('b')).status).toBe(200);
+    await waitFor('b\'s clients back at b', async () => (await resolved({ from: 'b' }))[0] === 'A 127.0.32.1', 5000, 50);
     expect(await t.run('undrain', 'b')).toMatchObject({ status: 0, stdout: 'DC b was not drained\n' });
 
     expect(await t.run('drain', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
@@ -277,7 +294,12 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const firstFail = since.findIndex((h) => h.raw === 'FAIL');
     expect(since.slice(firstFail, firstFail + 2).map((h) => `${h.raw}/${h.state}`)).toEqual(['FAIL/PASS', 'FAIL/FAIL']);
     expect(await gslb('b')).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n/) });
-    expect((await t.run('status')).stdout).toMatch(/gslb-healthcheck 2 \(127\.0\.31\.8:\d+\): FAIL since \S+: no commerce-api passed/);
+    // the geo-DNS stops naming a: a's clients get b (an unknown client too), from both servers
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to stop naming a`, async () => (await resolved({ from: 'a', ns }))[0] === 'A 127.0.32.1', 5000, 20);
+    expect(await resolved()).toEqual(['A 127.0.32.1']);
+    const human = (await t.run('status')).stdout;
+    expect(human).toMatch(/gslb-healthcheck 2 \(127\.0\.31\.8:\d+\): FAIL since \S+: no commerce-api passed/);
+    expect(human).toMatch(/gslb-dns-ns1 .* a FAIL, b PASS +a: b, b: b, unknown: b/);
   });
 
   it('down stops every process; up again resumes with the data, and a drain', async () => {

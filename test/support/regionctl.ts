@@ -16,7 +16,7 @@ export function writeRegions(dir: string, dcs: { code: string; apiProcesses?: nu
     const others = dcs.filter((o) => o.code !== d.code).map((o) => `  ${o.code}: ${latencyMs}`).join('\n');
     writeFileSync(join(dir, `${d.code}.yaml`), `code: ${d.code}\nname: Test DC ${d.code}\nserverId: ${i + 1}\ngtidDomainId: ${i + 1}\n`
       + `addressBlock: 127.0.${block + i}.0/24\napiProcesses: ${d.apiProcesses ?? 1}\ndurability: ${d.durability ?? 'async'}\n`
-      + `wanLatencyMs:\n${others}\ngeography:\n  countries: []\n  subnets: []\n`
+      + `wanLatencyMs:\n${others}\ngeography:\n  countries: []\n  subnets: [10.${block + i}.0.0/16]\n`
       + (d.env ? `env:\n${Object.entries(d.env).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n` : ''));
   });
 }

@@ -11,7 +11,8 @@ import { RegionRuntime } from './runtime/region-runtime';
 import { StatusReport } from './runtime/status-report';
 import { printStatus } from './status/print-status';
 import { WAN_ACTIONS, WanAction } from './wan/wan-link';
-import { runDirFor } from './topology/plan';
+import { runDirFor, SHOP_NAME } from './topology/plan';
+import { digCommands } from './health/dns-config';
 import { checkSettings, settingsOf } from './topology/settings';
 
 const USAGE = `usage: regionctl <command> [options]
@@ -19,7 +20,8 @@ const USAGE = `usage: regionctl <command> [options]
   up [--fresh]              start every DC of regions/ and the WAN links between them; stays in the
                             foreground (Ctrl-C or regionctl down stops everything); data is kept between
                             runs, --fresh starts from empty databases
-  status [--json]           every process, each replication channel's state and lag, each WAN link
+  status [--json]           every process, each replication channel's state and lag, each WAN link,
+                            each DC's PASS/FAIL and what the geo-DNS answers
   wan cut|blackhole|heal <dc> <dc>
                             cut the WAN link between two DCs (connections reset, new ones refused), blackhole it
                             (nothing arrives and nobody is told; held bytes arrive at the heal) or heal it (both directions)
@@ -39,8 +41,8 @@ const USAGE = `usage: regionctl <command> [options]
 options:
   --regions DIR             the topology (default: ./regions)
   --data DIR                data and logs (default: ./.data/regions)
-  --port-base N             ports: entry N+80, gslb-healthcheck N+90, commerce-api N+100, MariaDB N+306, Redis N+379, edge N+81
-                            on 127.0.0.1 (default 8000)
+  --port-base N             ports: entry N+80, gslb-healthcheck N+90, commerce-api N+100, MariaDB N+306, Redis N+379;
+                            gslb-dns N+53 (UDP, TCP) and N+54 (HTTP) on 127.0.0.21/.22, edge N+81 on 127.0.0.1 (default 8000)
   --catalog demo|bench      the catalog loaded into an empty topology (default: demo)
   --routing remote-write|relocate
                             remote-write (default): any DC serves any shopper, writes go to the home DC;
@@ -207,6 +209,8 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
     say(`  DC ${d.region.code} (${d.region.name}): ${url}/api  docs ${url}/api/docs  (${d.apis.length} commerce-api behind HAProxy, MariaDB ${d.db.host}:${d.db.port})`);
     say(`    its health: ${d.healthchecks.map((h) => `http://${h.host}:${h.port}/dc/${d.region.code}`).join('  ')}`);
   }
+  say(`  geo-DNS (the shop's name ${SHOP_NAME}, nearest healthy DC first):`);
+  for (const line of digCommands(runtime.plan)) say(`        ${line}`);
   if (runtime.routing === 'relocate') {
     say(`  edge (relocate mode): http://${runtime.plan.edge.entry.host}:${runtime.plan.edge.entry.port}/api  routes each shopper to its home DC`);
   }

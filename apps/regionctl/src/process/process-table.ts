@@ -4,8 +4,8 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { spawnTied } from './tied';
 
-export type Role = 'mariadb' | 'redis' | 'api' | 'haproxy' | 'healthcheck' | 'edge';
-const ROLE_ORDER: Role[] = ['mariadb', 'redis', 'api', 'haproxy', 'healthcheck', 'edge'];
+export type Role = 'mariadb' | 'redis' | 'api' | 'haproxy' | 'healthcheck' | 'dns' | 'edge';
+const ROLE_ORDER: Role[] = ['mariadb', 'redis', 'api', 'haproxy', 'healthcheck', 'dns', 'edge'];
 
 /** The watchdog exits with 128 + n when the server was killed by signal n, as a shell reports it. */
 function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {

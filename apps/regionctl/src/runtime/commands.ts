@@ -26,6 +26,9 @@ export function commerceApi(): { main: string; cli: string } {
   return { main: join(dir, 'main.js'), cli: join(dir, 'cli.js') };
 }
 
+/** The built geo-DNS server. */
+export const gslbDns = (): string => join(built('apps/gslb-dns'), 'main.js');
+
 /** The built aggregator of a DC's health. */
 export const gslbHealthcheck = (): string => join(built('gslb-healthcheck'), 'main.js');
 

@@ -13,7 +13,8 @@ import { ProcessTable } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanAction, WanLink } from '../wan/wan-link';
-import { commerceApi, gslbHealthcheck, runApiCli } from './commands';
+import { commerceApi, gslbDns, gslbHealthcheck, runApiCli } from './commands';
+import { askDns, dnsConfig, dnsEnv } from '../health/dns-config';
 import { AggregatorReport, askAggregator, healthcheckEnv, urlOf } from '../health/healthchecks';
 import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
@@ -110,6 +111,8 @@ export class RegionRuntime {
     await Promise.all(plan.dcs.map((d) => this.startLb(d)));
     o.say(`starting gslb-healthcheck: ${plan.dcs.map((d) => `${d.region.code} on ${d.healthchecks.map((h) => h.host).join(' and ')}`).join(', ')}`);
     await Promise.all(plan.dcs.map((d) => this.startHealthchecks(d)));
+    o.say(`starting gslb-dns: ${plan.dns.servers.map((s) => `${s.name} on ${s.dns.host}:${s.dns.port}`).join(', ')}`);
+    await this.startDns();
     if (this.routing === 'relocate') await this.startEdge();
     joinsDone(plan, joining);
   }
@@ -240,6 +243,20 @@ export class RegionRuntime {
     const drain = readDrain(d.healthState);
     this.o.say(`DC ${dc}: gslb-healthcheck says ${first?.state ?? 'nothing'}${first?.reason ? ` (${first.reason})` : ''}`
       + (drain ? `; drained since ${drain.since}: regionctl undrain ${dc} ends it` : ''));
+  }
+
+  /** Both geo-DNS servers, outside every DC, reading the configuration written from regions/ now. */
+  private async startDns(): Promise<void> {
+    const { plan } = this;
+    mkdirSync(plan.dns.stateDir, { recursive: true });
+    writeFileSync(plan.dns.config, `${JSON.stringify(dnsConfig(plan), null, 2)}\n`);
+    await Promise.all(plan.dns.servers.map(async (s) => {
+      const name = `gslb-dns-${s.instance}`;
+      this.table.remove(name);
+      this.table.spawn({ name, dc: '', role: 'dns', address: `${s.dns.host}:${s.dns.port}`, logFile: join(plan.logDir, `${name}.log`) },
+        process.execPath, [gslbDns()], { env: dnsEnv(plan, s, this.o.path) });
+      await this.until(`gslb-dns ${s.instance}`, name, async () => (await fetch(`${urlOf(s.http)}/health/live`)).ok);
+    }));
   }
 
   private aggregators(d: DcPlan): Promise<AggregatorReport[]> {
@@ -391,7 +408,9 @@ export class RegionRuntime {
       };
     }));
     const e = this.plan.edge;
+    const dns = await Promise.all(this.plan.dns.servers.map((s) => askDns(s)));
     return {
+      dns,
       dataDir: this.plan.dataDir, portBase: this.plan.portBase, routing: this.routing, dcs, processes: this.table.list(),
       edge: this.routing === 'relocate'
         ? { entry: `http://${e.entry.host}:${e.entry.port}`, dcs: await lbServers(e.statsSocket, 'any_dc').catch(failure) } : undefined,
@@ -425,7 +444,7 @@ export class RegionRuntime {
     if (this.stopping) return;
     this.stopping = true;
     const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
-    for (const role of ['edge', 'healthcheck', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
+    for (const role of ['edge', 'dns', 'healthcheck', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
     await Promise.all([...this.links.values()].map((l) => l.close()));
   }
 }

@@ -4,6 +4,7 @@ import { MariaDbNode } from '../db/mariadb-node';
 import { appliedPosition, channelError, channelName, channels, SemiSyncStatus } from '../db/replication';
 import { LbServer } from '../lb/haproxy';
 import type { AggregatorReport } from '../health/healthchecks';
+import type { DnsReport } from '../health/dns-config';
 import { ProcessInfo } from '../process/process-table';
 import { LinkLateness } from '../wan/wan-link';
 
@@ -49,6 +50,8 @@ export interface StatusReport {
   /** relocate mode: the edge's address and its view of each DC's entry */
   edge?: { entry: string; dcs: LbServer[] | { error: string } };
   dcs: DcReport[];
+  /** what each geo-DNS server holds and answers */
+  dns: DnsReport[];
   processes: ProcessInfo[];
   links: LinkReport[];
 }

@@ -48,6 +48,19 @@ export function printStatus(s: StatusReport): string {
     }
     out.push('');
   }
+  if (s.dns?.length) {
+    out.push('GSLB DNS');
+    const rows = [['process', 'address', 'pid', 'state', 'DC health it holds', 'answers (client region: DCs)']];
+    for (const d of s.dns) {
+      const p = s.processes.find((x) => x.role === 'dns' && x.name === `gslb-dns-${d.instance}`);
+      if (p && p.state !== 'running') healthy = false;
+      if (d.error || d.cutOff) healthy = false;
+      rows.push([`gslb-dns-${d.instance}`, d.address, String(p?.pid ?? '-'), p ? (p.state === 'running' ? 'running' : `${p.state.toUpperCase()} (${p.exit})`) : '-',
+        d.error ? `CANNOT BE ASKED (${d.error})` : `${(d.dcs ?? []).map((x) => `${x.dc} ${x.state ?? 'unknown'}`).join(', ')}${d.cutOff ? ' (CUT OFF: last known)' : ''}`,
+        (d.answers ?? []).map((a) => `${a.region}: ${a.dcs.join(' ')}${a.failOpen ? ' (FAIL OPEN)' : ''}`).join(', ')]);
+    }
+    out.push(table(rows), '');
+  }
   if (s.edge) {
     out.push(`Edge (relocate mode)  ${s.edge.entry}`);
     const rows = [['process', 'address', 'pid', 'state', 'DC entries']];

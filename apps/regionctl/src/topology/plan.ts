@@ -16,7 +16,8 @@ import { Endpoint } from '../wan/wan-link';
  *   127.0.X.11…  commerce-api processes 1…N (base+100)
  *   127.0.X.101… the WAN links from this DC to each other DC's database (base+306), one address per far DC
  *
- * and, in relocate mode, the edge HAProxy in front of every DC on 127.0.0.1 (base+81).
+ * and, outside every DC, the two gslb-dns servers on 127.0.0.21 and .22 (DNS base+53 over UDP and TCP,
+ * HTTP base+54) and, in relocate mode, the edge HAProxy in front of every DC on 127.0.0.1 (base+81).
  */
 export const DEFAULT_PORT_BASE = 8000;
 
@@ -53,6 +54,18 @@ export interface LinkPlan {
   latencyMs: number;
 }
 
+/** The shop's zone and name in it, as the geo-DNS serves them. */
+export const DNS_ZONE = 'meridian.test';
+export const SHOP_NAME = `shop.${DNS_ZONE}`;
+
+export interface DnsPlan {
+  /** ns1, ns2 */
+  instance: string;
+  name: string;
+  dns: Endpoint;
+  http: Endpoint;
+}
+
 export interface Plan {
   dataDir: string;
   logDir: string;
@@ -62,6 +75,8 @@ export interface Plan {
   portBase: number;
   dcs: DcPlan[];
   links: LinkPlan[];
+  /** the geo-DNS servers, the configuration file they share and their state folder */
+  dns: { servers: DnsPlan[]; config: string; stateDir: string };
   /** the edge load balancer of relocate mode: routes on the home-DC cookie */
   edge: { entry: Endpoint; config: string; statsSocket: string };
 }
@@ -109,5 +124,9 @@ export function planTopology(regions: RegionConfig[], options: PlanOptions): Pla
     };
   });
   const edge = { entry: { host: '127.0.0.1', port: base + 81 }, config: join(dataDir, 'edge-haproxy.cfg'), statsSocket: join(runDir, 'lb-edge.sock') };
-  return { dataDir, logDir: join(dataDir, 'logs'), runDir, controlSocket: join(runDir, 'regionctl.sock'), portBase: base, dcs, links, edge };
+  const dns = {
+    servers: [1, 2].map((n) => ({ instance: `ns${n}`, name: `ns${n}.${DNS_ZONE}`, dns: { host: `127.0.0.${20 + n}`, port: base + 53 }, http: { host: `127.0.0.${20 + n}`, port: base + 54 } })),
+    config: join(dataDir, 'gslb-dns.json'), stateDir: join(dataDir, 'dns'),
+  };
+  return { dataDir, logDir: join(dataDir, 'logs'), runDir, controlSocket: join(runDir, 'regionctl.sock'), portBase: base, dcs, links, dns, edge };
 }
