@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run the whole suite
 SHELL := /bin/bash
 # Debian package : a binary it installs (checked in sbin folders too)
-APT_PACKAGES := mariadb-server:mariadbd mariadb-client:mariadb haproxy:haproxy redis-server:redis-server curl:curl bind9-dnsutils:dig
+APT_PACKAGES := mariadb-server:mariadbd mariadb-client:mariadb haproxy:haproxy redis-server:redis-server curl:curl bind9-dnsutils:dig chromium:chromium
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: up test deps build bench lint clean

@@ -4,6 +4,7 @@ import { DC_CODE_PATTERN } from '@meridian/dc';
 import { loadEnv, toInt, toNumber } from '@meridian/config';
 
 const URL_LIST = /^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/;
+const PEER_LIST = /^$|^[a-z][a-z0-9]{0,7}=https?:\/\/[^\s,]+(,[a-z][a-z0-9]{0,7}=https?:\/\/[^\s,]+)*$/;
 
 /** What a gslb-healthcheck instance reads from its environment (regionctl sets it), validated once at boot. */
 export class HealthcheckEnv {
@@ -38,6 +39,11 @@ export class HealthcheckEnv {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) HC_FAIL_ROUNDS = 2;
   /** PASS again after this many passed rounds in a row */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) HC_PASS_ROUNDS = 3;
+  /** the other DCs' aggregators as `code=url` pairs (both of each DC), shown on the dashboard */
+  @IsOptional() @Matches(PEER_LIST, { message: 'HC_PEERS must be code=url pairs like "b=http://127.0.2.7:8190,b=http://127.0.2.8:8190"' }) HC_PEERS = '';
+  /** the geo-DNS servers' HTTP base URLs: the dashboard shows what they answer */
+  @IsOptional() @Matches(/^$|^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, { message: 'HC_DNS must be base URLs like "http://127.0.0.21:8154"' }) HC_DNS = '';
+
   /** how much history /status and the dashboard keep */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(86400) HC_HISTORY_SECONDS = 600;
 }

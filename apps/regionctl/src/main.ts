@@ -209,6 +209,8 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
     say(`  DC ${d.region.code} (${d.region.name}): ${url}/api  docs ${url}/api/docs  (${d.apis.length} commerce-api behind HAProxy, MariaDB ${d.db.host}:${d.db.port})`);
     say(`    its health: ${d.healthchecks.map((h) => `http://${h.host}:${h.port}/dc/${d.region.code}`).join('  ')}`);
   }
+  const dash = runtime.plan.dcs[0]?.healthchecks[0];
+  if (dash) say(`  operators' dashboard: http://${dash.host}:${dash.port}/dashboard  (every DC, its checks, replication, what the DNS answers)`);
   say(`  geo-DNS (the shop's name ${SHOP_NAME}, nearest healthy DC first):`);
   for (const line of digCommands(runtime.plan)) say(`        ${line}`);
   if (runtime.routing === 'relocate') {

@@ -1,5 +1,5 @@
 import { APP_DATABASE, MONITOR_USER } from '../db/mariadb-node';
-import { DcPlan } from '../topology/plan';
+import { DcPlan, Plan } from '../topology/plan';
 import { Endpoint } from '../wan/wan-link';
 
 /** What one aggregator of a DC says, as `regionctl status` shows it. */
@@ -15,8 +15,11 @@ export interface AggregatorReport {
 
 export const urlOf = (e: Endpoint) => `http://${e.host}:${e.port}`;
 
-/** The environment of aggregator `instance` (1-based) of a DC: every check it makes is inside the DC. */
-export function healthcheckEnv(d: DcPlan, instance: number, apis: Endpoint[], path: string): Record<string, string> {
+/**
+ * The environment of aggregator `instance` (1-based) of a DC: every check it makes is inside the DC;
+ * the other DCs' aggregators and the geo-DNS servers are only shown on its dashboard.
+ */
+export function healthcheckEnv(plan: Plan, d: DcPlan, instance: number, apis: Endpoint[], path: string): Record<string, string> {
   const at = d.healthchecks[instance - 1];
   if (!at) throw new Error(`DC ${d.region.code} has no address for gslb-healthcheck ${instance}`);
   return {
@@ -24,6 +27,8 @@ export function healthcheckEnv(d: DcPlan, instance: number, apis: Endpoint[], pa
     HC_APIS: apis.map(urlOf).join(','), HC_LB: urlOf(d.entry),
     HC_DB_SOCKET: d.db.socket, HC_DB_USER: MONITOR_USER.user, HC_DB_PASSWORD: MONITOR_USER.password, HC_DB_NAME: APP_DATABASE,
     HC_REDIS: `redis://${d.redis.host}:${d.redis.port}`, HC_STATE_DIR: d.healthState,
+    HC_PEERS: plan.dcs.filter((o) => o !== d).flatMap((o) => o.healthchecks.map((h) => `${o.region.code}=${urlOf(h)}`)).join(','),
+    HC_DNS: plan.dns.servers.map((s) => urlOf(s.http)).join(','),
   };
 }
 

@@ -236,7 +236,7 @@ export class RegionRuntime {
       const name = `healthcheck-${dc}-${i + 1}`;
       this.table.remove(name);
       this.table.spawn({ name, dc, role: 'healthcheck', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
-        process.execPath, [gslbHealthcheck()], { env: healthcheckEnv(d, i + 1, this.activeApis(d), this.o.path) });
+        process.execPath, [gslbHealthcheck()], { env: healthcheckEnv(this.plan, d, i + 1, this.activeApis(d), this.o.path) });
       await this.until(`gslb-healthcheck ${name}`, name, async () => (await fetch(`${urlOf(at)}/health/live`)).ok);
     }));
     const [first] = await this.aggregators(d);
