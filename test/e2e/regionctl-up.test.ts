@@ -10,6 +10,7 @@ import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { one } from '../support/rows';
 import type { DcStatus } from '../../gslb-healthcheck/src/dc-health.service';
 import { dig } from '../support/dig';
+import { headlessChromium } from '../support/browser';
 
 /**
  * The operator's view: `regionctl up` brings up two DCs (MariaDB, Redis, commerce-api processes and
@@ -281,6 +282,43 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect((await gslb('b')).status).toBe(200);
   });
 
+  it('the dashboard (headless Chromium) shows every DC, its checks and channels, the DNS answers; a drained DC turns FAIL on it by itself', async () => {
+    const t = topo!;
+    const browser = await headlessChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      expect((await page.goto(`http://127.0.${BLOCK}.7:${base + 90}/dashboard`))?.status()).toBe(200);
+      const text = async (selector: string) => (await page.locator(selector).allTextContents()).join(' | ');
+      await waitFor('both DCs PASS on the page', async () => await text('[data-dc] h2 .state') === 'PASS | PASS', 10000, 100);
+      expect(await text('[data-dc="a"] [data-check] td:first-child')).toBe('api-1 | api-2 | lb | db | redis');
+      expect(await text('[data-dc="b"] [data-channel] td:first-child')).toBe('from_a');
+      expect(await text('[data-dc="a"] [data-channel] td:first-child')).toBe('from_b');
+      expect(await page.locator('[data-dc="a"] svg.history polyline').count()).toBe(1);
+      expect(await text('[data-dns] [data-region="b"] .dcs')).toBe('b (127.0.32.1) | b (127.0.32.1)');
+
+      // an operator's reason is shown as text, never as markup
+      expect((await t.run('drain', 'b', '--reason', '<b>disk</b> swap')).status).toBe(0);
+      await waitFor('b FAIL on the page', async () => await text('[data-dc="b"] h2 .state') === 'FAIL', 5000, 100);
+      expect(await text('[data-dc="b"] .reason')).toBe('drained: <b>disk</b> swap');
+      expect(await page.locator('[data-dc="b"] .reason b').count()).toBe(0);
+      await waitFor('the DNS answers for b\'s clients to name a on the page', async () => await text('[data-dns] [data-region="b"] .dcs') === 'a (127.0.31.1) | a (127.0.31.1)', 5000, 100);
+      expect(await text('[data-dc="a"] h2 .state')).toBe('PASS');
+      if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
+
+      expect((await t.run('undrain', 'b')).status).toBe(0);
+      await waitFor('b PASS again on the page', async () => await text('[data-dc="b"] h2 .state') === 'PASS', 5000, 100);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+    const data = await (await fetch(`http://127.0.${BLOCK}.8:${base + 90}/dashboard/data`)).json() as { dcs: { dc: string; from: string }[]; dns: unknown[] };
+    expect(data.dcs.map((d) => d.dc)).toEqual(['a', 'b']);
+    expect(data.dcs[0]!.from).toBe('this aggregator');
+    expect(data.dns).toHaveLength(2);
+  }, 60000);
+
   it('every commerce-api of a killed: a FAILs after two failed rounds, at both aggregators; b stays PASS', async () => {
     const t = topo!;
     const running = (await status(t)).processes.filter((p) => p.dc === 'a' && p.role === 'api' && p.state === 'running');
@@ -323,6 +361,36 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     expect(await t.run('down')).toMatchObject({ status: 0 });
     await t.exited;
   }, 180000);
+
+  it('a whole DC killed (database, Redis, HAProxy, APIs, both aggregators): the DNS stops naming it, b stays PASS; after an up it is named again', async () => {
+    let t = topo = await regionctlUp(regions, data, base);
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to name a for a's clients`, async () => (await resolved({ from: 'a', ns }))[0] === 'A 127.0.31.1', 15000, 50);
+    const victims = (await status(t)).processes.filter((p) => p.dc === 'a' && p.state === 'running' && p.role !== 'edge');
+    expect([...new Set(victims.map((p) => p.role))].sort()).toEqual(['api', 'haproxy', 'healthcheck', 'mariadb', 'redis']);
+    for (const p of victims) process.kill(p.pid!, 'SIGKILL');
+    // none of a's aggregators answers: two failed polls (200 ms apart) and a is gone from both servers' answers
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to stop naming a`, async () => (await resolved({ from: 'a', ns })).join() === 'A 127.0.32.1', 5000, 20);
+    expect(await resolved({ from: 'b' })).toEqual(['A 127.0.32.1']);
+    expect(await resolved({ subnet: '10.31.0.0/16' })).toEqual(['A 127.0.32.1']);
+    const seen = await status(t);
+    expect(seen.processes.filter((p) => p.dc === 'a' && p.role !== 'edge').map((p) => p.state)).toEqual(victims.map(() => 'exited'));
+    for (const report of seen.dns) {
+      expect(report.cutOff).toBe(false);
+      expect(report.dcs).toEqual([{ dc: 'a', state: 'FAIL', reason: expect.stringMatching(/^no aggregator answers \(.*ECONNREFUSED/) },
+        { dc: 'b', state: 'PASS', reason: expect.any(String) }]);
+    }
+    // only b's own checks count: its replication channel from a's dead database fails nothing
+    expect(await gslb('b')).toEqual({ status: 200, text: expect.stringMatching(/^PASS\n/) });
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    expect(await t.exited).toBe(0);
+
+    // up brings a back with its data; the DNS servers start from their state on disk (a FAIL) and name a again once its aggregators pass
+    t = topo = await regionctlUp(regions, data, base);
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to name a again`, async () => (await resolved({ from: 'a', ns }))[0] === 'A 127.0.31.1', 15000, 50);
+    expect(await resolved({ subnet: '10.32.0.0/16' })).toEqual(['A 127.0.32.1']);
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    await t.exited;
+  }, 240000);
 
   it('a DC added to a topology with data replays what the others wrote before it serves, then sells like them; one that lost its data is rebuilt', async () => {
     writeRegions(regions, [{ code: 'a', apiProcesses: 2 }, { code: 'b', apiProcesses: 1 }, { code: 'c', apiProcesses: 1 }], BLOCK);

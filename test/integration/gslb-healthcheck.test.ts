@@ -63,10 +63,7 @@ describe('gslb-healthcheck: the DC\'s PASS or FAIL', () => {
 
   it('Redis gone: FAIL only after two failed rounds, with the checks that failed; PASS again only after three passed ones', async () => {
     await t.redis.kill();
-    // the first failed round is not enough
-    await waitFor('a failed round', async () => (await status()).round.raw === 'FAIL', 5000, 20);
-    const first = await status();
-    expect([first.state, first.disagreeing]).toEqual(['PASS', 1]);
+    // the first failed round is not enough (the history below shows it round by round)
     await waitFor('FAIL', async () => (await status()).state === 'FAIL', 5000, 20);
     const failed = await status();
     expect(failed.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['api-1', 'redis']);
@@ -89,8 +86,8 @@ describe('gslb-healthcheck: the DC\'s PASS or FAIL', () => {
 
   it('drain: FAIL with the reason drained whatever the checks say, kept across a restart; undrain answers what the checks say at once', async () => {
     writeDrain(stateDir, 'maintenance window');
-    await waitFor('the drain to be seen', async () => (await dc()).status === 503, 5000, 20);
-    expect((await dc()).text).toBe('FAIL: drained: maintenance window\n');
+    await waitFor('the drain to be seen', async () => (await dc()).text.startsWith('FAIL: drained'), 5000, 20);
+    expect(await dc()).toEqual({ status: 503, text: 'FAIL: drained: maintenance window\n' });
     await app!.close();
     await start();
     expect(await dc()).toEqual({ status: 503, text: 'FAIL: drained: maintenance window\n' });
