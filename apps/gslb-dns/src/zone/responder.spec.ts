@@ -194,4 +194,25 @@ describe('Responder', () => {
       check(b);
     }), { numRuns: 5000 });
   });
+
+  it('an answer kept from before is the one it would make now: the same bytes with the query\'s id, for any query, source and health (property)', () => {
+    const names = ['shop.meridian.test', 'SHOP.Meridian.test', 'meridian.test', 'nope.meridian.test', 'ns1.meridian.test', 'example.com'];
+    const sources = ['192.0.2.1', '10.1.2.3', '10.2.9.9', '10.3.7.1', '::ffff:10.2.0.1', '127.0.1.9'];
+    const step = fc.record({
+      name: fc.constantFrom(...names), type: fc.constantFrom('A', 'AAAA', 'SOA', 'NS', 'TXT'), id: fc.integer({ min: 0, max: 65535 }),
+      from: fc.constantFrom(...sources), tcp: fc.boolean(), ecs: fc.option(fc.constantFrom('10.1.0.0', '10.2.0.0', '10.3.7.0', '198.51.100.0')),
+      fail: fc.option(fc.subarray(['a', 'b', 'c'])),
+    });
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+      health.fail();
+      const kept = new Responder(config(), new ProximityOrdering(config()), health);
+      for (const s of steps) {
+        if (s.fail) health.fail(...s.fail);
+        const q = query(s.name, s.type, { id: s.id, ecs: s.ecs ? { family: 1, sourcePrefixLength: 24, ip: s.ecs } : undefined });
+        const transport = s.tcp ? 'tcp' : 'udp';
+        const fresh = new Responder(config(), new ProximityOrdering(config()), health).respond(q, s.from, transport);
+        expect(kept.respond(q, s.from, transport)).toEqual(fresh);
+      }
+    }), { numRuns: 300 });
+  });
 });

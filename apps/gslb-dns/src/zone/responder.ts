@@ -33,6 +33,8 @@ const FLAG_RD = 0x0100;
 const OPCODE_QUERY = 0;
 const UDP_LIMIT = 1232; // what we accept to send over UDP at most (the DNS flag day's figure)
 const CLASS_IN = 'IN';
+/** encoded answers kept at most (distinct queries: names, types, ECS blocks, client regions) */
+const ANSWERS_KEPT = 10000;
 
 /** A response encoded without its question, with the query's question bytes put in (dns-packet compresses no names: nothing to re-point). */
 function withQuestion(packet: Buffer, question: Buffer): Buffer {
@@ -81,6 +83,9 @@ export class Responder {
   /** the choice per region, for the health version it was made with */
   private readonly choices = new Map<string, Choice>();
   private choicesVersion = -1;
+  /** encoded answers by query, for the health version they were made with (a query's id is written into a copy) */
+  private readonly answers = new Map<string, Response>();
+  private answersVersion = -1;
 
   constructor(private readonly config: ZoneConfig, private readonly ordering: AnswerOrdering, private readonly health: HealthView) {
     this.dcs = new Map(config.dcs.map((d) => [d.code, d]));
@@ -117,6 +122,29 @@ export class Responder {
 
   respond(query: Buffer, clientAddress: string, transport: 'udp' | 'tcp'): Response {
     if (query.length < 12) return { region: 'unknown' };
+    // an answer depends only on the query's bytes after its id, the region of the source address, the transport and the health
+    if (this.answersVersion !== this.health.version) {
+      this.answers.clear();
+      this.answersVersion = this.health.version;
+    }
+    const source = ipv4ToInt(clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress);
+    const key = `${transport}${source === undefined ? '' : this.subnets.match(source)?.dc ?? ''}\0${query.toString('latin1', 2)}`;
+    const known = this.answers.get(key);
+    if (known) {
+      const packet = Buffer.allocUnsafe(known.packet!.length);
+      known.packet!.copy(packet);
+      packet.writeUInt16BE(query.readUInt16BE(0), 0);
+      return { ...known, packet };
+    }
+    const r = this.computed(query, clientAddress, transport);
+    if (r.packet && r.outcome !== 'formerr') {
+      if (this.answers.size >= ANSWERS_KEPT) this.answers.clear(); // a flood of distinct names: start over rather than grow
+      this.answers.set(key, r);
+    }
+    return r;
+  }
+
+  private computed(query: Buffer, clientAddress: string, transport: 'udp' | 'tcp'): Response {
     try {
       return this.answer(query, clientAddress, transport);
     } catch {
