@@ -338,7 +338,20 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const human = (await t.run('status')).stdout;
     expect(human).toMatch(/gslb-healthcheck 2 \(127\.0\.31\.8:\d+\): FAIL since \S+: no commerce-api passed/);
     expect(human).toMatch(/gslb-dns-ns1 .* a FAIL, b PASS +a: b, b: b, unknown: b/);
-  });
+
+    // restarted: a is PASS again only after three passed rounds, and the DNS names it again
+    expect(await t.run('restart', 'api-a-1')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^api-a-1 restarted \(was exited, signal SIGKILL\): pid \d+, ready\n$/) });
+    for (const ns of [1, 2] as const) await waitFor(`ns${ns} to name a again`, async () => (await resolved({ from: 'a', ns }))[0] === 'A 127.0.31.1', 10000, 20);
+    const rounds = (await gslbStatus('a')).history.filter((h) => h.t >= killedAt);
+    const firstPass = rounds.findIndex((h) => h.raw === 'PASS');
+    expect(rounds.slice(firstPass, firstPass + 3).map((h) => `${h.raw}/${h.state}`)).toEqual(['PASS/FAIL', 'PASS/FAIL', 'PASS/PASS']);
+    expect(await t.run('restart', 'api-a-2')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^api-a-2 restarted \(was exited, signal SIGKILL\)/) });
+    expect(await t.run('restart', 'api-a-9')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no process "api-a-9"; regionctl status lists them/) });
+    expect(await t.run('restart', 'haproxy-a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/haproxy-a is a haproxy process: restart takes commerce-api processes/) });
+    for (const args of [['restart'], ['restart', 'api-a-1', 'api-a-2']]) {
+      expect(await t.run(...args)).toMatchObject({ status: 2, stderr: expect.stringMatching(/restart needs: <process>/) });
+    }
+  }, 60000);
 
   it('down stops every process; up again resumes with the data, and a drain', async () => {
     let t = topo!;

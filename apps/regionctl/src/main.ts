@@ -37,6 +37,7 @@ const USAGE = `usage: regionctl <command> [options]
                             make the DC's aggregators answer FAIL (reason: drained) whatever their checks say,
                             so the geo-DNS stops naming it; it holds across restarts until undrain
   undrain <dc>              end a drain: the aggregators answer what their checks say again
+  restart <process>         start a commerce-api process again (e.g. api-a-1, after a crash), with its settings
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -143,6 +144,12 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', `/${command}`, command === 'drain' ? { dc, reason: o.reason ?? '' } : { dc })).message));
       return 0;
     }
+    case 'restart': {
+      const [name] = args;
+      if (!name || args.length !== 1) throw new UsageError('restart needs: <process> (a name regionctl status lists, like api-a-1)');
+      say(String((await call('POST', '/restart', { process: name })).message));
+      return 0;
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -189,7 +196,8 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   process.on('SIGTERM', () => void stop());
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
-    startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc), down: stop,
+    startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
+    restart: (name) => runtime.restart(name), down: stop,
   });
   try {
     await runtime.up();

@@ -11,6 +11,7 @@ export interface ControlHandlers {
   startChannels(dc: string): Promise<string>;
   drain(dc: string, reason: string): Promise<string>;
   undrain(dc: string): Promise<string>;
+  restart(process: string): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -42,7 +43,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | restart | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -71,6 +72,7 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.drain(text(b.dc, 'the DC'), b.reason ?? '') });
       }
       if (req.url === '/undrain') return send(200, { message: await h.undrain(text(b.dc, 'the DC')) });
+      if (req.url === '/restart') return send(200, { message: await h.restart(text(b.process, 'the process')) });
       if (req.url === '/replication/start') return send(200, { message: await h.startChannels(text(b.dc, 'the DC')) });
       if (req.url === '/stock') {
         const sku = text(b.sku, 'the SKU');

@@ -278,6 +278,25 @@ export class RegionRuntime {
     return line;
   }
 
+  /**
+   * Starts one commerce-api process again (ended first if it still runs): what an operator does after
+   * a crash, since a process that dies is not restarted behind their back. Answers once it is ready.
+   */
+  async restart(name: string): Promise<string> {
+    const p = this.table.get(name);
+    if (!p) throw new Error(`no process "${name.slice(0, 40)}"; regionctl status lists them`);
+    if (p.role !== 'api') throw new Error(`${name} is a ${p.role} process: restart takes commerce-api processes (api-<dc>-<n>) only`);
+    const d = this.dc(p.dc);
+    const i = Number(/-(\d+)$/.exec(name)?.[1]) - 1;
+    if (i >= this.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
+    const before = p.state === 'running' ? 'running' : `${p.state}${p.exit ? `, ${p.exit}` : ''}`;
+    await this.table.stop(name);
+    await this.startApi(d, i);
+    const line = `${name} restarted (was ${before}): pid ${this.table.list().find((x) => x.name === name)?.pid ?? '?'}, ready`;
+    this.o.say(line);
+    return line;
+  }
+
   async undrain(code: string): Promise<string> {
     const d = this.dc(code);
     if (!removeDrain(d.healthState)) return `DC ${code} was not drained`;
