@@ -2,11 +2,13 @@
 #   make up     install what is missing, build, start every DC of regions/ (regionctl up) with the demo catalog
 #   make test   install what is missing, build, run the whole suite
 SHELL := /bin/bash
-# Debian package : a binary it installs (checked in sbin folders too)
+# Debian package : a binary it installs (checked in sbin folders too; - : the package itself is checked)
 APT_PACKAGES := mariadb-server:mariadbd mariadb-client:mariadb haproxy:haproxy redis-server:redis-server curl:curl bind9-dnsutils:dig chromium:chromium
+# what make bench-dns adds: PowerDNS (the peer kit's server) and dnsperf
+BENCH_DNS_PACKAGES := pdns-server:pdns_server pdns-backend-bind:- dnsperf:dnsperf
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: up test deps build bench lint clean
+.PHONY: up test deps build bench bench-dns lint clean
 .DEFAULT_GOAL := up
 
 up: deps build
@@ -18,11 +20,19 @@ test: deps build
 bench: deps build
 	@bench/run.sh
 
+# the geo-DNS side by side with PowerDNS (throughput, flips), then detection-to-reroute over real kills
+bench-dns: deps build
+	@$(MAKE) --no-print-directory APT_PACKAGES="$(BENCH_DNS_PACKAGES)" deps
+	@bench/dns.sh
+	@node bench/dns-reroute.js | tee bench/results/dns-reroute-$$(date -u +%Y%m%dT%H%M%SZ).json
+
 # Debian packages the servers come from; installed only when a binary is missing.
 deps: $(NODE_STAMP)
 	@missing=""; \
 	for pair in $(APT_PACKAGES); do \
-	  PATH="$$PATH:/usr/sbin:/usr/local/sbin:/sbin" command -v "$${pair#*:}" >/dev/null || missing="$$missing $${pair%%:*}"; \
+	  bin="$${pair#*:}"; \
+	  if [ "$$bin" = - ]; then dpkg-query -W -f='$${Status}' "$${pair%%:*}" 2>/dev/null | grep -q 'ok installed' || missing="$$missing $${pair%%:*}"; \
+	  else PATH="$$PATH:/usr/sbin:/usr/local/sbin:/sbin" command -v "$$bin" >/dev/null || missing="$$missing $${pair%%:*}"; fi; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "== installing$$missing"; \

@@ -38,7 +38,10 @@ function percentile(sorted, p) {
 function summarize(values) {
   const s = Float64Array.from(values).sort();
   const r = (x) => (x == null ? null : +x.toFixed(2));
-  return { count: s.length, p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p99: r(percentile(s, 99)), max: r(s[s.length - 1] ?? null) };
+  return {
+    count: s.length, p50: r(percentile(s, 50)), p90: r(percentile(s, 90)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)),
+    max: r(s[s.length - 1] ?? null),
+  };
 }
 
 const envInt = (name, def) => (process.env[name] ? Number(process.env[name]) : def);
