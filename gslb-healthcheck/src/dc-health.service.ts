@@ -7,6 +7,9 @@ import { HealthcheckLogger } from './logger';
 
 /** Results kept per check for /status and the dashboard. */
 const RESULTS_KEPT = 20;
+/** once a round's verdict cannot change, the checks still running get this long before they count as failed */
+const DECIDED_GRACE_MS = 100;
+export const UNDECIDED = 'no answer when the round was decided without it';
 
 export interface CheckStatus {
   name: string;
@@ -139,7 +142,7 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
     const started = Date.now();
     this.syncApis();
     const [results, replication] = await Promise.all([
-      Promise.all([...this.apis, ...this.others].map((p) => this.timed(p))),
+      this.checks([...this.apis, ...this.others]),
       this.db?.replication(env.HC_TIMEOUT_MS).catch((err: Error) => ({ channels: [], beacons: [], semiSync: 'unknown' as const, error: err.message })),
     ]);
     const passed = results.filter((r) => r.ok).length;
@@ -164,6 +167,36 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
       round: { at: new Date(started).toISOString(), ms: Date.now() - started, passed, counted, share, raw },
       checks: results, ...(replication ? { replication } : {}), history: this.history,
     };
+  }
+
+  /**
+   * Every check of a round, ended early once the verdict cannot change: when every commerce-api has
+   * failed, or too few checks are left to reach the share. A check that hangs (a request through an
+   * HAProxy still retrying dead servers) then delays nothing; it counts as failed, and what it
+   * answers later only goes into its last results.
+   */
+  private checks(probes: Probe[]): Promise<CheckStatus[]> {
+    const started = Date.now();
+    const results: (CheckStatus | undefined)[] = probes.map(() => undefined);
+    const needed = Math.ceil(this.env.HC_PASS_SHARE * probes.length - 1e-9);
+    const apis = probes.flatMap((p, i) => (p.kind === 'api' ? [i] : []));
+    if (!probes.length) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      let grace: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(grace);
+        resolve(probes.map((p, i) => results[i] ?? { name: p.name, kind: p.kind, target: p.target, ok: false, ms: Date.now() - started,
+          error: UNDECIDED, last: [...(this.last.get(p.name) ?? [])] }));
+      };
+      probes.forEach((p, i) => void this.timed(p).then((r) => {
+        results[i] = r;
+        const done = results.filter(Boolean);
+        if (done.length === probes.length) return finish();
+        const failed = done.filter((c) => !c!.ok).length;
+        const decided = apis.every((j) => results[j] && !results[j]!.ok) || probes.length - failed < needed;
+        if (decided && !grace) grace = setTimeout(finish, DECIDED_GRACE_MS);
+      }));
+    });
   }
 
   private reasonFor(state: DcState, results: CheckStatus[], passed: number, counted: number, apiUp: boolean): string {

@@ -326,7 +326,7 @@ describe('regionctl up / status / wan / scale / down (two DCs, later a third, as
     const killedAt = Date.now();
     process.kill(running[0]!.pid!, 'SIGKILL');
     for (const n of [1, 2] as const) await waitFor(`aggregator ${n} of a to answer FAIL`, async () => (await gslb('a', n)).status === 503, 10000, 20);
-    expect((await gslb('a')).text).toMatch(/^FAIL: no commerce-api passed; 2 of 5 checks passed \(75 % needed\); failing: api-1: ECONNREFUSED, api-2: ECONNREFUSED, lb: 503/);
+    expect((await gslb('a')).text).toMatch(/^FAIL: no commerce-api passed; 2 of 5 checks passed \(75 % needed\); failing: api-1: ECONNREFUSED, api-2: ECONNREFUSED, lb: (503|no answer when the round)/);
     // hysteresis: the first round that failed still answered PASS
     const since = (await gslbStatus('a')).history.filter((h) => h.t >= killedAt);
     const firstFail = since.findIndex((h) => h.raw === 'FAIL');

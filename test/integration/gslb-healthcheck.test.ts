@@ -6,7 +6,8 @@ import { removeDrain, writeDrain } from '@meridian/health';
 import { MONITOR_USER } from '../../apps/regionctl/src/db/mariadb-node';
 import { loadHealthcheckEnv } from '../../gslb-healthcheck/src/config';
 import { createHealthcheck } from '../../gslb-healthcheck/src/main';
-import type { DcStatus } from '../../gslb-healthcheck/src/dc-health.service';
+import { createServer, Socket } from 'node:net';
+import { DcStatus, UNDECIDED } from '../../gslb-healthcheck/src/dc-health.service';
 import { useShop } from '../support/shop';
 import { waitFor } from '../support/processes';
 
@@ -94,5 +95,34 @@ describe('gslb-healthcheck: the DC\'s PASS or FAIL', () => {
     expect((await status()).drained).toMatchObject({ reason: 'maintenance window' });
     expect(removeDrain(stateDir)).toBe(true);
     await waitFor('the undrain to be seen', async () => (await dc()).status === 200, 5000, 20);
+  }, 30000);
+
+  it('a check that hangs delays no verdict that is already certain: every commerce-api failed, the hung entry counts as failed', async () => {
+    // an "entry" that accepts connections and never answers (an HAProxy retrying dead servers), and a commerce-api that is gone
+    const held: Socket[] = [];
+    const hung = createServer((c) => held.push(c));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const gonePort = (gone.address() as { port: number }).port;
+    await new Promise<void>((r) => gone.close(() => r()));
+    const other = await createHealthcheck(loadHealthcheckEnv({
+      HC_DC: 'a', HC_INSTANCE: '2', HOST: '127.0.0.1', PORT: '0', HC_APIS: `http://127.0.0.1:${gonePort}`,
+      HC_LB: `http://127.0.0.1:${(hung.address() as { port: number }).port}`, HC_REDIS: t.redis.url, HC_STATE_DIR: stateDir,
+      HC_INTERVAL_MS: '200', HC_TIMEOUT_MS: '5000', LOG_LEVEL: 'warn',
+    }));
+    try {
+      await other.listen(0, '127.0.0.1');
+      const at = `http://127.0.0.1:${(other.getHttpServer().address() as { port: number }).port}`;
+      const s = (await (await fetch(`${at}/status`)).json()) as DcStatus;
+      expect(s.round.raw).toBe('FAIL');
+      expect(s.checks.map((c) => [c.name, c.ok, c.error])).toEqual([['api-1', false, 'ECONNREFUSED'], ['lb', false, UNDECIDED], ['redis', true, undefined]]);
+      expect(s.round.ms).toBeLessThan(5000); // decided without the entry's answer, not at its deadline
+      expect(await (await fetch(`${at}/dc/a`)).text()).toMatch(new RegExp(`^FAIL: no commerce-api passed; 1 of 3 checks passed .*lb: ${UNDECIDED}`));
+    } finally {
+      await other.close();
+      for (const c of held) c.destroy();
+      await new Promise<void>((r) => hung.close(() => r()));
+    }
   }, 30000);
 });

@@ -49,7 +49,9 @@ function ago(iso) {
 }
 /** The last minutes: red where the DC answered FAIL, the share of checks that passed as a line. */
 function chart(history) {
-  const ns = 'http://www.w3.org/2000/svg', W = 600, H = 48, now = Date.now(), from = now - MINUTES * 60000;
+  const ns = 'http://www.w3.org/2000/svg', W = 600, H = 48, now = Date.now();
+  // the last minutes, or all there is when the aggregator started more recently
+  const from = Math.max(now - MINUTES * 60000, history.length ? history[0].t : now - 1000);
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'history'); svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H); svg.setAttribute('preserveAspectRatio', 'none');
   const x = (t) => ((t - from) / (now - from)) * W;
@@ -66,7 +68,7 @@ function chart(history) {
   line.setAttribute('fill', 'none'); line.setAttribute('stroke', '#2d5b9a'); line.setAttribute('stroke-width', '1.5');
   svg.append(line);
   const title = document.createElementNS(ns, 'title');
-  title.textContent = 'last ' + MINUTES + ' minutes: background red while FAIL; line: share of checks passed';
+  title.textContent = 'since ' + new Date(from).toLocaleTimeString() + ': background red while FAIL; line: share of checks passed';
   svg.append(title);
   return svg;
 }
@@ -78,7 +80,7 @@ function dcCard(d) {
     h('div', { class: 'reason' }, s ? s.reason : d.error),
     h('div', { class: 'meta' }, s ? state + ' since ' + ago(s.since) + ' · from ' + d.from + ' (instance ' + s.instance + ')' : 'asked ' + d.from));
   if (!s) return card;
-  card.append(h('h3', {}, 'History'), chart(s.history));
+  card.append(h('h3', {}, 'History (up to ' + MINUTES + ' min; red: FAIL; line: share of checks passed)'), chart(s.history));
   card.append(h('h3', {}, 'Checks (' + s.round.passed + ' of ' + s.round.counted + ' passed, ' + Math.round(s.settings.passShare * 100) + ' % needed)'),
     h('table', { class: 'checks' }, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'target'), h('th', {}, 'result'), h('th', {}, 'ms'), h('th', {}, 'last')),
       s.checks.map((c) => h('tr', { 'data-check': c.name },
