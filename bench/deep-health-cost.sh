@@ -14,28 +14,13 @@ OUT="$ROOT/bench/results/deep-health-$STAMP"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-deep-bench-XXXXXX")"
 DB_PORT="${BENCH_DB_PORT:-3417}" API_PORT="${BENCH_API_PORT:-3101}" REDIS_PORT="${BENCH_REDIS_PORT:-3479}"
 mkdir -p "$OUT" "$WORK/logs"
-echo "$(git rev-parse --short HEAD)$(git status --porcelain -- apps libs bench | grep -q . && echo ' (with uncommitted changes)')" > "$OUT/commit.txt"
-pids=()
-stop_ours() {
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+record_commit "$OUT"
 trap 'stop_ours; rm -rf "$WORK"' EXIT
-
-DB_PID="$(node bench/mariadb.js "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/logs")"
-pids+=("$DB_PID")
 PATH="$PATH:/usr/sbin" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK" > "$WORK/logs/redis.log" 2>&1 &
 pids+=("$!")
-meridian=(env DC_ID=a DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian
-  REDIS_URL="redis://127.0.0.1:$REDIS_PORT")
-"${meridian[@]}" DB_USER=meridian_migrate DB_PASSWORD=meridian-migrate node dist/apps/commerce-api/src/cli.js migrate
-"${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench
-"${meridian[@]}" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
-  node dist/apps/commerce-api/src/main.js > "$WORK/logs/api.log" 2>&1 &
-API_PID=$!
-pids+=("$API_PID")
-for _ in $(seq 1 100); do node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$API_PORT/health/deep" && break; sleep 0.2; done
-export API_URL="http://127.0.0.1:$API_PORT" API_PID DB_PID
+start_shop "$WORK" "$DB_PORT" "$API_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
 run() { # scenario polled set
   local s="$1" polled="$2" set="$3" poll_pid=""

@@ -15,7 +15,9 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-dns-bench-XXXXXX")"
 export WORKDIR="$WORK/peer-powerdns" DURATION="${DURATION:-10}" N="${N:-20}"
 OUR_PORT="${OUR_DNS_PORT:-15354}" OUR_HTTP="${OUR_HTTP_PORT:-15355}"
 mkdir -p "$OUT"
-echo "$(git rev-parse --short HEAD)$(git status --porcelain -- apps libs bench | grep -q . && echo ' (with uncommitted changes)')" > "$OUT/commit.txt"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+record_commit "$OUT"
 OUR_PID=""
 cleanup() {
   if [[ -n "$OUR_PID" ]]; then kill "$OUR_PID" 2>/dev/null || true; fi

@@ -13,29 +13,11 @@ OUT="$ROOT/bench/results/$STAMP"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/meridian-bench-XXXXXX")"
 DB_PORT="${BENCH_DB_PORT:-3416}" API_PORT="${BENCH_API_PORT:-3100}" CEILING_PORT="${BENCH_CEILING_PORT:-3199}"
 mkdir -p "$OUT"
-echo "$(git rev-parse --short HEAD)$(git status --porcelain -- apps libs bench | grep -q . && echo ' (with uncommitted changes)')" > "$OUT/commit.txt"
-pids=()
-stop_ours() {
-  for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+record_commit "$OUT"
 trap 'stop_ours; rm -rf "$WORK"' EXIT
-
-echo "== MariaDB (durable: flush_log_at_trx_commit=1, sync_binlog=1, binlog ROW)"
-DB_PID="$(node bench/mariadb.js "$WORK/db" "$DB_PORT" "$WORK/db.sock" "$WORK/logs")"
-pids+=("$DB_PID")
-# Meridian's settings go to Meridian's processes only: the peer kit reads variables of the same names
-meridian=(env DC_ID=a DB_HOST=127.0.0.1 DB_PORT="$DB_PORT" DB_SOCKET="$WORK/db.sock" DB_USER=meridian DB_PASSWORD=meridian DB_NAME=meridian)
-# the schema as the migration user (socket only; the app user has no DDL rights), then the catalog as the app
-"${meridian[@]}" DB_USER=meridian_migrate DB_PASSWORD=meridian-migrate node dist/apps/commerce-api/src/cli.js migrate
-"${meridian[@]}" node dist/apps/commerce-api/src/cli.js setup bench
-echo "== commerce-api (one process, production settings: access log on; MariaDB over its Unix socket)"
-"${meridian[@]}" JWT_SECRET="bench-secret-bench-secret-bench-secret" PORT="$API_PORT" NODE_ENV=production \
-  node dist/apps/commerce-api/src/main.js > "$WORK/logs/api.log" 2>&1 &
-API_PID=$!
-pids+=("$API_PID")
-for _ in $(seq 1 100); do node -e 'fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))' "http://127.0.0.1:$API_PORT/health/ready" && break; sleep 0.2; done
-export API_URL="http://127.0.0.1:$API_PORT" API_PID DB_PID
+start_shop "$WORK" "$DB_PORT" "$API_PORT"
 
 for s in list product add-item add-item-new; do
   echo "== $s"; node bench/http-bench.js "$s" | tee "$OUT/$s.json"
