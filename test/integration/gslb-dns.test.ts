@@ -54,8 +54,9 @@ describe('gslb-dns: the shop\'s name answered with the nearest healthy DC', () =
       zone: 'meridian.test', hostname: NAME, ttl: 5,
       nameservers: [{ name: 'ns1.meridian.test', address: '127.0.0.61' }, { name: 'ns2.meridian.test', address: '127.0.0.62' }],
       defaultOrder: ['b', 'a'],
+      geoipDatabase: require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country-ipv4.mmdb'),
       dcs: [
-        { code: 'a', addresses: [A], subnets: ['10.1.0.0/16', '127.0.51.0/24'], latencyMs: { b: 20 }, healthchecks: aggregators.a.map((g) => g.url) },
+        { code: 'a', addresses: [A], subnets: ['10.1.0.0/16', '127.0.51.0/24'], countries: ['GB'], latencyMs: { b: 20 }, healthchecks: aggregators.a.map((g) => g.url) },
         { code: 'b', addresses: [B], subnets: ['10.2.0.0/16', '127.0.52.0/24'], latencyMs: { a: 20 }, healthchecks: aggregators.b.map((g) => g.url) },
       ],
     }));
@@ -82,7 +83,11 @@ describe('gslb-dns: the shop\'s name answered with the nearest healthy DC', () =
     const ecs = await ask({ subnet: '10.1.7.0/24', bind: '127.0.52.200' });
     expect([ecs.answers, ecs.clientSubnet]).toEqual([[`A ${A}`], '10.1.7.0/24/16']);
     expect(await first({ subnet: '10.2.0.0/24', tcp: true })).toEqual([`A ${B}`]);
-    for (const o of [fromA, fromB, { subnet: '10.1.0.0/24' }, { subnet: '192.0.2.0/24' }]) expect(await first(o, 'ns2')).toEqual(await first(o, 'ns1'));
+    // placed by country (a lists GB; the GeoIP file says 81.2.64.0/18 is GB): the scope is the database's network
+    const gb = await ask({ subnet: '81.2.69.0/24', bind: '127.0.52.200' });
+    expect([gb.answers, gb.clientSubnet]).toEqual([[`A ${A}`], '81.2.69.0/24/18']);
+    expect(await first({ subnet: '8.8.8.0/24' })).toEqual([`A ${B}`]); // US: no DC lists it, the default order
+    for (const o of [fromA, fromB, { subnet: '10.1.0.0/24' }, { subnet: '192.0.2.0/24' }, { subnet: '81.2.69.0/24' }]) expect(await first(o, 'ns2')).toEqual(await first(o, 'ns1'));
     expect((await ask({ type: 'NS' }, 'ns1', 'meridian.test')).answers).toEqual(['NS ns1.meridian.test.', 'NS ns2.meridian.test.']);
     expect(await ask({}, 'ns1', 'nope.meridian.test')).toMatchObject({ status: 'NXDOMAIN', authority: [expect.stringMatching(/^SOA ns1\.meridian\.test\. hostmaster\.meridian\.test\. 1 /)] });
     expect((await ask({}, 'ns1', 'example.com')).status).toBe('REFUSED');

@@ -176,6 +176,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
   const runtime = RegionRuntime.prepare({
     regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: searchPath(),
+    geoipDatabase: process.env.GEOIP_DATABASE || undefined,
     say: (line) => say(`regionctl: ${line}`),
   });
   await checkSettings(runtime.plan.dcs.map((d) => d.region), searchPath()); // before anything starts (or is removed, with --fresh)

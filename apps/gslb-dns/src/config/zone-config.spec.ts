@@ -1,3 +1,4 @@
+import { CountryMap } from '../zone/countries';
 import { parseZoneConfig } from './zone-config';
 
 const good = {
@@ -21,8 +22,15 @@ describe('parseZoneConfig', () => {
     [{ ...good, dcs: [good.dcs[0], good.dcs[0]] }, /two DCs share a code/],
     [{ ...good, dcs: [] }, /dcs/],
     [{ ...good, extra: 1 }, /extra/],
+    [{ ...good, dcs: [{ ...good.dcs[0], countries: ['de'] }] }, /countries are ISO 3166 codes like "DE"/],
+    [{ ...good, geoipDatabase: '' }, /geoipDatabase/],
     [[1], /must be a JSON object/],
   ])('refuses a bad file with the field named (%#)', (raw, message) => {
     expect(() => parseZoneConfig(raw)).toThrow(message);
+  });
+
+  it('a GeoIP database that cannot be read stops the start with its path named', () => {
+    expect(() => new CountryMap('/nonexistent/countries.mmdb', [])).toThrow(/geoipDatabase \/nonexistent\/countries.mmdb cannot be read as a MaxMind DB/);
+    expect(() => new CountryMap(__filename, [])).toThrow(/cannot be read as a MaxMind DB/);
   });
 });

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { plainToInstance, Type } from 'class-transformer';
 import {
-  ArrayMinSize, IsArray, IsInt, IsIP, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested, validateSync, ValidationError,
+  ArrayMinSize, IsArray, IsInt, IsIP, IsObject, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateNested, validateSync, ValidationError,
 } from 'class-validator';
 import { ConfigError } from '@meridian/config';
 import { DC_CODE_PATTERN } from '@meridian/dc';
@@ -24,6 +24,8 @@ export class DnsDc {
   @IsOptional() @IsArray() @IsIP(6, { each: true }) addresses6: string[] = [];
   /** clients in these blocks get this DC first (the most specific block wins) */
   @IsArray() @Matches(IPV4_CIDR, { each: true, message: 'subnets must be IPv4 CIDR blocks like "10.1.0.0/16"' }) subnets: string[];
+  /** clients placed in these countries (ISO 3166 codes, from geoipDatabase) get this DC first when no subnet holds them */
+  @IsOptional() @IsArray() @Matches(/^[A-Z]{2}$/, { each: true, message: 'countries are ISO 3166 codes like "DE"' }) countries: string[] = [];
   /** one-way latency to each other DC: after the nearest DC, the others come in this order */
   @IsObject() latencyMs: Record<string, number>;
   /** the DC's aggregators, as base URLs; their GET /dc/<code> is asked */
@@ -40,7 +42,9 @@ export class ZoneConfig {
   @IsOptional() @IsInt() @Min(1) @Max(16) answers = 1;
   @IsOptional() @IsInt() @Min(1) @Max(4294967295) serial = 1;
   @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => NameServer) nameservers: NameServer[];
-  /** the order for clients no DC's subnets hold (default: the DCs' order in this file) */
+  /** a MaxMind DB country file (GeoIP2/GeoLite2 Country, or another with the same records): places clients by country */
+  @IsOptional() @IsString() @MinLength(1) geoipDatabase?: string;
+  /** the order for clients no DC's subnets or countries hold (default: the DCs' order in this file) */
   @IsOptional() @IsArray() @Matches(DC_CODE_PATTERN, { each: true }) defaultOrder: string[] = [];
   @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => DnsDc) dcs: DnsDc[];
 }

@@ -2,6 +2,7 @@ import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { parseZoneConfig, ZoneConfig } from '../config/zone-config';
 import { ProximityOrdering } from './answer-ordering';
+import { CountryMap } from './countries';
 import { HealthView, Responder } from './responder';
 
 const config = (over: Record<string, unknown> = {}): ZoneConfig => parseZoneConfig({
@@ -9,9 +10,9 @@ const config = (over: Record<string, unknown> = {}): ZoneConfig => parseZoneConf
   nameservers: [{ name: 'ns1.meridian.test', address: '127.0.0.21' }, { name: 'ns2.meridian.test', address: '127.0.0.22' }],
   defaultOrder: ['b', 'a', 'c'],
   dcs: [
-    { code: 'a', addresses: ['127.0.1.1'], subnets: ['10.1.0.0/16', '127.0.1.0/24'], latencyMs: { b: 20, c: 40 }, healthchecks: ['http://127.0.1.7:8090'] },
-    { code: 'b', addresses: ['127.0.2.1'], subnets: ['10.2.0.0/16'], latencyMs: { a: 20, c: 5 }, healthchecks: ['http://127.0.2.7:8090'] },
-    { code: 'c', addresses: ['127.0.3.1'], addresses6: ['fd00::3:1'], subnets: ['10.3.0.0/16', '10.3.7.0/24'], latencyMs: { a: 40, b: 5 }, healthchecks: ['http://127.0.3.7:8090'] },
+    { code: 'a', addresses: ['127.0.1.1'], subnets: ['10.1.0.0/16', '127.0.1.0/24'], countries: ['GB', 'FR'], latencyMs: { b: 20, c: 40 }, healthchecks: ['http://127.0.1.7:8090'] },
+    { code: 'b', addresses: ['127.0.2.1'], subnets: ['10.2.0.0/16'], countries: ['DE'], latencyMs: { a: 20, c: 5 }, healthchecks: ['http://127.0.2.7:8090'] },
+    { code: 'c', addresses: ['127.0.3.1'], addresses6: ['fd00::3:1'], subnets: ['10.3.0.0/16', '10.3.7.0/24', '193.99.144.0/24'], latencyMs: { a: 40, b: 5 }, healthchecks: ['http://127.0.3.7:8090'] },
   ],
   ...over,
 });
@@ -29,6 +30,8 @@ class FakeHealth implements HealthView {
 }
 
 type Ecs = { family: number; sourcePrefixLength: number; scopePrefixLength?: number; ip: string };
+/** a real country database (ip-location-db, CC0), the MaxMind DB format the server reads */
+const GEO = require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country-ipv4.mmdb');
 const query = (name: string, type = 'A', o: { ecs?: Ecs; edns?: boolean; id?: number } = {}) => dnsPacket.encode({
   type: 'query', id: o.id ?? 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: type as 'A', name, class: 'IN' }],
   additionals: o.edns || o.ecs ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: o.ecs ? [{ code: 8, ...o.ecs }] : [] } as dnsPacket.Answer] : [],
@@ -193,6 +196,20 @@ describe('Responder', () => {
       b.writeUInt16BE(b.readUInt16BE(2) & 0x7fff, 2); // keep it a query so that it is answered
       check(b);
     }), { numRuns: 5000 });
+  });
+
+  it('with a GeoIP database a client no subnet holds gets the DC of its country, the scope from the database; subnets still win', () => {
+    const c = config({ geoipDatabase: GEO });
+    r = new Responder(c, new ProximityOrdering(c), health, new CountryMap(GEO, c.dcs.map((d) => ({ dc: d.code, countries: d.countries }))));
+    const ecs = (ip: string) => query('shop.meridian.test', 'A', { ecs: { family: 1, sourcePrefixLength: 24, ip } });
+    const scope = (q: Buffer) => ask(q).decoded?.additionals?.find((a) => a.type === 'OPT')?.options?.[0]?.scopePrefixLength;
+    expect([addresses(ecs('81.2.69.0')), ask(ecs('81.2.69.0')).region, scope(ecs('81.2.69.0'))]).toEqual([['A 127.0.1.1'], 'a', 18]); // GB
+    expect([addresses(ecs('193.99.145.0')), scope(ecs('193.99.145.0'))]).toEqual([['A 127.0.2.1'], 21]); // DE
+    expect([addresses(ecs('193.99.144.0')), scope(ecs('193.99.144.0'))]).toEqual([['A 127.0.3.1'], 24]); // DE, but c's subnet
+    expect([addresses(ecs('8.8.8.0')), ask(ecs('8.8.8.0')).region, scope(ecs('8.8.8.0'))]).toEqual([['A 127.0.2.1'], 'unknown', 24]); // US: no DC's
+    expect(addresses(query('shop.meridian.test'), '81.2.69.160')).toEqual(['A 127.0.1.1']); // by the source address too
+    health.fail('a');
+    expect(addresses(ecs('81.2.69.0'))).toEqual(['A 127.0.2.1']); // a's nearest other DC
   });
 
   it('an answer kept from before is the one it would make now: the same bytes with the query\'s id, for any query, source and health (property)', () => {

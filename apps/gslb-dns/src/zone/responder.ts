@@ -3,6 +3,7 @@ import type { Answer, Packet } from 'dns-packet';
 import { DnsDc, ZoneConfig } from '../config/zone-config';
 import { AnswerOrdering } from './answer-ordering';
 import { addressText, ClientSubnet, EcsError, ipv4Of, parseClientSubnet } from './ecs';
+import type { CountryMap } from './countries';
 import { ipv4ToInt, SubnetMap } from './subnets';
 
 /** What the DNS server holds of each DC's health. */
@@ -18,7 +19,7 @@ export interface Response {
   /** undefined: dropped (not a query, or too short to answer) */
   packet?: Buffer;
   outcome?: Outcome;
-  /** the client's region: the DC whose subnets hold it, or 'unknown' */
+  /** the client's region: the DC whose subnets (or countries) hold it, or 'unknown' */
   region: string;
   firstDc?: string;
   failOpen?: boolean;
@@ -87,7 +88,8 @@ export class Responder {
   private readonly answers = new Map<string, Response>();
   private answersVersion = -1;
 
-  constructor(private readonly config: ZoneConfig, private readonly ordering: AnswerOrdering, private readonly health: HealthView) {
+  constructor(private readonly config: ZoneConfig, private readonly ordering: AnswerOrdering, private readonly health: HealthView,
+    private readonly countries?: CountryMap) {
     this.dcs = new Map(config.dcs.map((d) => [d.code, d]));
     this.subnets = new SubnetMap(config.dcs.map((d) => ({ dc: d.code, subnets: d.subnets })));
     this.nsNames = new Map(config.nameservers.map((n) => [n.name, n.address]));
@@ -117,7 +119,12 @@ export class Responder {
   }
 
   regionOf(address: number | undefined): string | undefined {
-    return address === undefined ? undefined : this.subnets.match(address)?.dc;
+    return address === undefined ? undefined : this.placed(address)?.dc;
+  }
+
+  /** The DC a client address belongs to, and the prefix that placed it: the most specific subnet, else its country. */
+  private placed(address: number): { dc: string; prefix: number } | undefined {
+    return this.subnets.match(address) ?? this.countries?.match(address);
   }
 
   respond(query: Buffer, clientAddress: string, transport: 'udp' | 'tcp'): Response {
@@ -128,7 +135,7 @@ export class Responder {
       this.answersVersion = this.health.version;
     }
     const source = ipv4ToInt(clientAddress.startsWith('::ffff:') ? clientAddress.slice(7) : clientAddress);
-    const key = `${transport}${source === undefined ? '' : this.subnets.match(source)?.dc ?? ''}\0${query.toString('latin1', 2)}`;
+    const key = `${transport}${source === undefined ? '' : this.placed(source)?.dc ?? ''}\0${query.toString('latin1', 2)}`;
     const known = this.answers.get(key);
     if (known) {
       const packet = Buffer.allocUnsafe(known.packet!.length);
@@ -190,7 +197,7 @@ export class Responder {
 
     // the region: from ECS when given (a /0 says: do not use my address), else from the source address
     const address = ecs ? (ecs.sourcePrefix > 0 ? ipv4Of(ecs) : undefined) : ipv4ToInt(clientAddress.replace(/^::ffff:/, ''));
-    const hit = address === undefined ? undefined : this.subnets.match(address);
+    const hit = address === undefined ? undefined : this.placed(address);
     const region = hit?.dc;
     const ecsOut = ecs && {
       code: 8, family: ecs.family, sourcePrefixLength: ecs.sourcePrefix, ip: addressText(ecs),

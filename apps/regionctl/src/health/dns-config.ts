@@ -14,16 +14,17 @@ export interface DnsReport {
 /**
  * gslb-dns's configuration for the topology: the zone and the shop's name in it, each DC's entry
  * as its answer, its client subnets (those of regions/, and its own loopback block, so that a
- * client bound in a DC's block is that DC's), its WAN latencies and its aggregators.
+ * client bound in a DC's block is that DC's), its countries (used with a GeoIP database: regionctl
+ * up passes GEOIP_DATABASE from its environment), its WAN latencies and its aggregators.
  */
-export function dnsConfig(plan: Plan): Record<string, unknown> {
+export function dnsConfig(plan: Plan, geoipDatabase?: string): Record<string, unknown> {
   return {
-    zone: DNS_ZONE, hostname: SHOP_NAME, ttl: 5, answers: 1,
+    zone: DNS_ZONE, hostname: SHOP_NAME, ttl: 5, answers: 1, ...(geoipDatabase ? { geoipDatabase } : {}),
     nameservers: plan.dns.servers.map((s) => ({ name: s.name, address: s.dns.host })),
     defaultOrder: plan.dcs.map((d) => d.region.code),
     dcs: plan.dcs.map((d) => ({
       code: d.region.code, name: d.region.name, addresses: [d.entry.host],
-      subnets: [...d.region.geography.subnets, d.region.addressBlock],
+      subnets: [...d.region.geography.subnets, d.region.addressBlock], countries: d.region.geography.countries,
       latencyMs: d.region.wanLatencyMs, healthchecks: d.healthchecks.map(urlOf),
     })),
   };

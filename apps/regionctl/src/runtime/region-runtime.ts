@@ -32,6 +32,8 @@ export interface UpOptions {
   routing?: RoutingMode;
   /** PATH for the processes started (the servers' binaries, node) */
   path: string;
+  /** a MaxMind DB country file: the geo-DNS places clients by the countries of regions/ too */
+  geoipDatabase?: string;
   /** progress and events, one line each */
   say: (line: string) => void;
 }
@@ -249,7 +251,7 @@ export class RegionRuntime {
   private async startDns(): Promise<void> {
     const { plan } = this;
     mkdirSync(plan.dns.stateDir, { recursive: true });
-    writeFileSync(plan.dns.config, `${JSON.stringify(dnsConfig(plan), null, 2)}\n`);
+    writeFileSync(plan.dns.config, `${JSON.stringify(dnsConfig(plan, this.o.geoipDatabase), null, 2)}\n`);
     await Promise.all(plan.dns.servers.map(async (s) => {
       const name = `gslb-dns-${s.instance}`;
       this.table.remove(name);
