@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ROUTING_MODES, RoutingMode } from '@meridian/dc';
 import { loadTopology, RegionConfigError } from '@meridian/regions';
 import { callControl, ControlError, serveControl } from './control/control';
-import { RegionRuntime } from './runtime/region-runtime';
+import { KILL_TARGETS, KillTarget, RegionRuntime } from './runtime/region-runtime';
 import { StatusReport } from './runtime/status-report';
 import { printStatus } from './status/print-status';
 import { WAN_ACTIONS, WanAction } from './wan/wan-link';
@@ -38,6 +38,9 @@ const USAGE = `usage: regionctl <command> [options]
                             so the geo-DNS stops naming it; it holds across restarts until undrain
   undrain <dc>              end a drain: the aggregators answer what their checks say again
   restart <process>         start a commerce-api process again (e.g. api-a-1, after a crash), with its settings
+  kill <dc> [--what all|api|db|redis|lb|healthcheck]
+                            SIGKILL every process of the DC (or of one role), as a crash would; they stay down
+  start <dc>                bring back every process of the DC that is not running, with its data
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
-      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const [command, ...args] = positionals;
@@ -66,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
   if (o.reason !== undefined && command !== 'drain') throw new UsageError('--reason goes with drain only');
+  if (o.what !== undefined && command !== 'kill') throw new UsageError('--what goes with kill only');
+  if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
@@ -150,6 +155,13 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', '/restart', { process: name })).message));
       return 0;
     }
+    case 'kill':
+    case 'start': {
+      const [dc] = args;
+      if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
+      say(String((await call('POST', `/${command}`, command === 'kill' ? { dc, what: o.what ?? 'all' } : { dc })).message));
+      return 0;
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -198,7 +210,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
     startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
-    restart: (name) => runtime.restart(name), down: stop,
+    restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc), down: stop,
   });
   try {
     await runtime.up();

@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, request, Server } from 'node:http';
+import { KILL_TARGETS, KillTarget } from '../runtime/region-runtime';
 import { WAN_ACTIONS, WanAction } from '../wan/wan-link';
 
 /** What the running `regionctl up` does for the other regionctl commands. */
@@ -12,6 +13,8 @@ export interface ControlHandlers {
   drain(dc: string, reason: string): Promise<string>;
   undrain(dc: string): Promise<string>;
   restart(process: string): Promise<string>;
+  kill(dc: string, what: KillTarget): Promise<string>;
+  start(dc: string): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | restart | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | restart | kill | start | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -73,6 +76,12 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
       }
       if (req.url === '/undrain') return send(200, { message: await h.undrain(text(b.dc, 'the DC')) });
       if (req.url === '/restart') return send(200, { message: await h.restart(text(b.process, 'the process')) });
+      if (req.url === '/kill') {
+        const what = b.what ?? 'all';
+        if (!KILL_TARGETS.includes(what as KillTarget)) throw new ControlError(`what is one of ${KILL_TARGETS.join(', ')}`);
+        return send(200, { message: await h.kill(text(b.dc, 'the DC'), what as KillTarget) });
+      }
+      if (req.url === '/start') return send(200, { message: await h.start(text(b.dc, 'the DC')) });
       if (req.url === '/replication/start') return send(200, { message: await h.startChannels(text(b.dc, 'the DC')) });
       if (req.url === '/stock') {
         const sku = text(b.sku, 'the SKU');

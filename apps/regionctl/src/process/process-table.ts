@@ -91,6 +91,11 @@ export class ProcessTable {
     }
   }
 
+  /** Resolves once the process has ended (at once if it has, or was never started). */
+  ended(name: string): Promise<void> {
+    return this.entries.get(name)?.exited ?? Promise.resolve();
+  }
+
   /** Forgets a process that has ended (scaled away). */
   remove(name: string): void {
     if (this.entries.get(name)?.info.state !== 'running') this.entries.delete(name);

@@ -9,7 +9,7 @@ import { GtidPosition } from '../db/gtid-position';
 import { binlogPosition, channelError, channels, connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../db/replication';
 import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { binary } from '../process/binaries';
-import { ProcessTable } from '../process/process-table';
+import { ProcessTable, Role } from '../process/process-table';
 import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanAction, WanLink } from '../wan/wan-link';
@@ -20,6 +20,11 @@ import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { settingsOf } from '../topology/settings';
 import type { StockCommand } from '../control/control';
+
+/** What `kill` takes: every process of a DC, or those of one role. */
+export const KILL_TARGETS = ['all', 'api', 'db', 'redis', 'lb', 'healthcheck'] as const;
+export type KillTarget = typeof KILL_TARGETS[number];
+const KILLED_ROLE: Record<Exclude<KillTarget, 'all'>, Role> = { api: 'api', db: 'mariadb', redis: 'redis', lb: 'haproxy', healthcheck: 'healthcheck' };
 
 export interface UpOptions {
   regionsDir: string;
@@ -231,10 +236,11 @@ export class RegionRuntime {
    * list of commerce-api they check is kept in the DC's health folder (scale rewrites it); a drain
    * kept there from before is said, since it holds until undrain.
    */
-  private async startHealthchecks(d: DcPlan): Promise<void> {
+  private async startHealthchecks(d: DcPlan, only?: number[]): Promise<void> {
     const dc = d.region.code;
     writeApiTargets(d.healthState, this.activeApis(d).map(urlOf));
     await Promise.all(d.healthchecks.map(async (at, i) => {
+      if (only && !only.includes(i)) return;
       const name = `healthcheck-${dc}-${i + 1}`;
       this.table.remove(name);
       this.table.spawn({ name, dc, role: 'healthcheck', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
@@ -276,6 +282,57 @@ export class RegionRuntime {
     writeDrain(d.healthState, reason);
     const answers = await this.untilAggregators(d, (a) => a.state === 'FAIL' && /^drained\b/.test(a.reason ?? ''));
     const line = `DC ${code} drained${reason ? ` (${reason})` : ''}: ${answers}`;
+    this.o.say(line);
+    return line;
+  }
+
+  /** SIGKILLs every process of a DC, or those of one role, as a crash would; they stay down until `start`. */
+  async kill(code: string, what: KillTarget): Promise<string> {
+    this.dc(code);
+    const roles = what === 'all' ? Object.values(KILLED_ROLE) : [KILLED_ROLE[what]];
+    const victims = this.table.list().filter((p) => p.dc === code && roles.includes(p.role) && p.state === 'running' && p.pid !== undefined);
+    if (!victims.length) return `DC ${code}: no ${what === 'all' ? '' : `${what} `}process is running`;
+    for (const p of victims) {
+      try {
+        process.kill(p.pid!, 'SIGKILL');
+      } catch {
+        // it ended on its own meanwhile
+      }
+    }
+    await Promise.all(victims.map((p) => this.table.ended(p.name)));
+    const line = `DC ${code}: killed (SIGKILL) ${victims.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}`;
+    this.o.say(line);
+    return line;
+  }
+
+  /** Brings back, with its data, every process of a DC that is not running, in the order up starts them. */
+  async start(code: string): Promise<string> {
+    const d = this.dc(code);
+    const down = (name: string) => this.table.get(name)?.state !== 'running';
+    const started: string[] = [];
+    if (down(`mariadb-${code}`)) {
+      await this.startDb(d); // its replication channels start with it; the other DCs' reconnect by themselves
+      started.push(`mariadb-${code}`);
+    }
+    if (down(`redis-${code}`)) {
+      await this.startRedis(d);
+      started.push(`redis-${code}`);
+    }
+    for (let i = 0; i < this.apiCounts.get(code)!; i++) {
+      if (!down(this.apiName(code, i))) continue;
+      await this.startApi(d, i);
+      started.push(this.apiName(code, i));
+    }
+    if (down(`haproxy-${code}`)) {
+      await this.startLb(d);
+      started.push(`haproxy-${code}`);
+    }
+    const aggregators = d.healthchecks.map((_, i) => i).filter((i) => down(`healthcheck-${code}-${i + 1}`));
+    if (aggregators.length) {
+      await this.startHealthchecks(d, aggregators);
+      started.push(...aggregators.map((i) => `healthcheck-${code}-${i + 1}`));
+    }
+    const line = started.length ? `DC ${code}: started ${started.join(', ')}` : `DC ${code}: every process is running`;
     this.o.say(line);
     return line;
   }
