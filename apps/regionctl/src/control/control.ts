@@ -109,7 +109,8 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
 /** Calls the running topology; rejects with ControlError for an answered refusal, or a plain Error when none runs. */
 export function callControl<T = Record<string, unknown>>(socket: string, method: 'GET' | 'POST', path: string, payload?: unknown, timeoutMs = 120000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, headers: { 'content-type': 'application/json' }, timeout: timeoutMs }, (res) => {
+    // a connection per call (no keep-alive): a kept-alive one would hold the server's close open while `down` polls it
+    const req = request({ socketPath: socket, method, path, agent: false, headers: { 'content-type': 'application/json' }, timeout: timeoutMs }, (res) => {
       let data = '';
       res.on('data', (d) => { data += d; });
       res.on('end', () => {
