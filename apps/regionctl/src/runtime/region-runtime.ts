@@ -1,24 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOME_COOKIE, RoutingMode } from '@meridian/dc';
-import { readDrain, removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
+import { RoutingMode } from '@meridian/dc';
+import { removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
 import { loadTopology } from '@meridian/regions';
-import { APP_DATABASE, APP_USER, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
+import { MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { GtidPosition } from '../db/gtid-position';
 import { binlogPosition, channelError, channels, connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../db/replication';
-import { edgeConfig, haproxyCommand, haproxyConfig, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
-import { binary } from '../process/binaries';
+import { haproxyCommand, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
 import { ProcessTable, Role } from '../process/process-table';
-import { redisArgs, redisPing } from '../redis/redis-node';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanAction, WanLink } from '../wan/wan-link';
-import { commerceApi, gslbDns, gslbHealthcheck, runApiCli } from './commands';
-import { askDns, dnsConfig, dnsEnv } from '../health/dns-config';
-import { AggregatorReport, askAggregator, healthcheckEnv, urlOf } from '../health/healthchecks';
+import { runApiCli } from './commands';
+import { askDns } from '../health/dns-config';
+import { AggregatorReport, urlOf } from '../health/healthchecks';
 import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
-import { settingsOf } from '../topology/settings';
+import { DcProcesses } from './dc-processes';
 import type { StockCommand } from '../control/control';
 
 /** What `kill` takes: every process of a DC, or those of one role. */
@@ -49,20 +47,23 @@ const linkKey = (from: string, to: string) => `${from}>${to}`;
  * The local multi-DC topology of regions/, as one supervisor process: per DC a MariaDB, a Redis,
  * N commerce-api processes, an HAProxy in front of them and two gslb-healthcheck aggregators, all on the DC's own loopback
  * addresses; a WAN link for every ordered pair of DCs, through which replication and every
- * cross-DC database connection go. It reports processes that die and does not restart them.
+ * cross-DC database connection go. It reports processes that die and restarts none by itself (the operator does: restart, start).
  */
 export class RegionRuntime {
-  readonly nodes = new Map<string, MariaDbNode>();
   readonly links = new Map<string, WanLink>();
   private readonly table: ProcessTable;
-  private readonly apiCounts = new Map<string, number>();
-  private jwtSecret = '';
+  /** starts each kind of process of a DC, and knows what runs where */
+  private readonly procs: DcProcesses;
   private stopping = false;
 
   private constructor(readonly plan: Plan, private readonly o: UpOptions) {
     this.table = new ProcessTable(plan.runDir, (p) =>
       this.stopping || o.say(`!! ${p.name} (${p.role} of DC ${p.dc}, ${p.address}) exited with ${p.exit}; not restarted, see ${p.logFile}`));
-    for (const dc of plan.dcs) this.apiCounts.set(dc.region.code, dc.apis.length);
+    this.procs = new DcProcesses(plan, this.table, o);
+  }
+
+  get nodes(): Map<string, MariaDbNode> {
+    return this.procs.nodes;
   }
 
   static prepare(o: UpOptions): RegionRuntime {
@@ -93,10 +94,10 @@ export class RegionRuntime {
     for (const dir of [plan.dataDir, plan.logDir, plan.runDir]) mkdirSync(dir, { recursive: true });
     const secretFile = join(plan.dataDir, 'jwt-secret');
     if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(36).toString('base64url'), { mode: 0o600 });
-    this.jwtSecret = readFileSync(secretFile, 'utf8').trim();
+    this.procs.jwtSecret = readFileSync(secretFile, 'utf8').trim();
 
     o.say(`starting MariaDB of ${plan.dcs.map((d) => `${d.region.code} (${d.db.host}:${d.db.port})`).join(', ')}`);
-    await Promise.all(plan.dcs.map((d) => this.startDb(d)));
+    await Promise.all(plan.dcs.map((d) => this.procs.startDb(d)));
     const joining = await joiningDcs(this.joinContext);
     await Promise.all(plan.dcs.map((d) => this.migrate(d)));
 
@@ -111,16 +112,16 @@ export class RegionRuntime {
     await this.seed();
 
     o.say('starting Redis');
-    await Promise.all(plan.dcs.map((d) => this.startRedis(d)));
+    await Promise.all(plan.dcs.map((d) => this.procs.startRedis(d)));
     o.say(`starting commerce-api: ${plan.dcs.map((d) => `${d.apis.length} in ${d.region.code}`).join(', ')}`);
-    await Promise.all(plan.dcs.flatMap((d) => d.apis.map((_, i) => this.startApi(d, i))));
+    await Promise.all(plan.dcs.flatMap((d) => d.apis.map((_, i) => this.procs.startApi(d, i))));
     o.say('starting HAProxy');
-    await Promise.all(plan.dcs.map((d) => this.startLb(d)));
+    await Promise.all(plan.dcs.map((d) => this.procs.startLb(d)));
     o.say(`starting gslb-healthcheck: ${plan.dcs.map((d) => `${d.region.code} on ${d.healthchecks.map((h) => h.host).join(' and ')}`).join(', ')}`);
-    await Promise.all(plan.dcs.map((d) => this.startHealthchecks(d)));
+    await Promise.all(plan.dcs.map((d) => this.procs.startHealthchecks(d)));
     o.say(`starting gslb-dns: ${plan.dns.servers.map((s) => `${s.name} on ${s.dns.host}:${s.dns.port}`).join(', ')}`);
-    await this.startDns();
-    if (this.routing === 'relocate') await this.startEdge();
+    await this.procs.startDns();
+    if (this.routing === 'relocate') await this.procs.startEdge();
     joinsDone(plan, joining);
   }
 
@@ -132,31 +133,12 @@ export class RegionRuntime {
     return this.o.routing ?? 'remote-write';
   }
 
-  private async startDb(d: DcPlan): Promise<void> {
-    const r = d.region;
-    const node = new MariaDbNode({
-      dc: r.code, serverId: r.serverId, gtidDomainId: r.gtidDomainId, host: d.db.host, port: d.db.port,
-      dataDir: d.db.dataDir, socket: d.db.socket, logDir: this.plan.logDir, bufferPool: '256M',
-      gtidIgnoreDuplicates: this.plan.dcs.length > 2,
-      semiSync: r.durability === 'semi-sync' ? { timeoutMs: r.semiSyncTimeoutMs } : undefined,
-      spawner: (command, args, options) => this.table.spawn({ name: `mariadb-${r.code}`, dc: r.code, role: 'mariadb',
-        address: `${d.db.host}:${d.db.port}`, logFile: join(this.plan.logDir, `mariadb-${r.code}.out`) }, command, args, options),
-    });
-    this.nodes.set(r.code, node);
-    await node.start();
-  }
-
   /** Each DC creates its schema itself (unlogged, see createAppDatabase), as the migration user over the socket. */
   private async migrate(d: DcPlan): Promise<void> {
     const node = this.nodes.get(d.region.code)!;
     await node.createAppDatabase();
-    const out = await runApiCli(['migrate', '--local'], { ...this.dbEnv(d), DB_USER: MIGRATE_USER.user, DB_PASSWORD: MIGRATE_USER.password });
+    const out = await runApiCli(['migrate', '--local'], { ...this.procs.dbEnv(d), DB_USER: MIGRATE_USER.user, DB_PASSWORD: MIGRATE_USER.password });
     this.o.say(`DC ${d.region.code}: ${out.split('\n').pop()}`);
-  }
-
-  private dbEnv(d: DcPlan): Record<string, string> {
-    return { PATH: this.o.path, DC_ID: d.region.code, DB_HOST: d.db.host, DB_PORT: String(d.db.port), DB_SOCKET: d.db.socket,
-      DB_USER: APP_USER.user, DB_PASSWORD: APP_USER.password, DB_NAME: APP_DATABASE };
   }
 
   /**
@@ -166,11 +148,11 @@ export class RegionRuntime {
   private async seed(): Promise<void> {
     const [first, ...others] = this.plan.dcs;
     if (!first) return;
-    const out = await runApiCli(['setup', this.o.catalog ?? 'demo'], { ...this.dbEnv(first), STOCK_DCS: first.region.code });
+    const out = await runApiCli(['setup', this.o.catalog ?? 'demo'], { ...this.procs.dbEnv(first), STOCK_DCS: first.region.code });
     for (const line of out.split('\n').filter((l) => !l.startsWith('migrations'))) this.o.say(`DC ${first.region.code}: ${line}`);
     if (others.length === 0) return;
     await this.caughtUp(first.region.code);
-    for (const d of others) this.o.say(`DC ${d.region.code}: ${await runApiCli(['seed', 'stock'], this.dbEnv(d))}`);
+    for (const d of others) this.o.say(`DC ${d.region.code}: ${await runApiCli(['seed', 'stock'], this.procs.dbEnv(d))}`);
   }
 
   /** Waits until every other DC has applied everything DC `dc` wrote in its own GTID domain. */
@@ -182,93 +164,6 @@ export class RegionRuntime {
         throw new Error(`DC ${code} did not apply DC ${dc}'s writes (${position}) within ${timeoutSeconds} s: see regionctl status`);
       }
     }
-  }
-
-  private async startRedis(d: DcPlan): Promise<void> {
-    const dc = d.region.code;
-    mkdirSync(d.redis.dataDir, { recursive: true });
-    this.table.spawn({ name: `redis-${dc}`, dc, role: 'redis', address: `${d.redis.host}:${d.redis.port}`, logFile: join(this.plan.logDir, `redis-${dc}.log`) },
-      binary('redis-server'), redisArgs(d.redis));
-    await this.until(`Redis of DC ${dc}`, `redis-${dc}`, () => redisPing(d.redis));
-  }
-
-  private apiName(dc: string, i: number): string {
-    return `api-${dc}-${i + 1}`;
-  }
-
-  private async startApi(d: DcPlan, i: number): Promise<void> {
-    const dc = d.region.code;
-    const at = d.apiSlots[i];
-    if (!at) throw new Error(`DC ${dc} has no address for commerce-api ${i + 1}`);
-    const name = this.apiName(dc, i);
-    this.table.remove(name);
-    this.table.spawn({ name, dc, role: 'api', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
-      process.execPath, [commerceApi().main], {
-        env: {
-          ...settingsOf(d.region), // the DC's env: in regions/ (checked at up: none of the names below)
-          ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
-          REMOTE_DBS: this.remoteDbs(d),
-          REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`, ROUTING_MODE: this.routing,
-        },
-      });
-    await this.until(`commerce-api ${name}`, name, async () => (await fetch(`http://${at.host}:${at.port}/health/ready`)).ok, 60000);
-  }
-
-  private async startLb(d: DcPlan): Promise<void> {
-    const dc = d.region.code;
-    writeFileSync(d.haproxy.config,
-      haproxyConfig({ dc, entry: d.entry, statsSocket: d.haproxy.statsSocket, slots: d.apiSlots, active: this.apiCounts.get(dc)! }));
-    rmSync(d.haproxy.statsSocket, { force: true });
-    this.table.spawn({ name: `haproxy-${dc}`, dc, role: 'haproxy', address: `${d.entry.host}:${d.entry.port}`, logFile: join(this.plan.logDir, `haproxy-${dc}.log`) },
-      binary('haproxy'), ['-f', d.haproxy.config, '-db']);
-    const active = this.apiCounts.get(dc)!;
-    await this.until(`HAProxy of DC ${dc} to see its ${active} commerce-api processes up`, `haproxy-${dc}`, async () =>
-      (await lbServers(d.haproxy.statsSocket)).filter((s) => s.status === 'UP').length === active);
-  }
-
-  /** The commerce-api processes a DC runs now. */
-  private activeApis(d: DcPlan) {
-    return d.apiSlots.slice(0, this.apiCounts.get(d.region.code)!);
-  }
-
-  /**
-   * The DC's two aggregators, on its own addresses, each checking only what is inside the DC. The
-   * list of commerce-api they check is kept in the DC's health folder (scale rewrites it); a drain
-   * kept there from before is said, since it holds until undrain.
-   */
-  private async startHealthchecks(d: DcPlan, only?: number[]): Promise<void> {
-    const dc = d.region.code;
-    writeApiTargets(d.healthState, this.activeApis(d).map(urlOf));
-    await Promise.all(d.healthchecks.map(async (at, i) => {
-      if (only && !only.includes(i)) return;
-      const name = `healthcheck-${dc}-${i + 1}`;
-      this.table.remove(name);
-      this.table.spawn({ name, dc, role: 'healthcheck', address: `${at.host}:${at.port}`, logFile: join(this.plan.logDir, `${name}.log`) },
-        process.execPath, [gslbHealthcheck()], { env: healthcheckEnv(this.plan, d, i + 1, this.activeApis(d), this.o.path) });
-      await this.until(`gslb-healthcheck ${name}`, name, async () => (await fetch(`${urlOf(at)}/health/live`)).ok);
-    }));
-    const [first] = await this.aggregators(d);
-    const drain = readDrain(d.healthState);
-    this.o.say(`DC ${dc}: gslb-healthcheck says ${first?.state ?? 'nothing'}${first?.reason ? ` (${first.reason})` : ''}`
-      + (drain ? `; drained since ${drain.since}: regionctl undrain ${dc} ends it` : ''));
-  }
-
-  /** Both geo-DNS servers, outside every DC, reading the configuration written from regions/ now. */
-  private async startDns(): Promise<void> {
-    const { plan } = this;
-    mkdirSync(plan.dns.stateDir, { recursive: true });
-    writeFileSync(plan.dns.config, `${JSON.stringify(dnsConfig(plan, this.o.geoipDatabase), null, 2)}\n`);
-    await Promise.all(plan.dns.servers.map(async (s) => {
-      const name = `gslb-dns-${s.instance}`;
-      this.table.remove(name);
-      this.table.spawn({ name, dc: '', role: 'dns', address: `${s.dns.host}:${s.dns.port}`, logFile: join(plan.logDir, `${name}.log`) },
-        process.execPath, [gslbDns()], { env: dnsEnv(plan, s, this.o.path) });
-      await this.until(`gslb-dns ${s.instance}`, name, async () => (await fetch(`${urlOf(s.http)}/health/live`)).ok);
-    }));
-  }
-
-  private aggregators(d: DcPlan): Promise<AggregatorReport[]> {
-    return Promise.all(d.healthchecks.map((at, i) => askAggregator(at, i + 1)));
   }
 
   /**
@@ -311,25 +206,25 @@ export class RegionRuntime {
     const down = (name: string) => this.table.get(name)?.state !== 'running';
     const started: string[] = [];
     if (down(`mariadb-${code}`)) {
-      await this.startDb(d); // its replication channels start with it; the other DCs' reconnect by themselves
+      await this.procs.startDb(d); // its replication channels start with it; the other DCs' reconnect by themselves
       started.push(`mariadb-${code}`);
     }
     if (down(`redis-${code}`)) {
-      await this.startRedis(d);
+      await this.procs.startRedis(d);
       started.push(`redis-${code}`);
     }
-    for (let i = 0; i < this.apiCounts.get(code)!; i++) {
-      if (!down(this.apiName(code, i))) continue;
-      await this.startApi(d, i);
-      started.push(this.apiName(code, i));
+    for (let i = 0; i < this.procs.apiCounts.get(code)!; i++) {
+      if (!down(this.procs.apiName(code, i))) continue;
+      await this.procs.startApi(d, i);
+      started.push(this.procs.apiName(code, i));
     }
     if (down(`haproxy-${code}`)) {
-      await this.startLb(d);
+      await this.procs.startLb(d);
       started.push(`haproxy-${code}`);
     }
     const aggregators = d.healthchecks.map((_, i) => i).filter((i) => down(`healthcheck-${code}-${i + 1}`));
     if (aggregators.length) {
-      await this.startHealthchecks(d, aggregators);
+      await this.procs.startHealthchecks(d, aggregators);
       started.push(...aggregators.map((i) => `healthcheck-${code}-${i + 1}`));
     }
     const line = started.length ? `DC ${code}: started ${started.join(', ')}` : `DC ${code}: every process is running`;
@@ -347,10 +242,10 @@ export class RegionRuntime {
     if (p.role !== 'api') throw new Error(`${name} is a ${p.role} process: restart takes commerce-api processes (api-<dc>-<n>) only`);
     const d = this.dc(p.dc);
     const i = Number(/-(\d+)$/.exec(name)?.[1]) - 1;
-    if (i >= this.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
+    if (i >= this.procs.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
     const before = p.state === 'running' ? 'running' : `${p.state}${p.exit ? `, ${p.exit}` : ''}`;
     await this.table.stop(name);
-    await this.startApi(d, i);
+    await this.procs.startApi(d, i);
     const line = `${name} restarted (was ${before}): pid ${this.table.list().find((x) => x.name === name)?.pid ?? '?'}, ready`;
     this.o.say(line);
     return line;
@@ -367,37 +262,12 @@ export class RegionRuntime {
 
   /** Waits (a few rounds at most) until every running aggregator of the DC says what `holds` wants; says what each answers. */
   private async untilAggregators(d: DcPlan, holds: (a: AggregatorReport) => boolean): Promise<string> {
-    let answers = await this.aggregators(d);
+    let answers = await this.procs.aggregators(d);
     for (const until = Date.now() + 10000; Date.now() < until && !answers.every((a) => a.error || holds(a));) {
       await new Promise((r) => setTimeout(r, 100));
-      answers = await this.aggregators(d);
+      answers = await this.procs.aggregators(d);
     }
     return answers.map((a) => `healthcheck ${a.instance} ${a.error ? `cannot be asked (${a.error})` : `${a.state}: ${a.reason}`}`).join('; ');
-  }
-
-  /** relocate mode: the edge in front of every DC's entry, routing on the home-DC cookie. */
-  private async startEdge(): Promise<void> {
-    const e = this.plan.edge;
-    this.o.say(`starting the edge HAProxy (relocate mode) on ${e.entry.host}:${e.entry.port}`);
-    writeFileSync(e.config, edgeConfig({ entry: e.entry, statsSocket: e.statsSocket, homeCookie: HOME_COOKIE,
-      dcs: this.plan.dcs.map((d) => ({ code: d.region.code, entry: d.entry })) }));
-    rmSync(e.statsSocket, { force: true });
-    this.table.spawn({ name: 'edge', dc: '', role: 'edge', address: `${e.entry.host}:${e.entry.port}`, logFile: join(this.plan.logDir, 'haproxy-edge.log') },
-      binary('haproxy'), ['-f', e.config, '-db']);
-    await this.until('the edge HAProxy to see every DC up', 'edge', async () =>
-      (await lbServers(e.statsSocket, 'any_dc')).filter((s) => s.status === 'UP').length === this.plan.dcs.length);
-  }
-
-  /** Polls `check` until it holds; fails at once if the process it waits for has exited. */
-  private async until(what: string, processName: string, check: () => Promise<boolean>, timeoutMs = 30000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      if (await check().catch(() => false)) return;
-      const p = this.table.get(processName);
-      if (p && p.state !== 'running') throw new Error(`${what}: ${processName} exited with ${p.exit} (see ${p.logFile})`);
-      if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 
   /** Cuts, blackholes or heals the WAN between two DCs, both directions. */
@@ -426,13 +296,9 @@ export class RegionRuntime {
     const args = c.action === 'transfer'
       ? ['stock', 'transfer', c.sku, String(c.units), c.from, c.to, ...(c.key === undefined ? [] : ['--key', c.key])]
       : ['stock', 'show', c.sku];
-    const out = await runApiCli(args, { ...this.dbEnv(at), REMOTE_DBS: this.remoteDbs(at) });
+    const out = await runApiCli(args, { ...this.procs.dbEnv(at), REMOTE_DBS: this.procs.remoteDbs(at) });
     if (c.action === 'transfer') this.o.say(out);
     return out;
-  }
-
-  private remoteDbs(d: DcPlan): string {
-    return d.remoteDbs.map((r) => `${r.dc}=${r.via.host}:${r.via.port}`).join(',');
   }
 
   /**
@@ -442,26 +308,26 @@ export class RegionRuntime {
   async scale(code: string, count: number): Promise<string> {
     const d = this.dc(code);
     if (!Number.isInteger(count) || count < 1 || count > MAX_API_SLOTS) throw new Error(`a DC runs 1 to ${MAX_API_SLOTS} commerce-api processes`);
-    const current = this.apiCounts.get(code)!;
+    const current = this.procs.apiCounts.get(code)!;
     const socket = d.haproxy.statsSocket;
     for (let i = current; i < count; i++) {
-      await this.startApi(d, i);
+      await this.procs.startApi(d, i);
       await haproxyCommand(socket, `enable server api/${slotName(i)}`);
-      this.apiCounts.set(code, i + 1);
-      writeApiTargets(d.healthState, this.activeApis(d).map(urlOf));
-      await this.until(`HAProxy of DC ${code} to send traffic to ${slotName(i)}`, this.apiName(code, i), async () =>
+      this.procs.apiCounts.set(code, i + 1);
+      writeApiTargets(d.healthState, this.procs.activeApis(d).map(urlOf));
+      await this.procs.until(`HAProxy of DC ${code} to send traffic to ${slotName(i)}`, this.procs.apiName(code, i), async () =>
         (await lbServers(socket)).find((s) => s.name === slotName(i))?.status === 'UP');
     }
     // the aggregators stop checking the processes that go before they go
     if (count < current) writeApiTargets(d.healthState, d.apiSlots.slice(0, count).map(urlOf));
     for (let i = current - 1; i >= count; i--) {
       await haproxyCommand(socket, `set server api/${slotName(i)} state drain`);
-      await this.until(`${slotName(i)} of DC ${code} to drain`, `haproxy-${code}`, async () =>
+      await this.procs.until(`${slotName(i)} of DC ${code} to drain`, `haproxy-${code}`, async () =>
         ((await lbServers(socket)).find((s) => s.name === slotName(i))?.sessions ?? 0) === 0, 30000).catch(() => undefined);
       await haproxyCommand(socket, `disable server api/${slotName(i)}`);
-      await this.table.stop(this.apiName(code, i));
-      this.table.remove(this.apiName(code, i));
-      this.apiCounts.set(code, i);
+      await this.table.stop(this.procs.apiName(code, i));
+      this.table.remove(this.procs.apiName(code, i));
+      this.procs.apiCounts.set(code, i);
     }
     const line = `DC ${code}: ${count} commerce-api processes (was ${current})`;
     this.o.say(line);
@@ -478,8 +344,8 @@ export class RegionRuntime {
         .map((l) => ({ dc: l.to, gtidDomainId: this.dc(l.to).region.gtidDomainId, position: positions.get(l.to) ?? null }));
       return {
         dc, name: d.region.name, entry: `http://${d.entry.host}:${d.entry.port}`, durability: d.region.durability,
-        apiProcesses: this.apiCounts.get(dc)!,
-        gslb: await this.aggregators(d),
+        apiProcesses: this.procs.apiCounts.get(dc)!,
+        gslb: await this.procs.aggregators(d),
         semiSync: d.region.durability === 'semi-sync' ? await semiSyncStatus(node).catch(failure) : undefined,
         lb: await lbServers(d.haproxy.statsSocket).catch(failure),
         channels: await channelReports(node, sources).catch(failure),
