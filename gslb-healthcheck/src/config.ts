@@ -3,7 +3,9 @@ import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLeng
 import { DC_CODE_PATTERN } from '@meridian/dc';
 import { loadEnv, toInt, toNumber } from '@meridian/config';
 
-const URL_LIST = /^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/;
+const URLS = String.raw`https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*`;
+const URL_LIST = new RegExp(`^${URLS}$`);
+const OPTIONAL_URL_LIST = new RegExp(`^$|^${URLS}$`);
 const PEER_LIST = /^$|^[a-z][a-z0-9]{0,7}=https?:\/\/[^\s,]+(,[a-z][a-z0-9]{0,7}=https?:\/\/[^\s,]+)*$/;
 
 /** What a gslb-healthcheck instance reads from its environment (regionctl sets it), validated once at boot. */
@@ -42,7 +44,7 @@ export class HealthcheckEnv {
   /** the other DCs' aggregators as `code=url` pairs (both of each DC), shown on the dashboard */
   @IsOptional() @Matches(PEER_LIST, { message: 'HC_PEERS must be code=url pairs like "b=http://127.0.2.7:8190,b=http://127.0.2.8:8190"' }) HC_PEERS = '';
   /** the geo-DNS servers' HTTP base URLs: the dashboard shows what they answer */
-  @IsOptional() @Matches(/^$|^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, { message: 'HC_DNS must be base URLs like "http://127.0.0.21:8154"' }) HC_DNS = '';
+  @IsOptional() @Matches(OPTIONAL_URL_LIST, { message: 'HC_DNS must be base URLs like "http://127.0.0.21:8154"' }) HC_DNS = '';
 
   /** how much history /status and the dashboard keep */
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(86400) HC_HISTORY_SECONDS = 600;

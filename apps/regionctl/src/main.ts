@@ -143,23 +143,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'drain':
-    case 'undrain': {
+    case 'undrain':
+    case 'kill':
+    case 'start': {
       const [dc] = args;
       if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
-      say(String((await call('POST', `/${command}`, command === 'drain' ? { dc, reason: o.reason ?? '' } : { dc })).message));
+      const options = command === 'drain' ? { reason: o.reason ?? '' } : command === 'kill' ? { what: o.what ?? 'all' } : {};
+      say(String((await call('POST', `/${command}`, { dc, ...options })).message));
       return 0;
     }
     case 'restart': {
       const [name] = args;
       if (!name || args.length !== 1) throw new UsageError('restart needs: <process> (a name regionctl status lists, like api-a-1)');
       say(String((await call('POST', '/restart', { process: name })).message));
-      return 0;
-    }
-    case 'kill':
-    case 'start': {
-      const [dc] = args;
-      if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
-      say(String((await call('POST', `/${command}`, command === 'kill' ? { dc, what: o.what ?? 'all' } : { dc })).message));
       return 0;
     }
     case 'down': {

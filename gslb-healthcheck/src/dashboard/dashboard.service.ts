@@ -3,6 +3,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import axios, { AxiosInstance } from 'axios';
 import { HealthcheckEnv } from '../config';
 import { DcHealthService, DcStatus } from '../dc-health.service';
+import { shortError } from '../probes';
 
 /** One DC as the dashboard shows it: the status of the first of its aggregators that answered, or why none did. */
 export interface DashboardDc {
@@ -99,7 +100,7 @@ export class DashboardService implements OnApplicationShutdown {
   }
 }
 
-function why(err: unknown): string {
-  const e = err as Error & { code?: string; response?: { status: number } };
-  return e.response ? `answered ${e.response.status}` : e.code ?? e.message;
-}
+const why = (err: unknown) => {
+  const status = (err as { response?: { status: number } }).response?.status;
+  return status === undefined ? shortError(err) : `answered ${status}`;
+};

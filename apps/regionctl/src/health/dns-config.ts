@@ -1,5 +1,5 @@
 import { DnsPlan, DNS_ZONE, Plan, SHOP_NAME } from '../topology/plan';
-import { urlOf } from './healthchecks';
+import { askStatus, urlOf } from './healthchecks';
 
 /** What regionctl status shows of one geo-DNS server: the health it holds and what it answers per client region. */
 export interface DnsReport {
@@ -46,15 +46,10 @@ export function digCommands(plan: Plan): string[] {
 }
 
 export async function askDns(s: DnsPlan, timeoutMs = 2000): Promise<DnsReport> {
-  const address = `${s.dns.host}:${s.dns.port}`;
-  try {
-    const r = await fetch(`${urlOf(s.http)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!r.ok) return { instance: s.instance, address, error: `answered ${r.status}` };
-    const j = await r.json() as Required<Omit<DnsReport, 'error' | 'instance' | 'address'>>;
-    return { instance: s.instance, address, cutOff: j.cutOff, dcs: j.dcs.map((d) => ({ dc: d.dc, state: d.state, reason: d.reason })),
-      answers: j.answers.map((a) => ({ region: a.region, dcs: a.dcs, failOpen: a.failOpen })) };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    return { instance: s.instance, address, error: e.cause?.code ?? e.message };
-  }
+  const r = await askStatus<Required<Omit<DnsReport, 'error' | 'instance' | 'address'>>>(urlOf(s.http), timeoutMs);
+  const head = { instance: s.instance, address: `${s.dns.host}:${s.dns.port}` };
+  if ('error' in r) return { ...head, error: r.error };
+  const j = r.body;
+  return { ...head, cutOff: j.cutOff, dcs: j.dcs.map((d) => ({ dc: d.dc, state: d.state, reason: d.reason })),
+    answers: j.answers.map((a) => ({ region: a.region, dcs: a.dcs, failOpen: a.failOpen })) };
 }

@@ -32,16 +32,21 @@ export function healthcheckEnv(plan: Plan, d: DcPlan, instance: number, apis: En
   };
 }
 
-/** Asks one aggregator for its DC's state (its /status, without waiting long for it). */
-export async function askAggregator(at: Endpoint, instance: number, timeoutMs = 2000): Promise<AggregatorReport> {
-  const address = `${at.host}:${at.port}`;
+/** GET <base>/status as JSON, without waiting long: the body, or why there is none (an aggregator's, a DNS server's). */
+export async function askStatus<T>(base: string, timeoutMs = 2000): Promise<{ body: T } | { error: string }> {
   try {
-    const r = await fetch(`${urlOf(at)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!r.ok) return { instance: String(instance), address, error: `answered ${r.status}` };
-    const s = await r.json() as { state: 'PASS' | 'FAIL'; since: string; reason: string };
-    return { instance: String(instance), address, state: s.state, since: s.since, reason: s.reason };
+    const r = await fetch(`${base}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) return { error: `answered ${r.status}` };
+    return { body: await r.json() as T };
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    return { instance: String(instance), address, error: e.cause?.code ?? e.message };
+    return { error: e.cause?.code ?? e.message };
   }
+}
+
+/** Asks one aggregator for its DC's state. */
+export async function askAggregator(at: Endpoint, instance: number, timeoutMs = 2000): Promise<AggregatorReport> {
+  const r = await askStatus<{ state: 'PASS' | 'FAIL'; since: string; reason: string }>(urlOf(at), timeoutMs);
+  const head = { instance: String(instance), address: `${at.host}:${at.port}` };
+  return 'error' in r ? { ...head, error: r.error } : { ...head, state: r.body.state, since: r.body.since, reason: r.body.reason };
 }
