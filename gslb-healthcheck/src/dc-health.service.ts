@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { readApiTargets, readDrain } from '@meridian/health';
+import { fenceReason, readApiTargets, readDrain, readFence } from '@meridian/health';
 import { HealthcheckEnv } from './config';
 import { DcState, Hysteresis } from './hysteresis';
 import { ApiProbe, CheckKind, DbProbe, LbProbe, Probe, ProbeResult, RedisProbe, ReplicationView } from './probes';
@@ -48,6 +48,8 @@ export interface DcStatus {
   since: string;
   reason: string;
   drained?: { reason: string; since: string };
+  /** the DC was failed over (regionctl failover) and not yet failed back: FAIL whatever the checks say */
+  failedOver?: { movedTo: string; epoch: number; since: string };
   /** rounds in a row that disagreed with the state (towards the next change) */
   disagreeing: number;
   settings: { intervalMs: number; timeoutMs: number; passShare: number; failRounds: number; passRounds: number };
@@ -153,14 +155,17 @@ export class DcHealthService implements OnModuleInit, OnApplicationShutdown {
     const before = this.hysteresis.state?.state;
     const { state, since } = this.hysteresis.round(raw === 'PASS', started);
     const drain = readDrain(env.HC_STATE_DIR);
-    const reason = drain ? (drain.reason ? `drained: ${drain.reason}` : 'drained') : this.reasonFor(state, results, passed, counted, apiUp);
-    const answered: DcState = drain ? 'FAIL' : state;
+    const fence = readFence(env.HC_STATE_DIR);
+    // failed over beats drained: undrain must not bring back a DC that holds diverged data
+    const reason = fence ? fenceReason(fence) : drain ? (drain.reason ? `drained: ${drain.reason}` : 'drained') : this.reasonFor(state, results, passed, counted, apiUp);
+    const answered: DcState = drain || fence ? 'FAIL' : state;
     if (before !== undefined && before !== state) this.logger.info(`DC ${env.HC_DC} is now ${state}`, { reason, share });
     this.history.push({ t: started, state: answered, raw, share });
     while (this.history.length && this.history[0]!.t < started - env.HC_HISTORY_SECONDS * 1000) this.history.shift();
     this.current = {
-      dc: env.HC_DC, instance: env.HC_INSTANCE, state: answered, since: new Date(drain ? Date.parse(drain.since) || since : since).toISOString(), reason,
-      ...(drain ? { drained: drain } : {}),
+      dc: env.HC_DC, instance: env.HC_INSTANCE, state: answered, reason,
+      since: new Date(fence ? Date.parse(fence.since) || since : drain ? Date.parse(drain.since) || since : since).toISOString(),
+      ...(drain ? { drained: drain } : {}), ...(fence ? { failedOver: fence } : {}),
       disagreeing: this.hysteresis.disagreeing,
       settings: { intervalMs: env.HC_INTERVAL_MS, timeoutMs: env.HC_TIMEOUT_MS, passShare: env.HC_PASS_SHARE, failRounds: env.HC_FAIL_ROUNDS,
         passRounds: env.HC_PASS_ROUNDS },

@@ -14,6 +14,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { OrdersModule } from './orders/orders.module';
 import { RetentionModule } from './retention/retention.module';
 import { StockModule } from './stock/stock.module';
+import { FencingModule } from './fencing/fencing.module';
+import { FenceGuard } from './fencing/fence.guard';
 
 @Module({})
 export class AppModule {
@@ -21,10 +23,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        InfraModule.forRoot(env, logger), DatabaseModule, JobsModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
+        InfraModule.forRoot(env, logger), DatabaseModule, FencingModule, JobsModule, AccountsModule, CatalogModule, CartModule, OrdersModule,
         AdminModule, StockModule, RetentionModule, HealthModule,
       ],
       providers: [
+        { provide: APP_GUARD, useExisting: FenceGuard },
         { provide: APP_GUARD, useExisting: SessionGuard },
       ],
     };

@@ -10,6 +10,7 @@ import { AccountsRepository } from './accounts/accounts.repository';
 import { PasswordHasher } from './accounts/password-hasher';
 import { StockRepository } from './stock/stock.repository';
 import { StockTransfersService } from './stock/stock-transfers.service';
+import { DcFenceRepository } from './fencing/dc-fence.repository';
 import { BENCH_SHAPE, CatalogShape, catalogSize, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
 
 const USAGE = `usage: cli <command>
@@ -24,19 +25,22 @@ const USAGE = `usage: cli <command>
                           KEY (8 to 100 of A-Z a-z 0-9 . _ : -) makes it safe to repeat: a transfer made with it
                           before is reported, not made again
   stock show SKU          SKU's allocation in every DC and its units in transit, as this DC's database sees them
+  take-over LOST BY      failover's data step, run at the surviving DC (DC_ID) that takes DC LOST's accounts: LOST fenced
+                          (epoch + 1), its accounts re-homed here, its unsold stock allocation taken over; BY is who asked
   check-env NAME=VALUE... check settings for commerce-api (names it reads, values it accepts) without starting it
 environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   const local = argv.includes('--local');
-  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock', 'check-env'].includes(command)) {
+  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock', 'take-over', 'check-env'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   if (command === 'check-env') return checkEnv(argv.slice(1));
   const env = loadEnv(DbEnv);
   if (command === 'stock') return stock(env, argv.slice(1));
+  if (command === 'take-over') return takeOver(env, argv.slice(1));
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: local ? 1 : 2 }).initialize();
   // one connection, so the session setting holds for every statement of the migrations
@@ -111,6 +115,21 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
     throw err;
   } finally {
     await router.closeRemotes();
+    await ds.destroy();
+  }
+}
+
+/** Failover's data step at the survivor (regionctl failover runs it): one transaction there, replicated to the other survivors. */
+async function takeOver(env: DbEnv, argv: string[]): Promise<void> {
+  const [lost, by, extra] = argv;
+  if (!lost || !by || extra !== undefined || lost === env.DC_ID) throw new ConfigError(USAGE);
+  const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
+    user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 1 }).initialize();
+  try {
+    const r = await new DcFenceRepository().takeOver(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)),
+      { lost, to: env.DC_ID, by, now: new Date() });
+    say(JSON.stringify(r));
+  } finally {
     await ds.destroy();
   }
 }

@@ -6,6 +6,8 @@ import { gtidWait } from '../database/gtid';
 import { purgeOwnRows } from '../database/purge';
 import { earliestFirst } from '../database/earliest';
 import { Role } from '../common/request-context';
+import { DomainError, ErrorCode } from '../common/domain-error';
+import type { Writer } from '../fencing/dc-fence.service';
 
 export interface AccountRow {
   id: string;
@@ -28,6 +30,8 @@ export interface SessionRow {
 }
 
 export const NOT_HOME_SIGNAL = 'meridian:not_home';
+/** the writing DC's fencing epoch is older than the one this database has: it was failed over */
+export const STALE_EPOCH_SIGNAL = 'meridian:stale_epoch';
 
 /** The home fence refused: the database it ran on is not the account's home any more (nothing was written). */
 export class NotHomeError extends Error {
@@ -66,15 +70,23 @@ export class AccountsRepository {
    * NotHomeError unless the database it runs on belongs to the account's home DC, and holds the
    * account row in share mode until the commit, so that no home claim (an UPDATE of that row) can
    * commit in between. A process that routed on a stale copy of the account row (its replica had not
-   * yet seen a claim) is thus refused instead of writing at the old home.
+   * yet seen a claim) is thus refused instead of writing at the old home. It also refuses (FAILED_OVER)
+   * a writer whose DC epoch is older than this database's fence row of that DC: a DC failed over.
    */
-  homeFence(accountId: string, dc: string): Step<void> {
+  homeFence(accountId: string, dc: string, writer: Writer): Step<void> {
     return failingAs(exec({
       sql: `BEGIN NOT ATOMIC
+              IF EXISTS (SELECT 1 FROM dc_fence WHERE dc = ? AND epoch > ?)
+              THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${STALE_EPOCH_SIGNAL}'; END IF;
               IF NOT EXISTS (SELECT 1 FROM account WHERE id = ? AND home_dc = ? LOCK IN SHARE MODE)
               THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${NOT_HOME_SIGNAL}'; END IF; END`,
-      params: [accountId, dc],
-    }), (err) => (isSignal(err, NOT_HOME_SIGNAL) ? new NotHomeError(accountId, dc) : undefined));
+      params: [writer.dc, writer.epoch, accountId, dc],
+    }), (err) => {
+      if (isSignal(err, NOT_HOME_SIGNAL)) return new NotHomeError(accountId, dc);
+      return isSignal(err, STALE_EPOCH_SIGNAL) ? new DomainError(ErrorCode.FailedOver,
+        `DC ${writer.dc} was failed over (its epoch ${writer.epoch} is past): the database of DC ${dc} refuses its writes until failback`,
+        { dc: writer.dc }, 30) : undefined;
+    });
   }
 
   /** Where this database says the account's home is. */

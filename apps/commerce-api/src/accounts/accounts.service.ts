@@ -63,8 +63,11 @@ export class AccountsService {
 
   async logout(ctx: RequestContext): Promise<void> {
     if (!ctx.account) return;
-    // the session row lives where it was written, which a home claim since then does not change
-    await this.repo.revokeSession(this.router.forOwner(ctx.account.sessionDc), ctx.account.sessionId, this.clock.now());
+    // the session row lives where it was written, which a home claim since then does not change; a failover
+    // moves it with the account (the survivor writes the lost DC's rows until failback)
+    const sessionDc = ctx.account.sessionDc;
+    const db = this.router.isFailedOver(sessionDc) ? ctx.account.home : this.router.forOwner(sessionDc);
+    await this.repo.revokeSession(db, ctx.account.sessionId, this.clock.now());
   }
 
   async me(ctx: RequestContext): Promise<AccountView> {

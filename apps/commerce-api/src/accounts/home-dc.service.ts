@@ -6,6 +6,7 @@ import { Step } from '../database/batch';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { OrderDataSource } from '../database/sql';
 import { AppLogger } from '../observability/logger';
+import { DcFenceService } from '../fencing/dc-fence.service';
 import { AccountRow, AccountsRepository, NotHomeError } from './accounts.repository';
 
 /** The account a write is for and the database of its home as believed; `home` is moved when the home moved. */
@@ -34,6 +35,7 @@ export class HomeDcService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(AppEnv) private readonly env: AppEnv,
     @Inject(AppLogger) private readonly logger: AppLogger,
+    @Inject(DcFenceService) private readonly fences: DcFenceService,
   ) {}
 
   /** An account whose home is `homeDc`, with the database to write it at. */
@@ -51,7 +53,7 @@ export class HomeDcService {
     for (let hop = 1; ; hop++) {
       const db = account.home;
       try {
-        return await work(db, this.repo.homeFence(account.id, db.dc));
+        return await work(db, this.repo.homeFence(account.id, db.dc, this.fences.writer));
       } catch (err) {
         if (!(err instanceof NotHomeError)) throw err;
         const homeDc = await this.repo.findHomeDc(db, account.id);

@@ -15,6 +15,8 @@ export enum ErrorCode {
   Unavailable = 'UNAVAILABLE',
   /** relocate mode: the account's home is another DC; the answer says which and where to repeat the request */
   WrongDc = 'WRONG_DC',
+  /** the DC (details.dc) was failed over: it takes no writes until failback; details.movedTo took its accounts */
+  FailedOver = 'FAILED_OVER',
 }
 
 export class DomainError extends Error {

@@ -36,6 +36,7 @@ export function statusOf(code: ErrorCode): number {
     case ErrorCode.RateLimited: return HttpStatus.TOO_MANY_REQUESTS;
     case ErrorCode.Unavailable: return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.WrongDc: return HttpStatus.TEMPORARY_REDIRECT;
+    case ErrorCode.FailedOver: return HttpStatus.SERVICE_UNAVAILABLE;
     default: return assertUnreachable(code);
   }
 }

@@ -33,11 +33,17 @@ export function busy(dc: string, err: unknown): DomainError {
   return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} is too busy to take this write now (${(err as Error).message}); try again`, undefined, 1);
 }
 
+/** UnreachableError's code for a DC that was failed over: its database is not asked at all (it may be back, fenced). */
+export const FAILED_OVER = 'FAILED_OVER';
+
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 
-/** No connection could be opened: nothing of the statements reached the server. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT']);
+/** No connection could be opened (or none was tried: FAILED_OVER): nothing of the statements reached the server. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT', FAILED_OVER]);
+
+/** ER_OPTION_PREVENTS_STATEMENT (--read-only), ER_READ_ONLY_MODE: a fenced DC's database refusing a write */
+const READ_ONLY_ERRNOS = new Set([1290, 1836]);
 
 /** mysql2's code for a statement that got no answer within its deadline. */
 const DEADLINE_PASSED = 'PROTOCOL_SEQUENCE_TIMEOUT';
@@ -57,9 +63,9 @@ export class UnreachableError extends DomainError {
   /** the connection broke while statements were on their way: the server may have run (and committed) them */
   readonly outcomeUnknown: boolean;
 
-  constructor(readonly dc: string, readonly networkCode: string, whileSending = true) {
+  constructor(readonly dc: string, readonly networkCode: string, whileSending = true, message?: string) {
     const outcomeUnknown = whileSending && !NEVER_SENT.has(networkCode);
-    super(ErrorCode.Unavailable, unreachableMessage(dc, networkCode, outcomeUnknown), undefined, 5);
+    super(ErrorCode.Unavailable, message ?? unreachableMessage(dc, networkCode, outcomeUnknown), undefined, 5);
     this.outcomeUnknown = outcomeUnknown;
   }
 }
@@ -68,6 +74,10 @@ export const isConnectionError = (err: unknown) => CONNECTION_ERRORS.has((err as
 
 /** `whileSending` false: the error came while opening a connection, before any statement was sent */
 export function unreachable(dc: string, err: unknown, whileSending = true): unknown {
+  if (READ_ONLY_ERRNOS.has(errnoOf(err) ?? 0)) {
+    return new DomainError(ErrorCode.FailedOver, `the database of DC ${dc} takes no writes (it is read-only: fenced after a failover, until failback)`,
+      { dc }, 30);
+  }
   if (isSignal(err, TOO_LATE_SIGNAL)) {
     return new DomainError(ErrorCode.Unavailable, `the database of DC ${dc} got this write after its deadline and did not do it; try again`, undefined, 1);
   }

@@ -1,0 +1,125 @@
+import { DataSource } from 'typeorm';
+import { newId } from '@meridian/dc';
+import { createTypeOrmDataSource, mysqlPoolOf } from '../../apps/commerce-api/src/database/data-source';
+import { PoolDataSource } from '../../apps/commerce-api/src/database/pool-data-source';
+import { Batch } from '../../apps/commerce-api/src/database/batch';
+import { AccountsRepository, NotHomeError } from '../../apps/commerce-api/src/accounts/accounts.repository';
+import { DcFenceRepository } from '../../apps/commerce-api/src/fencing/dc-fence.repository';
+import { DomainError, ErrorCode } from '../../apps/commerce-api/src/common/domain-error';
+import { startMariaDb, MariaDbServer } from '../support/mariadb';
+import { prepareDatabase, startShop, TestShop } from '../support/shop';
+import { Shopper } from '../support/client';
+import { waitFor } from '../support/processes';
+
+/**
+ * Failover's fencing in one DC's database: the takeover of a lost DC's accounts and stock (one
+ * transaction, once per epoch), the home fence refusing a writer of an older epoch, and commerce-api
+ * serving reads and refusing writes while its DC is fenced.
+ */
+describe('fencing a failed-over DC (real MariaDB)', () => {
+  let db: MariaDbServer;
+  let ds: DataSource;
+  let sql: PoolDataSource;
+  const repo = new DcFenceRepository();
+  const accounts = new AccountsRepository();
+
+  beforeAll(async () => {
+    db = await startMariaDb();
+    await prepareDatabase(db, 'a'); // a's catalog, a's stock (100 units per variant), an admin homed in a
+    ds = await createTypeOrmDataSource({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, poolSize: 2 }).initialize();
+    sql = new PoolDataSource('b', 'local', mysqlPoolOf(ds)); // as DC b's processes see their database
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.stop();
+  });
+
+  const account = async (homeDc: string) => {
+    const id = newId(homeDc);
+    await sql.execute(`INSERT INTO account (id, email, password_hash, name, role, home_dc) VALUES (?, ?, 'x', 'T', 'customer', ?)`, [id, `${id}@example.com`, homeDc]);
+    return id;
+  };
+  const homeOf = async (id: string) => (await sql.query<{ home_dc: string; home_epoch: number }>('SELECT home_dc, home_epoch FROM account WHERE id = ?', [id]))[0];
+  const units = async (dc: string) => Number((await sql.query<{ u: number }>('SELECT COALESCE(SUM(available), 0) AS u FROM stock_allocation WHERE dc = ?', [dc]))[0]?.u);
+
+  it('a takeover fences the lost DC, re-homes all its accounts in one statement and moves its unsold stock once; a second run changes nothing', async () => {
+    const mine = [await account('a'), await account('a')];
+    const elsewhere = await account('c');
+    const aBefore = await units('a');
+    expect(aBefore).toBeGreaterThan(0);
+    const epochBefore = (await homeOf(elsewhere))!.home_epoch;
+    const homedInA = Number((await sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM account WHERE home_dc = 'a'"))[0]?.n);
+
+    const r = await repo.takeOver(sql, { lost: 'a', to: 'b', by: 'test', now: new Date() });
+    expect(r).toMatchObject({ done: true, epoch: 1, movedTo: 'b', accountsMoved: homedInA, stockUnits: aBefore, guestCartsLeft: 0 });
+    for (const id of mine) expect(await homeOf(id)).toEqual({ home_dc: 'b', home_epoch: epochBefore + 1 });
+    expect(await homeOf(elsewhere)).toEqual({ home_dc: 'c', home_epoch: epochBefore });
+    // the units left a's rows and arrived on b's (made for the takeover, owned by b): the sum is the same
+    expect([await units('a'), await units('b')]).toEqual([0, aBefore]);
+    expect(await sql.query("SELECT SUM(units) AS u FROM stock_takeover WHERE from_dc = 'a' AND epoch = 1")).toEqual([{ u: aBefore }]);
+    expect((await repo.view(sql)).fences).toEqual([expect.objectContaining({ dc: 'a', epoch: 1, state: 'failed_over', moved_to: 'b' })]);
+
+    const again = await repo.takeOver(sql, { lost: 'a', to: 'b', by: 'test', now: new Date() });
+    expect(again).toMatchObject({ done: false, epoch: 1, movedTo: 'b', accountsMoved: 0, stockUnits: 0 });
+    expect([await units('a'), await units('b')]).toEqual([0, aBefore]);
+  });
+
+  it('the home fence refuses a writer whose DC epoch is older than the fence row, and only that one', async () => {
+    // a was failed over at epoch 1 (the test before): its processes, which still believe epoch 0, are refused here
+    const id = await account('b');
+    const fenced = (writer: { dc: string; epoch: number }) => sql.transaction((tx) => tx.batchAndCommit(Batch.of(accounts.homeFence(id, 'b', writer))));
+    await expect(fenced({ dc: 'a', epoch: 0 })).rejects.toMatchObject({ code: ErrorCode.FailedOver, message: expect.stringMatching(/DC a was failed over/) });
+    await expect(fenced({ dc: 'a', epoch: 1 })).resolves.toBeUndefined();
+    await expect(fenced({ dc: 'b', epoch: 0 })).resolves.toBeUndefined();
+    // and the home check still holds for the writers it lets through
+    const homedInC = await account('c');
+    await expect(sql.transaction((tx) => tx.batchAndCommit(Batch.of(accounts.homeFence(homedInC, 'b', { dc: 'b', epoch: 0 })))))
+      .rejects.toBeInstanceOf(NotHomeError);
+  });
+
+  it('a write the database refuses as read-only (a DC that came back fenced) fails as FAILED_OVER, not as an unknown error', async () => {
+    await db.rootQuery('SET GLOBAL read_only = ON');
+    try {
+      await expect(sql.execute("UPDATE account SET name = 'x' WHERE id = 'none'")).rejects.toMatchObject({ code: ErrorCode.FailedOver,
+        message: expect.stringMatching(/^the database of DC b takes no writes \(it is read-only/) });
+      await expect(sql.transaction((tx) => tx.execute("UPDATE account SET name = 'x' WHERE id = 'none'"))).rejects.toBeInstanceOf(DomainError);
+      expect(await sql.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.rootQuery('SET GLOBAL read_only = OFF');
+    }
+  });
+
+  describe('commerce-api in a fenced DC', () => {
+    let shop: TestShop;
+    beforeAll(async () => {
+      shop = await startShop(db, { dc: 'd' });
+    });
+    afterAll(async () => {
+      await db.rootQuery('SET GLOBAL read_only = OFF');
+      await shop?.close();
+    });
+    const register = () => new Shopper(shop.url).post('/api/accounts/register', { email: `${newId('d')}@example.com`, password: 'correct horse battery', name: 'Ada' });
+
+    it('serves reads and refuses every write with 503 FAILED_OVER while its database is read-only or its fence row says failed over', async () => {
+      expect((await register()).status).toBe(201);
+      await db.rootQuery('SET GLOBAL read_only = ON');
+      // refused by the database at once, then (each process reads its fence once a second) before anything is tried
+      await waitFor('the shop to see its database read-only', async () => /this DC takes no writes/.test((await register()).text), 5000, 100);
+      const refused = await register();
+      expect(refused.body).toMatchObject({ statusCode: 503, error: 'FAILED_OVER', message: expect.stringMatching(/read-only \(fenced after a failover\): this DC takes no writes/),
+        details: { dc: 'd' } });
+      expect(refused.headers.get('retry-after')).toBe('30');
+      expect((await new Shopper(shop.url).get('/api/products?pageSize=1')).status).toBe(200);
+      await db.rootQuery('SET GLOBAL read_only = OFF');
+      await waitFor('the shop to take writes again', async () => (await register()).status === 201, 5000, 100);
+
+      // the same from its fence row (replicated from the survivor that took its accounts)
+      await sql.execute(`INSERT INTO dc_fence (dc, epoch, state, moved_to, changed_at, changed_by) VALUES ('d', 1, 'failed_over', 'b', NOW(3), 'test')`);
+      await waitFor('the shop to see its fence row', async () => (await register()).status === 503, 5000, 100);
+      expect((await register()).body).toMatchObject({ error: 'FAILED_OVER', message: expect.stringMatching(/^DC d was failed over to DC b \(epoch 1\)/),
+        details: { dc: 'd', movedTo: 'b' } });
+      await sql.execute("UPDATE dc_fence SET epoch = 2, state = 'serving' WHERE dc = 'd'");
+      await waitFor('the shop to take writes at epoch 2', async () => (await register()).status === 201, 5000, 100);
+    });
+  });
+});
