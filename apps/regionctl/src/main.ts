@@ -40,7 +40,12 @@ const USAGE = `usage: regionctl <command> [options]
   restart <process>         start a commerce-api process again (e.g. api-a-1, after a crash), with its settings
   kill <dc> [--what all|api|db|redis|lb|healthcheck]
                             SIGKILL every process of the DC (or of one role), as a crash would; they stay down
-  start <dc>                bring back every process of the DC that is not running, with its data
+  start <dc>                bring back every process of the DC that is not running, with its data (read-only if it was failed over)
+  failover <dc> [--to <dc>] [--confirm-down] [--force]
+                            declare a DC lost: fence it (its aggregators answer FAIL, its database read-only where reachable,
+                            nobody replicates from it), then move its accounts and unsold stock to --to (default: the nearest);
+                            refused while it still answers (--force fences it anyway) and, since a DC that does not answer may be
+                            only cut off, until --confirm-down says it is down (docs/runbooks/failover.md)
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -60,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
       fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' },
     },
   });
   const [command, ...args] = positionals;
@@ -70,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   if (o.key !== undefined && !(command === 'stock' && args[0] === 'transfer')) throw new UsageError('--key goes with stock transfer only');
   if (o.reason !== undefined && command !== 'drain') throw new UsageError('--reason goes with drain only');
   if (o.what !== undefined && command !== 'kill') throw new UsageError('--what goes with kill only');
+  for (const f of ['to', 'confirm-down', 'force'] as const) if (o[f] !== undefined && command !== 'failover') throw new UsageError(`--${f} goes with failover only`);
   if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
@@ -152,6 +159,12 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', `/${command}`, { dc, ...options })).message));
       return 0;
     }
+    case 'failover': {
+      const [dc] = args;
+      if (!dc || args.length !== 1) throw new UsageError('failover needs: <dc> [--to <dc>] [--confirm-down] [--force]');
+      say(String((await call('POST', '/failover', { dc, to: o.to, confirmDown: o['confirm-down'] ?? false, force: o.force ?? false })).message));
+      return 0;
+    }
     case 'restart': {
       const [name] = args;
       if (!name || args.length !== 1) throw new UsageError('restart needs: <process> (a name regionctl status lists, like api-a-1)');
@@ -206,7 +219,8 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
     startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
-    restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc), down: stop,
+    restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc),
+    failover: (dc, fo) => runtime.failover(dc, fo), down: stop,
   });
   try {
     await runtime.up();

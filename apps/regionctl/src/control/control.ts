@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, request, Server } from 'node:http';
 import { KILL_TARGETS, KillTarget } from '../runtime/region-runtime';
 import { WAN_ACTIONS, WanAction } from '../wan/wan-link';
+import type { FailoverOptions } from '../runtime/failover';
 
 /** What the running `regionctl up` does for the other regionctl commands. */
 export interface ControlHandlers {
@@ -15,6 +16,7 @@ export interface ControlHandlers {
   restart(process: string): Promise<string>;
   kill(dc: string, what: KillTarget): Promise<string>;
   start(dc: string): Promise<string>;
+  failover(dc: string, o: FailoverOptions): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ const text = (v: unknown, what: string) => {
 
 /**
  * The control channel of a running topology: HTTP with JSON over a Unix socket that only its owner
- * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | restart | kill | start | down` in another shell talk to it.
+ * may open. `regionctl status | wan | scale | stock | replication | drain | undrain | restart | kill | start | failover | down` in another shell talk to it.
  */
 export async function serveControl(socket: string, h: ControlHandlers): Promise<Server> {
   if (existsSync(socket)) {
@@ -82,6 +84,10 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.kill(text(b.dc, 'the DC'), what as KillTarget) });
       }
       if (req.url === '/start') return send(200, { message: await h.start(text(b.dc, 'the DC')) });
+      if (req.url === '/failover') {
+        if (b.to !== undefined && typeof b.to !== 'string') throw new ControlError('to is a DC code');
+        return send(200, { message: await h.failover(text(b.dc, 'the DC'), { to: b.to as string | undefined, confirmDown: b.confirmDown === true, force: b.force === true }) });
+      }
       if (req.url === '/replication/start') return send(200, { message: await h.startChannels(text(b.dc, 'the DC')) });
       if (req.url === '/stock') {
         const sku = text(b.sku, 'the SKU');

@@ -35,6 +35,13 @@ export interface MariaDbNodeOptions {
    */
   semiSync?: { timeoutMs: number };
   bufferPool?: string;
+  /**
+   * start read-only (only root writes): a DC failed over and not failed back, whose data may have
+   * diverged from the survivors'; it takes no write until failback rebuilds it
+   */
+  readOnly?: boolean;
+  /** its replication channels wait for START SLAVE (regionctl starts each one itself, except those from a fenced DC) */
+  skipReplicaStart?: boolean;
   /** more mariadbd options, for experiments (the benchmarks' MARIADB_EXTRA) */
   extraArgs?: string[];
   spawner?: Spawner;
@@ -89,6 +96,7 @@ export class MariaDbNode {
       '--rpl-semi-sync-slave-enabled=ON',
       ...(o.semiSync ? ['--rpl-semi-sync-master-enabled=ON', `--rpl-semi-sync-master-timeout=${o.semiSync.timeoutMs}`,
         '--rpl-semi-sync-master-wait-point=AFTER_COMMIT'] : []),
+      ...(o.readOnly ? ['--read-only=ON'] : []), ...(o.skipReplicaStart ? ['--skip-slave-start'] : []),
       ...(o.extraArgs ?? []),
     ];
   }

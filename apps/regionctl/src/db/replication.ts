@@ -56,6 +56,25 @@ export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
   }));
 }
 
+/**
+ * Stops a channel for good (a failover of its source): its IO thread first, then, once the applier
+ * has applied everything the channel received of the source's domain (what the source may already
+ * have acknowledged to a shopper: semi-sync's RPO 0 lives in this relay log), the applier; then
+ * RESET SLAVE clears its relay log and the errors of its reconnection attempts (its GTID position,
+ * gtid_slave_pos, stays: failback resumes from it). False, and the channel is left stopped as it is
+ * (relay log kept), when the applier did not get there within `timeoutSeconds` (an error stopped it).
+ */
+export async function retireChannel(replica: MariaDbNode, sourceDc: string, sourceDomain: number, timeoutSeconds: number): Promise<boolean> {
+  const name = format('?', [channelName(sourceDc)]);
+  await replica.rootQuery(`STOP SLAVE ${name} IO_THREAD`);
+  const [status] = await replica.rootQuery<{ Gtid_IO_Pos: string }>(`SHOW SLAVE ${name} STATUS`);
+  const received = GtidPosition.parse(String(status?.Gtid_IO_Pos ?? '')).only(sourceDomain);
+  const applied = received.empty || await waitForPosition(replica, received, timeoutSeconds);
+  await replica.rootQuery(`STOP SLAVE ${name}`);
+  if (applied) await replica.rootQuery(`RESET SLAVE ${name}`);
+  return applied;
+}
+
 /** A channel's errors (its IO thread's, then its applier's), '' when it has none. */
 export const channelError = (c: ChannelStatus): string => [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ');
 

@@ -33,11 +33,15 @@ export class DcProcesses {
     return this.o.routing ?? 'remote-write';
   }
 
-  async startDb(d: DcPlan): Promise<void> {
+  /**
+   * The DC's MariaDB; its replication channels are started by the caller (connectChannel), which
+   * leaves out those from a fenced DC. A fenced DC's own starts read-only.
+   */
+  async startDb(d: DcPlan, fenced = false): Promise<void> {
     const r = d.region;
     const node = new MariaDbNode({
       dc: r.code, serverId: r.serverId, gtidDomainId: r.gtidDomainId, host: d.db.host, port: d.db.port,
-      dataDir: d.db.dataDir, socket: d.db.socket, logDir: this.plan.logDir, bufferPool: '256M',
+      dataDir: d.db.dataDir, socket: d.db.socket, logDir: this.plan.logDir, bufferPool: '256M', readOnly: fenced, skipReplicaStart: true,
       gtidIgnoreDuplicates: this.plan.dcs.length > 2,
       semiSync: r.durability === 'semi-sync' ? { timeoutMs: r.semiSyncTimeoutMs } : undefined,
       spawner: (command, args, options) => this.table.spawn({ name: `mariadb-${r.code}`, dc: r.code, role: 'mariadb',

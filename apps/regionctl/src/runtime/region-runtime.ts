@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RoutingMode } from '@meridian/dc';
-import { removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
+import { readFence, removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
 import { loadTopology } from '@meridian/regions';
 import { MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { GtidPosition } from '../db/gtid-position';
@@ -17,6 +17,7 @@ import { AggregatorReport, urlOf } from '../health/healthchecks';
 import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { DcProcesses } from './dc-processes';
+import { Failover, FailoverOptions } from './failover';
 import type { StockCommand } from '../control/control';
 
 /** What `kill` takes: every process of a DC, or those of one role. */
@@ -54,12 +55,14 @@ export class RegionRuntime {
   private readonly table: ProcessTable;
   /** starts each kind of process of a DC, and knows what runs where */
   private readonly procs: DcProcesses;
+  private readonly failovers: Failover;
   private stopping = false;
 
   private constructor(readonly plan: Plan, private readonly o: UpOptions) {
     this.table = new ProcessTable(plan.runDir, (p) =>
       this.stopping || o.say(`!! ${p.name} (${p.role} of DC ${p.dc}, ${p.address}) exited with ${p.exit}; not restarted, see ${p.logFile}`));
     this.procs = new DcProcesses(plan, this.table, o);
+    this.failovers = new Failover(plan, this.procs, o.say);
   }
 
   get nodes(): Map<string, MariaDbNode> {
@@ -97,9 +100,12 @@ export class RegionRuntime {
     this.procs.jwtSecret = readFileSync(secretFile, 'utf8').trim();
 
     o.say(`starting MariaDB of ${plan.dcs.map((d) => `${d.region.code} (${d.db.host}:${d.db.port})`).join(', ')}`);
-    await Promise.all(plan.dcs.map((d) => this.procs.startDb(d)));
+    const fencedBefore = this.failovers.fenced();
+    await Promise.all(plan.dcs.map((d) => this.procs.startDb(d, fencedBefore.has(d.region.code))));
+    const fenced = await this.fencedNow();
     const joining = await joiningDcs(this.joinContext);
-    await Promise.all(plan.dcs.map((d) => this.migrate(d)));
+    // a fenced DC's schema is left as it is (its database is read-only; failback rebuilds it)
+    await Promise.all(plan.dcs.filter((d) => !fenced.has(d.region.code)).map((d) => this.migrate(d)));
 
     o.say(`starting WAN links: ${plan.links.map((l) => `${l.from}->${l.to} ${l.latencyMs} ms`).join(', ')}`);
     for (const l of plan.links) {
@@ -107,9 +113,9 @@ export class RegionRuntime {
       await link.start();
       this.links.set(linkKey(l.from, l.to), link);
     }
-    for (const l of plan.links) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
+    for (const l of plan.links.filter((x) => !fenced.has(x.from) && !fenced.has(x.to))) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
     if (joining.length > 0) await replayHistory(this.joinContext, joining);
-    await this.seed();
+    await this.seed(fenced);
 
     o.say('starting Redis');
     await Promise.all(plan.dcs.map((d) => this.procs.startRedis(d)));
@@ -145,22 +151,38 @@ export class RegionRuntime {
    * The catalog and the admin account are made once, in the first DC, and replicate; every other
    * DC then adds its own stock allocation rows (each DC owns and sells only its own).
    */
-  private async seed(): Promise<void> {
-    const [first, ...others] = this.plan.dcs;
+  private async seed(fenced: Set<string>): Promise<void> {
+    const [first, ...others] = this.plan.dcs.filter((d) => !fenced.has(d.region.code));
     if (!first) return;
     const out = await runApiCli(['setup', this.o.catalog ?? 'demo'], { ...this.procs.dbEnv(first), STOCK_DCS: first.region.code });
     for (const line of out.split('\n').filter((l) => !l.startsWith('migrations'))) this.o.say(`DC ${first.region.code}: ${line}`);
     if (others.length === 0) return;
-    await this.caughtUp(first.region.code);
+    await this.caughtUp(first.region.code, 60, fenced);
     for (const d of others) this.o.say(`DC ${d.region.code}: ${await runApiCli(['seed', 'stock'], this.procs.dbEnv(d))}`);
   }
 
-  /** Waits until every other DC has applied everything DC `dc` wrote in its own GTID domain. */
-  async caughtUp(dc: string, timeoutSeconds = 60): Promise<void> {
+  /**
+   * The DCs fenced now: those whose fence file says so, and those another DC's fence row says were
+   * failed over (their database, started before that was known, is set read-only now).
+   */
+  private async fencedNow(): Promise<Set<string>> {
+    const fenced = new Set<string>();
+    for (const d of this.plan.dcs) {
+      const code = d.region.code;
+      if (!(await this.failovers.fenceOf(code))) continue;
+      fenced.add(code);
+      await this.nodes.get(code)!.rootQuery('SET GLOBAL read_only = ON; STOP ALL SLAVES');
+    }
+    for (const code of fenced) this.o.say(`DC ${code}: failed over and not failed back: its database is read-only, without replication; regionctl failback ${code} brings it back`);
+    return fenced;
+  }
+
+  /** Waits until every other DC (but fenced ones, which replicate nothing) has applied everything DC `dc` wrote in its own GTID domain. */
+  async caughtUp(dc: string, timeoutSeconds = 60, fenced = this.failovers.fenced()): Promise<void> {
     const position = await ownPosition(this.nodes.get(dc)!);
     if (position.empty) return;
     for (const [code, node] of this.nodes) {
-      if (code !== dc && !(await waitForPosition(node, position, timeoutSeconds))) {
+      if (code !== dc && !fenced.has(code) && !(await waitForPosition(node, position, timeoutSeconds))) {
         throw new Error(`DC ${code} did not apply DC ${dc}'s writes (${position}) within ${timeoutSeconds} s: see regionctl status`);
       }
     }
@@ -205,9 +227,12 @@ export class RegionRuntime {
     const d = this.dc(code);
     const down = (name: string) => this.table.get(name)?.state !== 'running';
     const started: string[] = [];
+    const fence = await this.failovers.fenceOf(code);
     if (down(`mariadb-${code}`)) {
-      await this.procs.startDb(d); // its replication channels start with it; the other DCs' reconnect by themselves
-      started.push(`mariadb-${code}`);
+      // fenced: read-only, no channel; else its channels start (but from a fenced DC); the other DCs' reconnect by themselves
+      await this.procs.startDb(d, fence !== undefined);
+      if (!fence) await this.connectChannels(d);
+      started.push(`mariadb-${code}${fence ? ' (read-only: fenced)' : ''}`);
     }
     if (down(`redis-${code}`)) {
       await this.procs.startRedis(d);
@@ -227,9 +252,22 @@ export class RegionRuntime {
       await this.procs.startHealthchecks(d, aggregators);
       started.push(...aggregators.map((i) => `healthcheck-${code}-${i + 1}`));
     }
-    const line = started.length ? `DC ${code}: started ${started.join(', ')}` : `DC ${code}: every process is running`;
+    const line = (started.length ? `DC ${code}: started ${started.join(', ')}` : `DC ${code}: every process is running`)
+      + (fence ? `\nDC ${code} is fenced: failed over to DC ${fence.movedTo} (epoch ${fence.epoch}); it takes no writes and replicates nothing `
+        + `until regionctl failback ${code}` : '');
     this.o.say(line);
     return line;
+  }
+
+  /** Starts every replication channel of a DC but those from a fenced DC. */
+  private async connectChannels(d: DcPlan): Promise<void> {
+    const fenced = this.failovers.fenced();
+    for (const l of this.plan.links.filter((x) => x.from === d.region.code && !fenced.has(x.to))) await connectChannel(this.nodes.get(l.from)!, l.to, l.listen);
+  }
+
+  /** `regionctl failover`: see Failover. */
+  failover(code: string, o: FailoverOptions): Promise<string> {
+    return this.failovers.failover(code, o);
   }
 
   /**
@@ -337,6 +375,7 @@ export class RegionRuntime {
   async status(): Promise<StatusReport> {
     const positions = new Map<string, GtidPosition | null>();
     await Promise.all([...this.nodes].map(async ([dc, node]) => positions.set(dc, await binlogPosition(node).catch(() => null))));
+    const fenced = this.failovers.fenced();
     const dcs = await Promise.all(this.plan.dcs.map(async (d): Promise<DcReport> => {
       const dc = d.region.code;
       const node = this.nodes.get(dc)!;
@@ -348,7 +387,8 @@ export class RegionRuntime {
         gslb: await this.procs.aggregators(d),
         semiSync: d.region.durability === 'semi-sync' ? await semiSyncStatus(node).catch(failure) : undefined,
         lb: await lbServers(d.haproxy.statsSocket).catch(failure),
-        channels: await channelReports(node, sources).catch(failure),
+        channels: await channelReports(node, sources, fenced).catch(failure),
+        ...(fenced.has(dc) ? { failedOver: readFence(d.healthState) } : {}),
       };
     }));
     const e = this.plan.edge;
@@ -372,8 +412,11 @@ export class RegionRuntime {
    * or one that gave up reconnecting), without a full `up`. Says how each is a few seconds later.
    */
   async startChannels(code: string): Promise<string> {
-    const node = this.nodes.get(this.dc(code).region.code)!;
-    for (const l of this.plan.links.filter((x) => x.from === code)) await connectChannel(node, l.to, l.listen);
+    const d = this.dc(code);
+    const node = this.nodes.get(code)!;
+    const fence = readFence(d.healthState);
+    if (fence) throw new Error(`DC ${code} is fenced (failed over to DC ${fence.movedTo}): it replicates nothing until regionctl failback ${code}`);
+    await this.connectChannels(d);
     let list = await channels(node);
     for (const until = Date.now() + 5000; Date.now() < until && list.some((c) => c.ioRunning !== 'Yes' && !channelError(c));) {
       await new Promise((r) => setTimeout(r, 200));

@@ -7,6 +7,7 @@ import type { AggregatorReport } from '../health/healthchecks';
 import type { DnsReport } from '../health/dns-config';
 import { ProcessInfo } from '../process/process-table';
 import { LinkLateness } from '../wan/wan-link';
+import type { FenceState } from '@meridian/health';
 
 export interface ChannelReport {
   channel: string;
@@ -17,6 +18,8 @@ export interface ChannelReport {
   /** transactions of the source DC's own GTID domain not applied here yet; null when the source cannot be asked */
   transactionsBehind: number | null;
   error: string;
+  /** stopped by a failover: its source, or the DC it belongs to, is fenced until failback */
+  fenced?: boolean;
 }
 
 export interface DcReport {
@@ -30,6 +33,8 @@ export interface DcReport {
   semiSync?: SemiSyncStatus | { error: string };
   lb: LbServer[] | { error: string };
   channels: ChannelReport[] | { error: string };
+  /** failed over and not yet failed back */
+  failedOver?: FenceState;
 }
 
 export interface LinkReport {
@@ -71,7 +76,7 @@ export interface ChannelSource {
  * or not, its error, and how far behind it is (in seconds as MariaDB says, and in transactions of
  * the source's own domain it holds and this DC has not applied).
  */
-export async function channelReports(node: MariaDbNode, sources: ChannelSource[]): Promise<ChannelReport[]> {
+export async function channelReports(node: MariaDbNode, sources: ChannelSource[], fenced: Set<string> = new Set()): Promise<ChannelReport[]> {
   const [list, applied] = await Promise.all([channels(node), appliedPosition(node)]);
   return sources.map((s) => {
     const c = list.find((x) => x.channel === channelName(s.dc));
@@ -80,6 +85,7 @@ export async function channelReports(node: MariaDbNode, sources: ChannelSource[]
       secondsBehind: c?.secondsBehind ?? null,
       transactionsBehind: s.position === null ? null : Math.max(0, s.position.seq(s.gtidDomainId) - applied.seq(s.gtidDomainId)),
       error: c ? channelError(c) : 'the channel is not configured',
+      ...(fenced.has(s.dc) || fenced.has(node.o.dc) ? { fenced: true } : {}),
     };
   });
 }

@@ -11,6 +11,11 @@ export function printStatus(s: StatusReport): string {
   let healthy = true;
   for (const d of s.dcs) {
     out.push(`DC ${d.dc}  ${d.name}  entry ${d.entry}  ${d.durability}, ${d.apiProcesses} commerce-api`);
+    if (d.failedOver) {
+      healthy = false;
+      out.push(`  FAILED OVER to DC ${d.failedOver.movedTo} (epoch ${d.failedOver.epoch}) since ${d.failedOver.since}: fenced (read-only, no replication) `
+        + `until regionctl failback ${d.dc}`);
+    }
     const lb = Array.isArray(d.lb) ? d.lb : [];
     const rows = [['process', 'address', 'pid', 'state', 'load balancer']];
     for (const p of s.processes.filter((x) => x.dc === d.dc)) {
@@ -27,6 +32,11 @@ export function printStatus(s: StatusReport): string {
     if (!Array.isArray(d.lb)) out.push(`  load balancer: cannot be asked: ${d.lb.error}`);
     if (Array.isArray(d.channels)) {
       for (const c of d.channels) {
+        if (c.fenced) {
+          out.push(`  replication ${c.channel}: stopped by the failover of DC ${d.failedOver ? d.dc : c.from} (io ${c.io}, sql ${c.sql ? 'Yes' : 'No'}); failback starts it`
+            + (c.error ? `; error: ${c.error}` : ''));
+          continue;
+        }
         const ok = c.io === 'Yes' && c.sql && !c.error;
         if (!ok) healthy = false;
         const behind = c.transactionsBehind === null ? 'source unreachable' : `${c.transactionsBehind} transactions behind`;

@@ -1,0 +1,160 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { ADDRESS, Shopper } from '../support/client';
+import { Factory, variantsEverywhere } from '../support/factories';
+import { caughtUpEverywhere, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { waitFor } from '../support/processes';
+import { one } from '../support/rows';
+import { dig } from '../support/dig';
+
+/**
+ * The operator fails a dead DC over (issue 19's report: with DC a killed, accounts homed in a could
+ * read at b but not log in, add to the cart or check out, and nothing an operator ran changed that),
+ * then the dead DC comes back by itself: fenced, it takes no write and replicates nothing.
+ */
+describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-failover-'));
+  const regions = join(dir, 'regions');
+  const data = join(dir, 'data');
+  const BLOCK = 40; // 127.0.40-41.0/24: no other suite uses them
+  const base = 20000 + Math.floor(Math.random() * 300) * 100;
+  const entry = { a: `http://127.0.40.1:${base + 80}`, b: `http://127.0.41.1:${base + 80}` };
+  type Dc = keyof typeof entry;
+  const dbOf = (dc: Dc) => createConnection({ host: `127.0.${BLOCK + (dc === 'a' ? 0 : 1)}.2`, port: base + 306, user: 'meridian', password: 'meridian',
+    database: 'meridian' });
+  const query = async <T = Record<string, unknown>>(dc: Dc, sql: string, params: unknown[] = []): Promise<T[]> => {
+    const c = await dbOf(dc);
+    try {
+      return (await one(c.query(sql, params))) as T[];
+    } finally {
+      await c.end();
+    }
+  };
+  const gslb = async (dc: Dc) => (await fetch(`http://127.0.${BLOCK + (dc === 'a' ? 0 : 1)}.7:${base + 90}/dc/${dc}`)).text();
+  const resolvedFor = async (dc: Dc) => (await dig('127.0.0.21', base + 53, 'shop.meridian.test', { bind: `127.0.${BLOCK + (dc === 'a' ? 0 : 1)}.200` })).answers;
+  /** the same browser (its cookies) pointed at another DC's entry, as the geo-DNS would send it */
+  const movedTo = (s: Shopper, dc: Dc) => {
+    const moved = new Shopper(entry[dc]);
+    for (const [k, v] of s.cookies) moved.cookies.set(k, v);
+    return moved;
+  };
+  const lines = (r: { body: { lines: { variantId: string; quantity: number }[] } }) => r.body.lines.map((l) => [l.variantId, l.quantity]);
+  const order = (s: Shopper, key: string, guest = false) =>
+    s.post('/api/checkout', { ...(guest ? { email: 'guest@example.com' } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
+  let topo: Topology | undefined;
+  const shopper = { email: '', password: 'correct horse battery', browser: undefined as Shopper | undefined };
+  let guest: Shopper | undefined;
+  let variants: { variantId: string; sku: string }[] = [];
+
+  beforeAll(async () => {
+    writeRegions(regions, [{ code: 'a' }, { code: 'b' }], BLOCK);
+    topo = await regionctlUp(regions, data, base, '--catalog', 'bench');
+  }, 180000);
+
+  afterAll(() => tearDown(topo, dir), 60000);
+
+  it('kill a: its accounts cannot shop at b; failover a (refused until the operator confirms a is down) moves them, sessions and carts kept', async () => {
+    const t = topo!;
+    variants = await variantsEverywhere([new Factory(entry.a, REGIONCTL_ADMIN), new Factory(entry.b, REGIONCTL_ADMIN)], 3);
+    const [v1, v2, v3] = variants;
+    // an account homed in a, logged in at a, with an order and a line in its cart; a guest of a with a cart
+    const made = await new Factory(entry.a).shopper();
+    shopper.email = made.email;
+    const s = shopper.browser = made.s;
+    expect((await s.post('/api/cart/items', { variantId: v1!.variantId, quantity: 1 })).status).toBe(200);
+    expect((await order(s, 'before-the-kill')).status).toBe(201);
+    expect((await s.post('/api/cart/items', { variantId: v2!.variantId, quantity: 2 })).status).toBe(200);
+    guest = new Shopper(entry.a);
+    expect((await guest.post('/api/cart/items', { variantId: v3!.variantId, quantity: 1 })).status).toBe(200);
+    await caughtUpEverywhere(t);
+
+    expect((await t.run('kill', 'a')).status).toBe(0);
+    // what the user saw: reads work at b, writes of accounts homed in a do not, and log-in neither
+    const atB = movedTo(s, 'b');
+    expect((await atB.get('/api/orders')).body.total).toBe(1);
+    expect((await atB.post('/api/cart/items', { variantId: v3!.variantId, quantity: 1 })).body).toMatchObject({ statusCode: 503,
+      message: expect.stringMatching(/the database of DC a cannot be reached/) });
+    expect((await new Shopper(entry.b).post('/api/accounts/login', { email: shopper.email, password: shopper.password })).status).toBe(503);
+
+    // failover is refused until the operator says a is down (two DCs cannot vote); bad requests change nothing
+    const refused = await t.run('failover', 'a');
+    expect(refused).toMatchObject({ status: 1, stderr: expect.stringMatching(/DC a does not answer here, which does not prove it is down.*With two DCs nobody can outvote it.*--confirm-down/s) });
+    expect(await t.run('failover', 'a', '--to', 'a', '--confirm-down')).toMatchObject({ status: 1, stderr: expect.stringMatching(/cannot be failed over to itself/) });
+    expect(await t.run('failover', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+    expect(await t.run('failover')).toMatchObject({ status: 2, stderr: expect.stringMatching(/failover needs: <dc>/) });
+    expect(await t.run('start', 'a', '--confirm-down')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--confirm-down goes with failover only/) });
+    expect(await gslb('b')).toMatch(/^PASS/);
+    expect(await query('b', 'SELECT COUNT(*) AS n FROM dc_fence')).toEqual([{ n: 0 }]);
+
+    const started = Date.now();
+    const done = await t.run('failover', 'a', '--confirm-down');
+    expect(done).toMatchObject({ status: 0 });
+    expect(done.stdout).toMatch(/^DC a failed over to DC b \(epoch 1\)\n/);
+    expect(done.stdout).toMatch(/fence: DC a's aggregators answer FAIL \(failed over to b\); its database: down/);
+    expect(done.stdout).toMatch(/replication from a stopped at every survivor; a's last GTID position each holds: b 1-1-\d+\n/);
+    expect(done.stdout).toMatch(/accounts moved: 2 \(homed in DC b now/); // the admin and the shopper
+    expect(done.stdout).toMatch(/stock taken over: \d+ units of \d+ SKUs onto DC b's allocation \(DC a's rows are 0\)/);
+    expect(done.stdout).toMatch(/guest carts of DC a: 1 active/);
+
+    // within seconds: the shopper, still logged in with its cookie, has its cart at b, adds to it and checks out
+    const cart = await atB.get('/api/cart');
+    expect(cart.status).toBe(200);
+    expect(lines(cart)).toEqual([[v2!.variantId, 2]]);
+    expect((await atB.post('/api/cart/items', { variantId: v3!.variantId, quantity: 1 })).status).toBe(200);
+    const after = await order(atB, 'after-the-failover');
+    expect(after.status).toBe(201);
+    expect(lines(after)).toEqual([[v2!.variantId, 2], [v3!.variantId, 1]]);
+    expect((await atB.get('/api/orders')).body.total).toBe(2);
+    const shoppingAgainMs = Date.now() - started;
+    // a new log-in of the account works at b, and its home is b
+    const again = new Shopper(entry.b);
+    expect((await again.post('/api/accounts/login', { email: shopper.email, password: shopper.password })).body).toMatchObject({ homeDc: 'b' });
+    // the guest's cart of a is adopted at b with its line, and sells
+    const guestAtB = movedTo(guest, 'b');
+    expect(lines(await guestAtB.get('/api/cart'))).toEqual([[v3!.variantId, 1]]);
+    expect((await order(guestAtB, 'guest-after-the-failover', true)).status).toBe(201);
+    // a's stock is b's now: a's rows 0, the units recorded once; the sum of b's is what both had less what sold since
+    const stock = await query<{ dc: string; available: number }>('b', 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [v3!.variantId]);
+    expect(stock).toEqual([{ dc: 'a', available: 0 }, { dc: 'b', available: 50 + 50 - 2 }]);
+    expect(await query('b', 'SELECT units FROM stock_takeover WHERE variant_id = ?', [v3!.variantId])).toEqual([{ units: 50 }]);
+    // the geo-DNS names b for a's clients; status says a is failed over and b's channel from a stopped by it, not broken
+    await waitFor('ns1 to name b for a\'s clients', async () => (await resolvedFor('a')).join() === `A 127.0.41.1`, 10000, 100);
+    const human = (await t.run('status')).stdout;
+    expect(human).toMatch(/FAILED OVER to DC b \(epoch 1\) since \S+: fenced \(read-only, no replication\) until regionctl failback a/);
+    expect(human).toMatch(/replication from_a: stopped by the failover of DC a \(io No, sql No\); failback starts it\n/);
+    expect(await t.run('failover', 'a', '--confirm-down')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a was failed over to DC b already \(epoch 1/) });
+    process.stdout.write(`failover: shopping again at b ${shoppingAgainMs} ms after failover began\n`);
+  }, 180000);
+
+  it('a comes back by itself: fenced (read-only, no replication, its aggregators FAIL), its old sessions can read there but not write', async () => {
+    const t = topo!;
+    const back = await t.run('start', 'a');
+    expect(back).toMatchObject({ status: 0, stdout: expect.stringMatching(/started mariadb-a \(read-only: fenced\), redis-a, api-a-1, haproxy-a, healthcheck-a-1, healthcheck-a-2\n/) });
+    expect(back.stdout).toMatch(/DC a is fenced: failed over to DC b \(epoch 1\); it takes no writes and replicates nothing until regionctl failback a/);
+    expect(await gslb('a')).toBe('FAIL: failed over to b (epoch 1)\n');
+    // the shopper's old browser at a: reads answer, writes do not (nor log-in), whatever a's stale rows say of the home
+    const atA = movedTo(shopper.browser!, 'a');
+    expect((await atA.get('/api/orders')).status).toBe(200);
+    const write = await atA.post('/api/cart/items', { variantId: variants[0]!.variantId, quantity: 1 });
+    expect(write.body).toMatchObject({ statusCode: 503, error: 'FAILED_OVER' });
+    expect((await new Shopper(entry.a).post('/api/accounts/login', { email: shopper.email, password: shopper.password })).body).toMatchObject({ error: 'FAILED_OVER' });
+    expect(await query('a', 'SELECT @@global.read_only AS ro')).toEqual([{ ro: 1 }]);
+    // no write reaches it or leaves it, and no channel has an error
+    const ordersAtA = await query('a', 'SELECT COUNT(*) AS n FROM orders');
+    const s2 = movedTo(shopper.browser!, 'b');
+    expect((await s2.post('/api/cart/items', { variantId: variants[0]!.variantId, quantity: 1 })).status).toBe(200);
+    expect((await order(s2, 'while-a-is-fenced')).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await query('a', 'SELECT COUNT(*) AS n FROM orders')).toEqual(ordersAtA);
+    expect(await query('a', 'SELECT COUNT(*) AS n FROM dc_fence')).toEqual([{ n: 0 }]); // b's fence row never reached a
+    const { dcs } = await statusOf(t);
+    for (const d of dcs) {
+      expect(d.channels).toEqual([expect.objectContaining({ io: 'No', sql: false, error: '', fenced: true })]);
+    }
+    // the DNS still names only b
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await resolvedFor('a')).toEqual(['A 127.0.41.1']);
+  }, 120000);
+});
