@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ADDRESS, Shopper } from '../support/client';
 import { Factory, variantsEverywhere } from '../support/factories';
-import { caughtUpEverywhere, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, differingTables, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 import { waitFor } from '../support/processes';
 import { one } from '../support/rows';
 import { dig } from '../support/dig';
@@ -32,6 +33,15 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
       await c.end();
     }
   };
+  /** SQL as root on a DC's database (its Unix socket), as an operator on that machine */
+  const asRoot = async (dc: Dc, sql: string) => {
+    const c = await createConnection({ socketPath: join(runDirFor(data), `db-${dc}.sock`), user: 'root' });
+    try {
+      return await one(c.query(sql));
+    } finally {
+      await c.end();
+    }
+  };
   const gslb = async (dc: Dc) => (await fetch(`http://127.0.${BLOCK + (dc === 'a' ? 0 : 1)}.7:${base + 90}/dc/${dc}`)).text();
   const resolvedFor = async (dc: Dc) => (await dig('127.0.0.21', base + 53, 'shop.meridian.test', { bind: `127.0.${BLOCK + (dc === 'a' ? 0 : 1)}.200` })).answers;
   /** the same browser (its cookies) pointed at another DC's entry, as the geo-DNS would send it */
@@ -46,6 +56,8 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
   let topo: Topology | undefined;
   const shopper = { email: '', password: 'correct horse battery', browser: undefined as Shopper | undefined };
   let guest: Shopper | undefined;
+  /** orders a acknowledged that b never received (b's channel from a held before the kill) */
+  const errant: { number: string; key: string; shopper: Shopper; guest: boolean }[] = [];
   let variants: { variantId: string; sku: string }[] = [];
 
   beforeAll(async () => {
@@ -68,7 +80,17 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect((await s.post('/api/cart/items', { variantId: v2!.variantId, quantity: 2 })).status).toBe(200);
     guest = new Shopper(entry.a);
     expect((await guest.post('/api/cart/items', { variantId: v3!.variantId, quantity: 1 })).status).toBe(200);
+    // another account of a and another guest fill carts, which replicate; then b stops receiving a's writes and they check out at a
+    const late = await new Factory(entry.a).shopper();
+    const lateGuest = new Shopper(entry.a);
+    for (const who of [late.s, lateGuest]) expect((await who.post('/api/cart/items', { variantId: v1!.variantId, quantity: 1 })).status).toBe(200);
     await caughtUpEverywhere(t);
+    await asRoot('b', "STOP SLAVE 'from_a'");
+    for (const [who, key, asGuest] of [[late.s, 'acknowledged-at-a-only', false], [lateGuest, 'guest-acknowledged-at-a-only', true]] as const) {
+      const placed = await order(who, key, asGuest);
+      expect(placed.status).toBe(201);
+      errant.push({ number: placed.body.number, key, shopper: who, guest: asGuest });
+    }
 
     expect((await t.run('kill', 'a')).status).toBe(0);
     // what the user saw: reads work at b, writes of accounts homed in a do not, and log-in neither
@@ -94,9 +116,9 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect(done.stdout).toMatch(/^DC a failed over to DC b \(epoch 1\)\n/);
     expect(done.stdout).toMatch(/fence: DC a's aggregators answer FAIL \(failed over to b\); its database: down/);
     expect(done.stdout).toMatch(/replication from a stopped at every survivor; a's last GTID position each holds: b 1-1-\d+\n/);
-    expect(done.stdout).toMatch(/accounts moved: 2 \(homed in DC b now/); // the admin and the shopper
+    expect(done.stdout).toMatch(/accounts moved: 3 \(homed in DC b now/); // the admin and the two shoppers
     expect(done.stdout).toMatch(/stock taken over: \d+ units of \d+ SKUs onto DC b's allocation \(DC a's rows are 0\)/);
-    expect(done.stdout).toMatch(/guest carts of DC a: 1 active/);
+    expect(done.stdout).toMatch(/guest carts of DC a: 2 active/); // b never saw the second one ordered
 
     // within seconds: the shopper, still logged in with its cookie, has its cart at b, adds to it and checks out
     const cart = await atB.get('/api/cart');
@@ -157,4 +179,47 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(await resolvedFor('a')).toEqual(['A 127.0.41.1']);
   }, 120000);
+
+  it('failback a: every order a acknowledged alone is recovered at b once (same number and key), a is rebuilt, every table equal, replication healthy', async () => {
+    const t = topo!;
+    const before = await query<{ number: string }>('b', 'SELECT number FROM orders WHERE number IN (?)', [errant.map((e) => e.number)]);
+    expect(before).toEqual([]); // b never got them
+    const back = await t.run('failback', 'a');
+    expect(back).toMatchObject({ status: 0 });
+    expect(back.stdout).toMatch(/^DC a failed back \(epoch 2\): it takes writes again and replicates both ways\n/);
+    expect(back.stdout).toMatch(new RegExp(`orders recovered at DC b \\(same number and Idempotency-Key, a recovered event\\): 2 \\((${errant.map((e) => e.number).join('|')}), (${errant.map((e) => e.number).join('|')})\\)`));
+    expect(back.stdout).toMatch(/other errant changes, not replayed \(listed in the report\): none\n/);
+    expect(back.stdout).toMatch(/database rebuilt from DC b's snapshot at \S+; channels started both ways/);
+    expect(back.stdout).toMatch(/healthcheck 1 PASS: .*healthcheck 2 PASS/);
+    const report = JSON.parse(readFileSync(/report: (\S+)/.exec(back.stdout)![1]!, 'utf8')) as { orders: { number: string; outcome: string }[] };
+    expect(report.orders.map((o) => `${o.number} ${o.outcome}`).sort()).toEqual(errant.map((e) => `${e.number} recovered`).sort());
+    await caughtUpEverywhere(t);
+    // once each, everywhere, with a recovered event; the same Idempotency-Key answers the same order
+    for (const dc of ['a', 'b'] as const) {
+      expect(await query(dc, 'SELECT number FROM orders WHERE number IN (?) ORDER BY number', [errant.map((e) => e.number)]))
+        .toEqual(errant.map((e) => ({ number: e.number })).sort((x, y) => x.number.localeCompare(y.number)));
+      expect(await query(dc, `SELECT COUNT(*) AS n FROM order_event e JOIN orders o ON o.id = e.order_id WHERE o.number IN (?) AND e.actor = 'recovered at the failback of DC a'`,
+        [errant.map((e) => e.number)])).toEqual([{ n: 2 }]);
+    }
+    for (const e of errant) {
+      const retried = await order(movedTo(e.shopper, e.guest ? 'a' : 'b'), e.key, e.guest);
+      // a repeat: the order it made, not a new one
+      expect([retried.status, retried.body.number, retried.headers.get('idempotent-replayed')]).toEqual([200, e.number, 'true']);
+    }
+    expect(await differingTables(['a', 'b'], query)).toEqual([]);
+    const { dcs } = await statusOf(t);
+    for (const d of dcs) {
+      expect(d.failedOver).toBeUndefined();
+      expect(d.channels).toEqual([expect.objectContaining({ io: 'Yes', sql: true, error: '' })]);
+    }
+    // a takes writes again and the geo-DNS names it for its clients
+    expect(await query('a', 'SELECT @@global.read_only AS ro')).toEqual([{ ro: 0 }]);
+    expect(await gslb('a')).toMatch(/^PASS/);
+    await waitFor('ns1 to name a for its clients again', async () => (await resolvedFor('a'))[0] === 'A 127.0.40.1', 10000, 100);
+    const newcomer = await new Factory(entry.a).shopper();
+    expect((await newcomer.s.post('/api/cart/items', { variantId: variants[0]!.variantId, quantity: 1 })).status).toBe(200);
+    // a second failback, or one of a DC that was never failed over, is refused
+    expect(await t.run('failback', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/DC a is not failed over: nothing to fail back/) });
+    expect(await t.run('failback', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+  }, 180000);
 });

@@ -10,6 +10,11 @@ import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { prepareDatabase, startShop, TestShop } from '../support/shop';
 import { Shopper } from '../support/client';
 import { waitFor } from '../support/processes';
+import { OrderRecoveryService } from '../../apps/commerce-api/src/orders/order-recovery.service';
+import { OrdersRepository } from '../../apps/commerce-api/src/orders/orders.repository';
+import { IdempotencyKeysRepository } from '../../apps/commerce-api/src/idempotency/idempotency-keys.repository';
+import { CartRepository } from '../../apps/commerce-api/src/cart/cart.repository';
+import { newOrderNumber } from '../../apps/commerce-api/src/orders/checkout.service';
 
 /**
  * Failover's fencing in one DC's database: the takeover of a lost DC's accounts and stock (one
@@ -120,6 +125,100 @@ describe('fencing a failed-over DC (real MariaDB)', () => {
         details: { dc: 'd', movedTo: 'b' } });
       await sql.execute("UPDATE dc_fence SET epoch = 2, state = 'serving' WHERE dc = 'd'");
       await waitFor('the shop to take writes at epoch 2', async () => (await register()).status === 201, 5000, 100);
+    });
+  });
+
+  describe('failback recovers the orders only the lost DC has', () => {
+    let lostDb: MariaDbServer;
+    let lostDs: DataSource;
+    let lost: PoolDataSource;
+    const recovery = new OrderRecoveryService(new OrdersRepository(), new IdempotencyKeysRepository(), new CartRepository());
+    beforeAll(async () => {
+      lostDb = await startMariaDb();
+      await prepareDatabase(lostDb, 'a');
+      lostDs = await createTypeOrmDataSource({ host: lostDb.host, port: lostDb.port, user: lostDb.user, password: lostDb.password, database: lostDb.database,
+        poolSize: 2 }).initialize();
+      lost = new PoolDataSource('a', 'remote', mysqlPoolOf(lostDs));
+    });
+    afterAll(async () => {
+      await lostDs?.destroy();
+      await lostDb?.stop();
+    });
+
+    /** a variant of the survivor's catalog with `units` in b's allocation */
+    const variantAtB = async (units: number) => {
+      const [v] = await sql.query<{ id: string; sku: string }>('SELECT id, sku FROM variant ORDER BY RAND() LIMIT 1');
+      await sql.execute(`INSERT INTO stock_allocation (id, variant_id, dc, available) VALUES (?, ?, 'b', ?)
+        ON DUPLICATE KEY UPDATE available = VALUES(available)`, [newId('b'), v!.id, units]);
+      return v!;
+    };
+    /** an order as a's checkout writes it, in a's database only: the order, its line, its key */
+    const orderAtA = async (v: { id: string; sku: string }, quantity: number, key: string, cartId = newId('a')) => {
+      const id = newId('a');
+      const number = newOrderNumber('a');
+      await lost.execute(`INSERT INTO orders (id, number, account_id, cart_id, email, status, currency, subtotal, discount_total, shipping_total, tax_total, total,
+        shipping_method_code, shipping_address, placed_dc) VALUES (?, ?, NULL, ?, 'g@example.com', 'placed', 'EUR', 100, 0, 0, 0, 100, 'standard', '{}', 'a')`,
+      [id, number, cartId]);
+      await lost.execute(`INSERT INTO order_line (id, order_id, variant_id, sku, product_name, variant_name, quantity, unit_price, tax_rate_bp, line_total)
+        VALUES (?, ?, ?, ?, 'P', 'V', ?, 100, 0, 100)`, [newId('a'), id, v.id, v.sku, quantity]);
+      await lost.execute(`INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, REPEAT('0', 64), ?)`,
+        [newId('a'), `cart:${cartId}`, key, id]);
+      return { id, number, cartId };
+    };
+    const available = async (variantId: string) => Number((await sql.query<{ n: number }>("SELECT available AS n FROM stock_allocation WHERE variant_id = ? AND dc = 'b'",
+      [variantId]))[0]?.n);
+
+    it('writes the order at the survivor with its number, key and a recovered event, takes its units there, and does it once', async () => {
+      const v = await variantAtB(5);
+      const o = await orderAtA(v, 2, `k-${newId('a')}`);
+      expect(await recovery.recover(lost, 'a', sql, o.id)).toEqual({ orderId: o.id, number: o.number, outcome: 'recovered', oversold: [], cart: 'not at the survivor' });
+      expect(await sql.query('SELECT number FROM orders WHERE id = ?', [o.id])).toEqual([{ number: o.number }]);
+      expect(await sql.query('SELECT order_id FROM idempotency_key WHERE scope = ?', [`cart:${o.cartId}`])).toEqual([{ order_id: o.id }]);
+      expect(await sql.query('SELECT actor FROM order_event WHERE order_id = ?', [o.id])).toEqual([{ actor: 'recovered at the failback of DC a' }]);
+      expect(await available(v.id)).toBe(3);
+      expect(await recovery.recover(lost, 'a', sql, o.id)).toMatchObject({ outcome: 'already there' });
+      expect(await available(v.id)).toBe(3);
+      expect(await recovery.recover(lost, 'a', sql, newId('a'))).toMatchObject({ outcome: 'not at the lost DC' });
+    });
+
+    it('keeps an order the survivor has no units for, flagged oversold; leaves one whose key the survivor used since for another order', async () => {
+      const v = await variantAtB(1);
+      const short = await orderAtA(v, 4, `k-${newId('a')}`);
+      expect(await recovery.recover(lost, 'a', sql, short.id)).toMatchObject({ outcome: 'recovered', oversold: [v.sku] });
+      expect(await available(v.id)).toBe(1);
+      expect((await sql.query<{ actor: string }>('SELECT actor FROM order_event WHERE order_id = ? ORDER BY id', [short.id])).map((e) => e.actor))
+        .toEqual(['recovered at the failback of DC a', `failback: oversold ${v.sku}`]);
+
+      const key = `k-${newId('a')}`;
+      const again = await orderAtA(v, 1, key);
+      const other = newId('b');
+      await sql.execute(`INSERT INTO idempotency_key (id, scope, idem_key, request_hash, order_id) VALUES (?, ?, ?, REPEAT('0', 64), ?)`,
+        [newId('b'), `cart:${again.cartId}`, key, other]);
+      expect(await recovery.recover(lost, 'a', sql, again.id)).toMatchObject({ outcome: 'placed again', placedAgainAs: other });
+      expect(await sql.query('SELECT id FROM orders WHERE id = ?', [again.id])).toEqual([]);
+    });
+
+    it('closes the cart the order came from when the survivor has it as it was ordered, and leaves it open when the shopper changed it since', async () => {
+      const v = await variantAtB(10);
+      const w = await variantAtB(10);
+      const cart = async (lines: [string, number][]) => {
+        const id = newId('a');
+        await sql.execute(`INSERT INTO cart (id, owner_dc, currency) VALUES (?, 'a', 'EUR')`, [id]);
+        for (const [variantId, quantity] of lines) {
+          await sql.execute('INSERT INTO cart_line (id, cart_id, variant_id, quantity) VALUES (?, ?, ?, ?)',
+            [newId('a'), id, variantId, quantity]);
+        }
+        return id;
+      };
+      const status = async (id: string) => (await sql.query<{ status: string }>('SELECT status FROM cart WHERE id = ?', [id]))[0]?.status;
+      const asOrdered = await cart([[v.id, 1]]);
+      const o1 = await orderAtA(v, 1, `k-${newId('a')}`, asOrdered);
+      expect(await recovery.recover(lost, 'a', sql, o1.id)).toMatchObject({ outcome: 'recovered', cart: 'closed' });
+      expect(await status(asOrdered)).toBe('ordered');
+      const changed = await cart([[v.id, 1], [w.id, 3]]);
+      const o2 = await orderAtA(v, 1, `k-${newId('a')}`, changed);
+      expect(await recovery.recover(lost, 'a', sql, o2.id)).toMatchObject({ outcome: 'recovered', cart: 'changed since: left open' });
+      expect(await status(changed)).toBe('active');
     });
   });
 });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { newId } from '@meridian/dc';
+import { isId, newId } from '@meridian/dc';
 import { ConfigError, DbEnv, loadEnv, settingProblems } from './config/app-config';
 import { DomainError } from './common/domain-error';
 import { idempotencyKey } from './common/idempotency-key';
@@ -11,6 +11,10 @@ import { PasswordHasher } from './accounts/password-hasher';
 import { StockRepository } from './stock/stock.repository';
 import { StockTransfersService } from './stock/stock-transfers.service';
 import { DcFenceRepository } from './fencing/dc-fence.repository';
+import { OrderRecoveryService } from './orders/order-recovery.service';
+import { OrdersRepository } from './orders/orders.repository';
+import { CartRepository } from './cart/cart.repository';
+import { IdempotencyKeysRepository } from './idempotency/idempotency-keys.repository';
 import { BENCH_SHAPE, CatalogShape, catalogSize, DEMO_SHAPE, seedCatalog, seedStock } from './seed/catalog-seed';
 
 const USAGE = `usage: cli <command>
@@ -27,20 +31,25 @@ const USAGE = `usage: cli <command>
   stock show SKU          SKU's allocation in every DC and its units in transit, as this DC's database sees them
   take-over LOST BY      failover's data step, run at the surviving DC (DC_ID) that takes DC LOST's accounts: LOST fenced
                           (epoch + 1), its accounts re-homed here, its unsold stock allocation taken over; BY is who asked
+  recover-orders LOST ORDER_ID...
+                          failback's recovery, run at the survivor that took DC LOST's accounts (REMOTE_DBS reaches LOST):
+                          each order LOST acknowledged and no survivor got, written here with its number and key (JSON lines)
+  hand-back DC BY         failback's last data step, at that survivor: DC serves again at the next epoch
   check-env NAME=VALUE... check settings for commerce-api (names it reads, values it accepts) without starting it
 environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, arg] = argv;
   const local = argv.includes('--local');
-  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock', 'take-over', 'check-env'].includes(command)) {
+  if (!command || !['migrate', 'seed', 'create-admin', 'setup', 'stock', 'take-over', 'recover-orders', 'hand-back', 'check-env'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   if (command === 'check-env') return checkEnv(argv.slice(1));
   const env = loadEnv(DbEnv);
   if (command === 'stock') return stock(env, argv.slice(1));
-  if (command === 'take-over') return takeOver(env, argv.slice(1));
+  if (command === 'take-over' || command === 'hand-back') return fencing(env, command, argv.slice(1));
+  if (command === 'recover-orders') return recoverOrders(env, argv.slice(1));
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: local ? 1 : 2 }).initialize();
   // one connection, so the session setting holds for every statement of the migrations
@@ -119,17 +128,35 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
   }
 }
 
-/** Failover's data step at the survivor (regionctl failover runs it): one transaction there, replicated to the other survivors. */
-async function takeOver(env: DbEnv, argv: string[]): Promise<void> {
-  const [lost, by, extra] = argv;
-  if (!lost || !by || extra !== undefined || lost === env.DC_ID) throw new ConfigError(USAGE);
+/** Failover's and failback's data steps at the survivor (regionctl runs them): one transaction there, replicated to the other survivors. */
+async function fencing(env: DbEnv, command: 'take-over' | 'hand-back', argv: string[]): Promise<void> {
+  const [dc, by, extra] = argv;
+  if (!dc || !by || extra !== undefined || dc === env.DC_ID) throw new ConfigError(USAGE);
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 1 }).initialize();
   try {
-    const r = await new DcFenceRepository().takeOver(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)),
-      { lost, to: env.DC_ID, by, now: new Date() });
-    say(JSON.stringify(r));
+    const db = new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds));
+    const repo = new DcFenceRepository();
+    const now = new Date();
+    say(JSON.stringify(command === 'take-over' ? await repo.takeOver(db, { lost: dc, to: env.DC_ID, by, now }) : await repo.handBack(db, { dc, by, now })));
   } finally {
+    await ds.destroy();
+  }
+}
+
+/** Failback's recovery of the lost DC's acknowledged orders, here at the survivor; one JSON line per order. */
+async function recoverOrders(env: DbEnv, argv: string[]): Promise<void> {
+  const [lost, ...ids] = argv;
+  if (!lost || lost === env.DC_ID || ids.some((id) => !isId(id))) throw new ConfigError(USAGE);
+  const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
+    user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 2 }).initialize();
+  const router = new OrderDataSourceRouter(new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds)));
+  for (const remote of remoteDataSources(env, 1)) router.addRemote(remote);
+  try {
+    const recovery = new OrderRecoveryService(new OrdersRepository(), new IdempotencyKeysRepository(), new CartRepository());
+    for (const id of ids) say(JSON.stringify(await recovery.recover(router.forOwner(lost), lost, router.local, id)));
+  } finally {
+    await router.closeRemotes();
     await ds.destroy();
   }
 }

@@ -46,6 +46,9 @@ const USAGE = `usage: regionctl <command> [options]
                             nobody replicates from it), then move its accounts and unsold stock to --to (default: the nearest);
                             refused while it still answers (--force fences it anyway) and, since a DC that does not answer may be
                             only cut off, until --confirm-down says it is down (docs/runbooks/failover.md)
+  failback <dc>             bring a failed-over DC back: the orders it acknowledged that no survivor got are recovered
+                            (same number and key), every other change it alone made is reported, its database is rebuilt
+                            from the survivor's snapshot, replication restarts, the fence goes (docs/runbooks/failback.md)
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -152,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
     case 'drain':
     case 'undrain':
     case 'kill':
+    case 'failback':
     case 'start': {
       const [dc] = args;
       if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
@@ -220,7 +224,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
     startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
     restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc),
-    failover: (dc, fo) => runtime.failover(dc, fo), down: stop,
+    failover: (dc, fo) => runtime.failover(dc, fo), failback: (dc) => runtime.failback(dc), down: stop,
   });
   try {
     await runtime.up();

@@ -71,6 +71,18 @@ export class DcFenceRepository {
     });
   }
 
+  /**
+   * Failback's last data step, at the survivor that took the DC's accounts: the DC serves again at
+   * the next epoch (its processes write with it once their database has this row). False when the DC
+   * was not failed over.
+   */
+  async handBack(db: Sql, h: { dc: string; by: string; now: Date }): Promise<{ handedBack: boolean; epoch: number }> {
+    const r = await db.execute(`UPDATE dc_fence SET state = 'serving', epoch = epoch + 1, changed_at = ?, changed_by = ?
+      WHERE dc = ? AND state = 'failed_over'`, [h.now, h.by.slice(0, 200), h.dc]);
+    const [row] = await db.query<{ epoch: number }>('SELECT epoch FROM dc_fence WHERE dc = ?', [h.dc]);
+    return { handedBack: r.affectedRows === 1, epoch: Number(row?.epoch ?? 0) };
+  }
+
   private async takeStock(tx: TxSql, t: TakeOver, epoch: number): Promise<{ stockRows: number; stockUnits: number }> {
     await tx.execute(`INSERT INTO stock_takeover (from_dc, epoch, variant_id, to_dc, units, taken_at)
       SELECT dc, ?, variant_id, ?, available, ? FROM stock_allocation WHERE dc = ? AND available > 0`, [epoch, t.to, t.now, t.lost]);

@@ -43,6 +43,12 @@ export class IdempotencyKeysRepository {
     return purgeOwnRows(db, 'idempotency_key', 'created_at', seconds, limit);
   }
 
+  /** The checkout key that made an order (failback recovers it with the order). */
+  async findByOrder(db: Sql, orderId: string): Promise<{ id: string; scope: string; idem_key: string; request_hash: string } | undefined> {
+    return (await db.query<{ id: string; scope: string; idem_key: string; request_hash: string }>(
+      'SELECT id, scope, idem_key, request_hash FROM idempotency_key WHERE order_id = ?', [orderId]))[0];
+  }
+
   async find(db: Sql, scope: string, key: string): Promise<IdempotencyRow | undefined> {
     return (await db.query<IdempotencyRow>('SELECT request_hash, order_id FROM idempotency_key WHERE scope = ? AND idem_key = ?', [scope, key]))[0];
   }

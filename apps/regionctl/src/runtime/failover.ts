@@ -1,11 +1,19 @@
-import { FenceState, readFence, writeFence } from '@meridian/health';
+import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FenceState, readFence, removeDrain, removeFence, writeFence } from '@meridian/health';
+import { binary } from '../process/binaries';
+import { BinlogTransaction, transactionsAfter } from '../db/binlog';
 import { GtidPosition } from '../db/gtid-position';
 import { APP_DATABASE, MariaDbNode } from '../db/mariadb-node';
-import { binlogPosition, channelName, channels, retireChannel, waitForPosition } from '../db/replication';
+import { binlogPosition, channelError, channelName, channels, connectChannel, retireChannel, waitForPosition } from '../db/replication';
 import { urlOf } from '../health/healthchecks';
 import { DcPlan, Plan } from '../topology/plan';
 import { runApiCli } from './commands';
 import { DcProcesses } from './dc-processes';
+// the JSON lines commerce-api's CLI answers (types only: nothing of commerce-api is loaded here)
+import type { TakeOverResult } from '../../../commerce-api/src/fencing/dc-fence.repository';
+import type { RecoveredOrder } from '../../../commerce-api/src/orders/order-recovery.service';
 
 export interface FailoverOptions {
   /** the survivor that takes the lost DC's accounts (default: the nearest by regions/) */
@@ -16,16 +24,15 @@ export interface FailoverOptions {
   force?: boolean;
 }
 
-/** What commerce-api's `take-over` did at the survivor (DcFenceRepository.takeOver). */
-interface TakeOverResult {
-  done: boolean;
-  epoch: number;
-  movedTo: string;
-  accountsMoved: number;
-  stockRows: number;
-  stockUnits: number;
-  guestCartsLeft: number;
+/** What failback does with the processes of the DC it rebuilds (RegionRuntime's process table). */
+export interface FailbackProcesses {
+  /** stops the DC's commerce-api processes (they would read a database being replaced); answers which were running */
+  stopApis(dc: string): Promise<number[]>;
+  startApis(dc: string, which: number[]): Promise<void>;
 }
+
+/** Tables whose errant rows are expected and dropped without a word: each aggregator's heartbeat. */
+const NOT_RECONCILED = new Set(['health_beacon']);
 
 /** how long failover lets the survivor get what other survivors hold of the lost DC's writes */
 const CATCH_UP_SECONDS = 10;
@@ -175,5 +182,143 @@ export class Failover {
   private async survivorsHave(to: DcPlan, survivors: DcPlan[]): Promise<void> {
     const position = (await binlogPosition(this.node(to.region.code))).only(to.region.gtidDomainId);
     await Promise.all(survivors.filter((s) => s !== to).map((s) => waitForPosition(this.node(s.region.code), position, CATCH_UP_SECONDS)));
+  }
+
+  /**
+   * `regionctl failback` (docs/runbooks/failback.md): brings a failed-over DC back without losing or
+   * duplicating anything. Its errant transactions (its binlog past what the survivors hold of its
+   * domain) are read from its binlog; every order among them is recovered at the survivor that took
+   * its accounts (same id, number and key, a `recovered` event), every other errant change goes into
+   * the report. Then the DC serves again at the next epoch (its fence row, at that survivor), its
+   * database is rebuilt from that survivor's snapshot (no divergent row; its binlog restarts at the
+   * survivors' position, so nothing errant can replicate later), its channels start both ways, its
+   * database takes writes, the fence and any drain go. Accounts stay homed where they are until they
+   * log in again (the login protocol moves them). Refused, with the reason, when it is not safe.
+   */
+  async failback(code: string, processes: FailbackProcesses): Promise<string> {
+    const lost = this.dc(code);
+    const fence = readFence(lost.healthState);
+    if (!fence) throw new Error(`DC ${code} is not failed over: nothing to fail back`);
+    if (fence.epoch === 0) throw new Error(`the failover of DC ${code} did not finish: repeat regionctl failover ${code} first`);
+    const to = this.dc(fence.movedTo);
+    const fenced = this.fenced();
+    const survivors = this.plan.dcs.filter((d) => d !== lost && !fenced.has(d.region.code));
+    const node = this.node(code);
+    if (!(await node?.rootQuery('SELECT 1', [], ASK_TIMEOUT_MS).then(() => true, () => false))) {
+      throw new Error(`the database of DC ${code} does not answer: start it first (regionctl start ${code}; it comes back fenced), `
+        + 'or, if its disk is lost, see docs/runbooks/lost-disk.md');
+    }
+    for (const s of survivors) {
+      const broken = (await channels(this.node(s.region.code))).filter((c) => c.channel !== channelName(code)
+        && !fenced.has(c.channel.replace(/^from_/, '')) && (c.ioRunning !== 'Yes' || !c.sqlRunning || channelError(c)));
+      if (broken.length) {
+        throw new Error(`DC ${s.region.code}'s replication is not healthy (${broken.map((c) => `${c.channel}: ${channelError(c) || `io ${c.ioRunning}`}`).join('; ')}): `
+          + 'a snapshot of a survivor would miss what it has not applied; fix it first (regionctl status)');
+      }
+    }
+    const domain = lost.region.gtidDomainId;
+    const held = (await binlogPosition(this.node(to.region.code))).only(domain);
+    for (const s of survivors.filter((x) => x !== to)) {
+      if (!held.empty && !(await waitForPosition(this.node(s.region.code), held, CATCH_UP_SECONDS))) {
+        throw new Error(`DC ${s.region.code} has not applied what DC ${to.region.code} holds of DC ${code}'s writes (${held}): see regionctl status`);
+      }
+    }
+
+    // 1. what the lost DC committed that nobody has
+    const errant = (await transactionsAfter(node, held, APP_DATABASE)).filter((t) => t.changes.some((c) => !NOT_RECONCILED.has(c.table)));
+    const orderIds = [...new Set(errant.flatMap((t) => t.changes.filter((c) => c.table === 'orders' && c.op === 'insert').map((c) => c.key)))];
+    // 2. its orders, recovered at the survivor that took its accounts (it reads them from the lost DC's database)
+    const recovered: RecoveredOrder[] = orderIds.length
+      ? (await runApiCli(['recover-orders', code, ...orderIds], { ...this.procs.dbEnv(to), REMOTE_DBS: this.procs.remoteDbs(to) }))
+        .split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RecoveredOrder)
+      : [];
+    // 3. the DC serves again at the next epoch; its rebuilt database gets the row with the snapshot
+    const handed = JSON.parse((await runApiCli(['hand-back', code, `regionctl failback ${code}`], this.procs.dbEnv(to))).split('\n').pop() ?? '{}') as
+      { handedBack: boolean; epoch: number };
+    await this.survivorsHave(to, survivors);
+    // 4. rebuilt from the survivor's snapshot, its commerce-api stopped meanwhile
+    const stopped = await processes.stopApis(code);
+    const position = await this.rebuild(lost, to);
+    for (const l of this.plan.links.filter((x) => x.from === code && survivors.some((s) => s.region.code === x.to))) await connectChannel(node, l.to, l.listen);
+    // a survivor asks the rebuilt DC for its own domain from where it last applied it from there, which the rebuilt binlog no
+    // longer holds (error 2013 on every reconnect): from the survivor's own binlog position instead (gtid_current_pos)
+    for (const s of survivors) {
+      await this.node(s.region.code).rootQuery('STOP ALL SLAVES; SET GLOBAL gtid_slave_pos = @@gtid_current_pos');
+      for (const l of this.plan.links.filter((x) => x.from === s.region.code && (x.to === code || survivors.some((o) => o.region.code === x.to)))) {
+        await connectChannel(this.node(l.from), l.to, l.listen);
+      }
+    }
+    // 5. open: writes, the fence and any drain lifted, its commerce-api back
+    await node.rootQuery('SET GLOBAL read_only = OFF');
+    removeFence(lost.healthState);
+    const undrained = removeDrain(lost.healthState);
+    await processes.startApis(code, stopped);
+    const report = this.writeReport(code, { fence, to: to.region.code, held: held.toString(), errant, recovered, epoch: handed.epoch,
+      position: position.toString() });
+
+    const by = (o: RecoveredOrder['outcome']) => recovered.filter((r) => r.outcome === o);
+    // the rest of an order's transaction (its lines, key, stock, cart) went with the order
+    const other = errant.filter((t) => !t.changes.some((c) => c.table === 'orders' && c.op === 'insert'))
+      .flatMap((t) => t.changes.filter((c) => !NOT_RECONCILED.has(c.table)));
+    const counts = [...other.reduce((m, c) => m.set(`${c.table} ${c.op}`, (m.get(`${c.table} ${c.op}`) ?? 0) + 1), new Map<string, number>())];
+    const lines = [
+      `DC ${code} failed back (epoch ${handed.epoch}): it takes writes again and replicates both ways`,
+      `  errant transactions (committed at ${code}, never received by a survivor: past ${held.toString() || 'nothing'}): ${errant.length}`,
+      `  orders recovered at DC ${to.region.code} (same number and Idempotency-Key, a recovered event): ${by('recovered').length}`
+        + (by('recovered').length ? ` (${by('recovered').map((r) => r.number).join(', ')})` : ''),
+      ...by('recovered').filter((r) => r.oversold.length).map((r) => `    OVERSOLD: order ${r.number}: no units left at ${to.region.code} for ${r.oversold.join(', ')}`),
+      ...by('recovered').filter((r) => r.cart === 'changed since: left open').map((r) => `    order ${r.number}: its cart was changed at ${to.region.code} `
+        + 'since the failover and is left open (the shopper may see lines of it there)'),
+      ...by('placed again').map((r) => `  order ${r.number} not recovered: its Idempotency-Key was used at ${to.region.code} since for order ${r.placedAgainAs}`),
+      ...by('already there').map((r) => `  order ${r.number}: already at ${to.region.code}`),
+      ...by('not at the lost DC').map((r) => `  order ${r.orderId}: in the binlog but no longer in ${code}'s database (changed since): see the report`),
+      `  other errant changes, not replayed (listed in the report): ${counts.length ? counts.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`,
+      `  database rebuilt from DC ${to.region.code}'s snapshot at ${position}; channels started both ways`
+        + (undrained ? '; drain lifted' : ''),
+      `  accounts moved by the failover stay homed in DC ${to.region.code} until they log in at ${code} again`,
+      `  report: ${report}`,
+    ];
+    for (const l of lines) this.say(l);
+    return lines.join('\n');
+  }
+
+  /**
+   * The lost DC's database replaced by a snapshot of `from`'s (mariadb-dump, one consistent read,
+   * loaded unlogged), its binlog emptied and restarted at the snapshot's GTID position (which holds
+   * the lost DC's own domain as far as the survivors have it: its next write follows on from there),
+   * and its replication state set to that position. Answers the position.
+   */
+  private async rebuild(lost: DcPlan, from: DcPlan): Promise<GtidPosition> {
+    const target = this.node(lost.region.code);
+    const source = this.node(from.region.code);
+    for (const c of await channels(target)) await target.rootQuery(`STOP SLAVE '${c.channel}'; RESET SLAVE '${c.channel}' ALL`);
+    const dump = await new Promise<string>((resolve, reject) => {
+      execFile(binary('mariadb-dump'), ['--no-defaults', `--socket=${source.o.socket}`, '-uroot', '--single-transaction', '--gtid', '--master-data=2',
+        '--databases', APP_DATABASE], { maxBuffer: 2 * 1024 * 1024 * 1024 }, (err, stdout, stderr) =>
+        (err ? reject(new Error(`mariadb-dump of DC ${from.region.code} failed: ${stderr || err.message}`)) : resolve(stdout)));
+    });
+    const m = /^-- SET GLOBAL gtid_slave_pos='([^']*)';$/m.exec(dump);
+    if (!m) throw new Error(`the snapshot of DC ${from.region.code} carries no GTID position`);
+    const position = GtidPosition.parse(m[1]!);
+    await target.rootQuery(`SET sql_log_bin = 0; DROP DATABASE IF EXISTS ${APP_DATABASE}`);
+    await new Promise<void>((resolve, reject) => {
+      const c = spawn(binary('mariadb'), ['--no-defaults', `--socket=${target.o.socket}`, '-uroot'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      c.stderr.on('data', (d) => { stderr += d; });
+      c.once('error', reject);
+      c.once('close', (status) => (status === 0 ? resolve() : reject(new Error(`loading the snapshot into DC ${lost.region.code} failed: ${stderr}`))));
+      c.stdin.end(`SET sql_log_bin = 0;\n${dump}`);
+    });
+    await target.rootQuery('RESET MASTER; SET GLOBAL gtid_binlog_state = ?; SET GLOBAL gtid_slave_pos = ?', [position.toString(), position.toString()]);
+    return position;
+  }
+
+  /** The reconciliation report: every errant transaction with its rows, and what became of each order. */
+  private writeReport(code: string, r: { fence: FenceState; to: string; held: string; errant: BinlogTransaction[]; recovered: RecoveredOrder[];
+    epoch: number; position: string }): string {
+    const file = join(this.plan.dataDir, `failback-${code}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ dc: code, failedOverTo: r.to, failedOverAt: r.fence.since, epoch: r.epoch, survivorsHeld: r.held,
+      rebuiltAt: r.position, orders: r.recovered, errantTransactions: r.errant }, null, 2)}\n`);
+    return file;
   }
 }

@@ -270,6 +270,22 @@ export class RegionRuntime {
     return this.failovers.failover(code, o);
   }
 
+  /** `regionctl failback`: see Failover.failback; answers once the DC's aggregators say PASS again (or what they say). */
+  async failback(code: string): Promise<string> {
+    const d = this.dc(code);
+    const done = await this.failovers.failback(code, {
+      stopApis: async (dc) => {
+        const running = [...Array(this.procs.apiCounts.get(dc)!).keys()].filter((i) => this.table.get(this.procs.apiName(dc, i))?.state === 'running');
+        await Promise.all(running.map((i) => this.table.stop(this.procs.apiName(dc, i))));
+        return running;
+      },
+      startApis: async (_dc, which) => {
+        for (const i of which) await this.procs.startApi(d, i);
+      },
+    });
+    return `${done}\n  ${await this.untilAggregators(d, (a) => a.state === 'PASS')}`;
+  }
+
   /**
    * Starts one commerce-api process again (ended first if it still runs): what an operator does after
    * a crash, since a process that dies is not restarted behind their back. Answers once it is ready.
