@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -59,6 +59,7 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
   /** orders a acknowledged that b never received (b's channel from a held before the kill) */
   const errant: { number: string; key: string; shopper: Shopper; guest: boolean }[] = [];
   let variants: { variantId: string; sku: string }[] = [];
+  let newcomerAtA: { s: Shopper; email: string } | undefined;
 
   beforeAll(async () => {
     writeRegions(regions, [{ code: 'a' }, { code: 'b' }], BLOCK);
@@ -189,6 +190,7 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect(back.stdout).toMatch(/^DC a failed back \(epoch 2\): it takes writes again and replicates both ways\n/);
     expect(back.stdout).toMatch(new RegExp(`orders recovered at DC b \\(same number and Idempotency-Key, a recovered event\\): 2 \\((${errant.map((e) => e.number).join('|')}), (${errant.map((e) => e.number).join('|')})\\)`));
     expect(back.stdout).toMatch(/other errant changes, not replayed \(listed in the report\): none\n/);
+    expect(back.stdout).toMatch(/stock given back to DC a: \d+ units of \d+ SKUs \(what DC b had not sold of what it took over\)/);
     expect(back.stdout).toMatch(/database rebuilt from DC b's snapshot at \S+; channels started both ways/);
     expect(back.stdout).toMatch(/healthcheck 1 PASS: .*healthcheck 2 PASS/);
     const report = JSON.parse(readFileSync(/report: (\S+)/.exec(back.stdout)![1]!, 'utf8')) as { orders: { number: string; outcome: string }[] };
@@ -207,6 +209,9 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
       expect([retried.status, retried.body.number, retried.headers.get('idempotent-replayed')]).toEqual([200, e.number, 'true']);
     }
     expect(await differingTables(['a', 'b'], query)).toEqual([]);
+    // a sells from its own allocation again: what b took over and did not sell (v3: 50 taken, b had 98 left) came back
+    expect(await query('a', 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [variants[2]!.variantId]))
+      .toEqual([{ dc: 'a', available: 50 }, { dc: 'b', available: 48 }]);
     const { dcs } = await statusOf(t);
     for (const d of dcs) {
       expect(d.failedOver).toBeUndefined();
@@ -218,8 +223,37 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     await waitFor('ns1 to name a for its clients again', async () => (await resolvedFor('a'))[0] === 'A 127.0.40.1', 10000, 100);
     const newcomer = await new Factory(entry.a).shopper();
     expect((await newcomer.s.post('/api/cart/items', { variantId: variants[0]!.variantId, quantity: 1 })).status).toBe(200);
+    newcomerAtA = newcomer;
     // a second failback, or one of a DC that was never failed over, is refused
     expect(await t.run('failback', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/DC a is not failed over: nothing to fail back/) });
     expect(await t.run('failback', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+  }, 180000);
+
+  it('a DC that lost its disk: failover, start it empty (fenced, nothing to serve), failback rebuilds it from the survivor', async () => {
+    const t = topo!;
+    const s = newcomerAtA!.s;
+    const placed = await order(s, 'before-the-disk-was-lost');
+    expect(placed.status).toBe(201);
+    await caughtUpEverywhere(t);
+    expect((await t.run('kill', 'a')).status).toBe(0);
+    for (const folder of ['mariadb', 'mariadb-tmp']) rmSync(join(data, 'a', folder), { recursive: true, force: true });
+    const over = await t.run('failover', 'a', '--confirm-down');
+    expect(over).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a failed over to DC b \(epoch 3\)\n/) });
+    const back = await t.run('start', 'a');
+    expect(back).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a: started mariadb-a \(read-only: fenced\), redis-a, healthcheck-a-1, healthcheck-a-2\n/) });
+    expect(back.stdout).toMatch(/DC a's database is empty \(a lost disk\?\)/);
+    const failback = await t.run('failback', 'a');
+    expect(failback).toMatchObject({ status: 0, stderr: '' });
+    expect(failback.stdout).toMatch(/^DC a failed back \(epoch 4\)/);
+    expect(failback.stdout).toMatch(/errant transactions \(committed at a, never received by a survivor: past 1-1-\d+\): 0\n/);
+    expect(failback.stdout).toMatch(/healthcheck 1 PASS: .*healthcheck 2 PASS/);
+    await caughtUpEverywhere(t);
+    expect(await differingTables(['a', 'b'], query)).toEqual([]);
+    expect(await query('a', 'SELECT number FROM orders WHERE number = ?', [placed.body.number])).toEqual([{ number: placed.body.number }]);
+    // shopping at a again: the account logs in there and orders
+    const again = new Shopper(entry.a);
+    expect((await again.post('/api/accounts/login', { email: newcomerAtA!.email, password: shopper.password })).status).toBe(200);
+    expect((await again.post('/api/cart/items', { variantId: variants[1]!.variantId, quantity: 1 })).status).toBe(200);
+    expect((await order(again, 'after-the-disk-was-replaced')).status).toBe(201);
   }, 180000);
 });

@@ -69,12 +69,27 @@ describe('fencing a failed-over DC (real MariaDB)', () => {
     expect([await units('a'), await units('b')]).toEqual([0, aBefore]);
   });
 
+  it('a hand-back gives the lost DC back what the survivor has not sold of its stock, once, and the DC serves at the next epoch', async () => {
+    // b sold 7 units of one SKU it took over (of its 100): 93 of them go back for that SKU
+    const [sold] = await sql.query<{ variant_id: string }>("SELECT variant_id FROM stock_takeover WHERE from_dc = 'a' AND epoch = 1 LIMIT 1");
+    await sql.execute("UPDATE stock_allocation SET available = available - 7 WHERE variant_id = ? AND dc = 'b'", [sold!.variant_id]);
+    const total = (await units('a')) + (await units('b'));
+    const r = await repo.handBack(sql, { dc: 'a', by: 'test', now: new Date() });
+    expect(r).toMatchObject({ handedBack: true, epoch: 2, stockUnits: total });
+    expect([await units('a'), await units('b')]).toEqual([total, 0]);
+    expect(await sql.query("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'a'", [sold!.variant_id])).toEqual([{ available: 93 }]);
+    expect((await repo.view(sql)).fences).toEqual([expect.objectContaining({ dc: 'a', epoch: 2, state: 'serving' })]);
+    expect(await repo.handBack(sql, { dc: 'a', by: 'test', now: new Date() })).toMatchObject({ handedBack: false, epoch: 2, stockUnits: 0 });
+    expect([await units('a'), await units('b')]).toEqual([total, 0]);
+  });
+
   it('the home fence refuses a writer whose DC epoch is older than the fence row, and only that one', async () => {
-    // a was failed over at epoch 1 (the test before): its processes, which still believe epoch 0, are refused here
+    // e was failed over at epoch 1: its processes, which still believe epoch 0, are refused here
+    await sql.execute(`INSERT INTO dc_fence (dc, epoch, state, moved_to, changed_at, changed_by) VALUES ('e', 1, 'failed_over', 'b', NOW(3), 'test')`);
     const id = await account('b');
     const fenced = (writer: { dc: string; epoch: number }) => sql.transaction((tx) => tx.batchAndCommit(Batch.of(accounts.homeFence(id, 'b', writer))));
-    await expect(fenced({ dc: 'a', epoch: 0 })).rejects.toMatchObject({ code: ErrorCode.FailedOver, message: expect.stringMatching(/DC a was failed over/) });
-    await expect(fenced({ dc: 'a', epoch: 1 })).resolves.toBeUndefined();
+    await expect(fenced({ dc: 'e', epoch: 0 })).rejects.toMatchObject({ code: ErrorCode.FailedOver, message: expect.stringMatching(/DC e was failed over/) });
+    await expect(fenced({ dc: 'e', epoch: 1 })).resolves.toBeUndefined();
     await expect(fenced({ dc: 'b', epoch: 0 })).resolves.toBeUndefined();
     // and the home check still holds for the writers it lets through
     const homedInC = await account('c');

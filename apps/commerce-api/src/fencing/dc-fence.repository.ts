@@ -37,6 +37,15 @@ export interface TakeOverResult {
   guestCartsLeft: number;
 }
 
+export interface HandBackResult {
+  /** false: the DC was not failed over; nothing was done */
+  handedBack: boolean;
+  epoch: number;
+  /** SKUs and units given back to the DC from what the survivor had taken over and not sold */
+  stockRows: number;
+  stockUnits: number;
+}
+
 /** The SQL of fencing: dc_fence, and the takeover of a lost DC's accounts and stock allocation in one transaction. */
 @Injectable()
 export class DcFenceRepository {
@@ -72,15 +81,30 @@ export class DcFenceRepository {
   }
 
   /**
-   * Failback's last data step, at the survivor that took the DC's accounts: the DC serves again at
-   * the next epoch (its processes write with it once their database has this row). False when the DC
-   * was not failed over.
+   * Failback's last data step, at the survivor that took the DC's accounts, in one transaction: the
+   * stock it took over goes back, as far as the survivor has not sold it (recorded in `returned`), and
+   * the DC serves again at the next epoch (its processes write with it once their database has this
+   * row: the rebuild from this survivor's snapshot brings it). Nothing is done, and `handedBack` is
+   * false, when the DC is not failed over.
    */
-  async handBack(db: Sql, h: { dc: string; by: string; now: Date }): Promise<{ handedBack: boolean; epoch: number }> {
-    const r = await db.execute(`UPDATE dc_fence SET state = 'serving', epoch = epoch + 1, changed_at = ?, changed_by = ?
-      WHERE dc = ? AND state = 'failed_over'`, [h.now, h.by.slice(0, 200), h.dc]);
-    const [row] = await db.query<{ epoch: number }>('SELECT epoch FROM dc_fence WHERE dc = ?', [h.dc]);
-    return { handedBack: r.affectedRows === 1, epoch: Number(row?.epoch ?? 0) };
+  async handBack(db: OrderDataSource, h: { dc: string; by: string; now: Date }): Promise<HandBackResult> {
+    return db.transaction(async (tx) => {
+      const [fence] = await tx.query<FenceRow>('SELECT dc, epoch, state, moved_to FROM dc_fence WHERE dc = ? FOR UPDATE', [h.dc]);
+      if (fence?.state !== 'failed_over') return { handedBack: false, epoch: Number(fence?.epoch ?? 0), stockRows: 0, stockUnits: 0 };
+      const epoch = Number(fence.epoch);
+      const taken = [h.dc, epoch];
+      await tx.execute(`UPDATE stock_takeover k JOIN stock_allocation s ON s.variant_id = k.variant_id AND s.dc = k.to_dc
+        SET k.returned = LEAST(k.units, s.available) WHERE k.from_dc = ? AND k.epoch = ? AND k.returned IS NULL`, taken);
+      await tx.execute(`UPDATE stock_allocation s JOIN stock_takeover k ON k.variant_id = s.variant_id AND k.to_dc = s.dc
+        SET s.available = s.available - k.returned WHERE k.from_dc = ? AND k.epoch = ?`, taken);
+      await tx.execute(`UPDATE stock_allocation s JOIN stock_takeover k ON k.variant_id = s.variant_id AND k.from_dc = s.dc
+        SET s.available = s.available + k.returned WHERE k.from_dc = ? AND k.epoch = ?`, taken);
+      const [sum] = await tx.query<{ n: number; units: number | null }>(
+        'SELECT COUNT(*) AS n, SUM(returned) AS units FROM stock_takeover WHERE from_dc = ? AND epoch = ? AND returned > 0', taken);
+      await tx.execute(`UPDATE dc_fence SET state = 'serving', epoch = epoch + 1, changed_at = ?, changed_by = ? WHERE dc = ?`,
+        [h.now, h.by.slice(0, 200), h.dc]);
+      return { handedBack: true, epoch: epoch + 1, stockRows: Number(sum?.n ?? 0), stockUnits: Number(sum?.units ?? 0) };
+    });
   }
 
   private async takeStock(tx: TxSql, t: TakeOver, epoch: number): Promise<{ stockRows: number; stockUnits: number }> {

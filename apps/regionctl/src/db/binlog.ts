@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { binary } from '../process/binaries';
 import { GtidPosition } from './gtid-position';
 import { MariaDbNode } from './mariadb-node';
+import { binlogPosition } from './replication';
 
 /** One row a transaction changed, as the binlog says: its table, what was done, and its first column (the key of our tables). */
 export interface RowChange {
@@ -28,6 +29,8 @@ const OPS = { 'INSERT INTO': 'insert', UPDATE: 'update', 'DELETE FROM': 'delete'
  */
 export async function transactionsAfter(node: MariaDbNode, after: GtidPosition, database: string): Promise<BinlogTransaction[]> {
   const domain = node.o.gtidDomainId;
+  // nothing past it (a database that lost its disk has none of it at all): mariadb-binlog would fail to reach the start
+  if ((await binlogPosition(node)).seq(domain) <= after.seq(domain)) return [];
   const files = (await node.rootQuery<{ Log_name: string }>('SHOW BINARY LOGS')).map((f) => join(node.o.dataDir, f.Log_name));
   if (!files.length) return [];
   const start = after.seq(domain) > 0 ? [`--start-position=${after.only(domain).toString()}`] : [];

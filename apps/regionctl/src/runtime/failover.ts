@@ -12,7 +12,7 @@ import { DcPlan, Plan } from '../topology/plan';
 import { runApiCli } from './commands';
 import { DcProcesses } from './dc-processes';
 // the JSON lines commerce-api's CLI answers (types only: nothing of commerce-api is loaded here)
-import type { TakeOverResult } from '../../../commerce-api/src/fencing/dc-fence.repository';
+import type { HandBackResult, TakeOverResult } from '../../../commerce-api/src/fencing/dc-fence.repository';
 import type { RecoveredOrder } from '../../../commerce-api/src/orders/order-recovery.service';
 
 export interface FailoverOptions {
@@ -26,9 +26,10 @@ export interface FailoverOptions {
 
 /** What failback does with the processes of the DC it rebuilds (RegionRuntime's process table). */
 export interface FailbackProcesses {
-  /** stops the DC's commerce-api processes (they would read a database being replaced); answers which were running */
-  stopApis(dc: string): Promise<number[]>;
-  startApis(dc: string, which: number[]): Promise<void>;
+  /** stops the DC's commerce-api processes (they would read a database being replaced) */
+  stopApis(dc: string): Promise<void>;
+  /** starts every process of the DC that is not running (its commerce-api, and what a DC that lost its data could not start) */
+  startApis(dc: string): Promise<void>;
 }
 
 /** Tables whose errant rows are expected and dropped without a word: each aggregator's heartbeat. */
@@ -234,10 +235,10 @@ export class Failover {
       : [];
     // 3. the DC serves again at the next epoch; its rebuilt database gets the row with the snapshot
     const handed = JSON.parse((await runApiCli(['hand-back', code, `regionctl failback ${code}`], this.procs.dbEnv(to))).split('\n').pop() ?? '{}') as
-      { handedBack: boolean; epoch: number };
+      HandBackResult;
     await this.survivorsHave(to, survivors);
     // 4. rebuilt from the survivor's snapshot, its commerce-api stopped meanwhile
-    const stopped = await processes.stopApis(code);
+    await processes.stopApis(code);
     const position = await this.rebuild(lost, to);
     for (const l of this.plan.links.filter((x) => x.from === code && survivors.some((s) => s.region.code === x.to))) await connectChannel(node, l.to, l.listen);
     // a survivor asks the rebuilt DC for its own domain from where it last applied it from there, which the rebuilt binlog no
@@ -252,7 +253,7 @@ export class Failover {
     await node.rootQuery('SET GLOBAL read_only = OFF');
     removeFence(lost.healthState);
     const undrained = removeDrain(lost.healthState);
-    await processes.startApis(code, stopped);
+    await processes.startApis(code);
     const report = this.writeReport(code, { fence, to: to.region.code, held: held.toString(), errant, recovered, epoch: handed.epoch,
       position: position.toString() });
 
@@ -272,6 +273,7 @@ export class Failover {
       ...by('placed again').map((r) => `  order ${r.number} not recovered: its Idempotency-Key was used at ${to.region.code} since for order ${r.placedAgainAs}`),
       ...by('already there').map((r) => `  order ${r.number}: already at ${to.region.code}`),
       ...by('not at the lost DC').map((r) => `  order ${r.orderId}: in the binlog but no longer in ${code}'s database (changed since): see the report`),
+      `  stock given back to DC ${code}: ${handed.stockUnits} units of ${handed.stockRows} SKUs (what DC ${to.region.code} had not sold of what it took over)`,
       `  other errant changes, not replayed (listed in the report): ${counts.length ? counts.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`,
       `  database rebuilt from DC ${to.region.code}'s snapshot at ${position}; channels started both ways`
         + (undrained ? '; drain lifted' : ''),
@@ -310,6 +312,7 @@ export class Failover {
       c.stdin.end(`SET sql_log_bin = 0;\n${dump}`);
     });
     await target.rootQuery('RESET MASTER; SET GLOBAL gtid_binlog_state = ?; SET GLOBAL gtid_slave_pos = ?', [position.toString(), position.toString()]);
+    await target.createAppDatabase(); // the users' rights on it (a database started empty, after a lost disk, has none yet)
     return position;
   }
 

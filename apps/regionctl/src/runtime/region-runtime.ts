@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { RoutingMode } from '@meridian/dc';
 import { readFence, removeDrain, writeApiTargets, writeDrain } from '@meridian/health';
 import { loadTopology } from '@meridian/regions';
-import { MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
+import { APP_DATABASE, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { GtidPosition } from '../db/gtid-position';
 import { binlogPosition, channelError, channels, connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../db/replication';
 import { haproxyCommand, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
@@ -238,12 +238,14 @@ export class RegionRuntime {
       await this.procs.startRedis(d);
       started.push(`redis-${code}`);
     }
-    for (let i = 0; i < this.procs.apiCounts.get(code)!; i++) {
+    // a fenced DC that lost its data has no shop database until failback rebuilds it: nothing to serve yet
+    const noData = fence !== undefined && !(await this.nodes.get(code)!.rootQuery(`SHOW DATABASES LIKE '${APP_DATABASE}'`)).length;
+    for (let i = 0; i < this.procs.apiCounts.get(code)! && !noData; i++) {
       if (!down(this.procs.apiName(code, i))) continue;
       await this.procs.startApi(d, i);
       started.push(this.procs.apiName(code, i));
     }
-    if (down(`haproxy-${code}`)) {
+    if (down(`haproxy-${code}`) && !noData) {
       await this.procs.startLb(d);
       started.push(`haproxy-${code}`);
     }
@@ -253,6 +255,7 @@ export class RegionRuntime {
       started.push(...aggregators.map((i) => `healthcheck-${code}-${i + 1}`));
     }
     const line = (started.length ? `DC ${code}: started ${started.join(', ')}` : `DC ${code}: every process is running`)
+      + (noData ? `\nDC ${code}'s database is empty (a lost disk?): its commerce-api and HAProxy start at regionctl failback ${code}, which rebuilds it` : '')
       + (fence ? `\nDC ${code} is fenced: failed over to DC ${fence.movedTo} (epoch ${fence.epoch}); it takes no writes and replicates nothing `
         + `until regionctl failback ${code}` : '');
     this.o.say(line);
@@ -275,12 +278,10 @@ export class RegionRuntime {
     const d = this.dc(code);
     const done = await this.failovers.failback(code, {
       stopApis: async (dc) => {
-        const running = [...Array(this.procs.apiCounts.get(dc)!).keys()].filter((i) => this.table.get(this.procs.apiName(dc, i))?.state === 'running');
-        await Promise.all(running.map((i) => this.table.stop(this.procs.apiName(dc, i))));
-        return running;
+        await Promise.all([...Array(this.procs.apiCounts.get(dc)!).keys()].map((i) => this.table.stop(this.procs.apiName(dc, i))));
       },
-      startApis: async (_dc, which) => {
-        for (const i of which) await this.procs.startApi(d, i);
+      startApis: async (dc) => {
+        await this.start(dc);
       },
     });
     return `${done}\n  ${await this.untilAggregators(d, (a) => a.state === 'PASS')}`;

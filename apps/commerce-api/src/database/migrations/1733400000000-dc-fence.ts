@@ -8,7 +8,8 @@ const ID = 'VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin';
  * epoch bumped by each failover and failback; a DC whose row says failed_over takes no write, and a
  * write carrying an older epoch of its DC is refused by every database that has the row. Written by
  * the survivor that took the DC's accounts, it replicates to the other survivors.
- * stock_takeover: the lost DC's unsold allocation, moved to the survivor once per failover epoch.
+ * stock_takeover: the lost DC's unsold allocation, moved to the survivor once per failover epoch, and
+ * at failback given back as far as the survivor has not sold it.
  */
 export class DcFence1733400000000 implements MigrationInterface {
   name = 'DcFence1733400000000';
@@ -30,6 +31,7 @@ export class DcFence1733400000000 implements MigrationInterface {
       to_dc ${DC} NOT NULL,
       units INT UNSIGNED NOT NULL,
       taken_at DATETIME(3) NOT NULL,
+      returned INT UNSIGNED NULL COMMENT 'units given back at failback: what the survivor still had of them',
       PRIMARY KEY (from_dc, epoch, variant_id)
     ) ENGINE=InnoDB`);
   }
