@@ -66,7 +66,8 @@ async function until(socket, t0, want) {
 
 async function main() {
   writeRegions();
-  const up = spawn(process.execPath, [REGIONCTL, 'up', '--fresh', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // unsupervised: the bench brings the killed processes back itself, when it measures "back"
+  const up = spawn(process.execPath, [REGIONCTL, 'up', '--fresh', '--supervise', 'none', ...common], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
     let out = '';
     up.stdout.on('data', (d) => { out += d; if (out.includes('topology is up')) resolve(); });

@@ -68,6 +68,24 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
 
   afterAll(() => tearDown(topo, dir), 60000);
 
+  it('a commerce-api process that crashes is started again by the supervisor (default), with back-off, and status counts it', async () => {
+    const t = topo!;
+    const pidOf = async () => (await statusOf(t)).processes.find((p) => p.name === 'api-a-1')!;
+    for (const [n, delay] of [[1, 1], [2, 2]] as const) {
+      const before = await pidOf();
+      process.kill(before.pid!, 'SIGKILL');
+      await waitFor(`regionctl to say it restarts api-a-1 (${n})`, async () =>
+        t.lines.some((l) => l.includes(`!! api-a-1 (api of DC a, 127.0.40.11:${base + 100}) exited with signal SIGKILL; restarting it in ${delay} s (restart ${n})`)), 10000);
+      await waitFor(`api-a-1 to be back and ready (${n})`, async () =>
+        t.lines.filter((l) => /^regionctl: api-a-1 restarted by the supervisor: pid \d+, ready$/.test(l)).length === n, 30000, 100);
+      expect(await pidOf()).toMatchObject({ state: 'running', restarts: n });
+      expect((await pidOf()).pid).not.toBe(before.pid);
+    }
+    expect((await t.run('status')).stdout).toMatch(/api-a-1 +127\.0\.40\.11:\d+ +\d+ +running, restarted 2x/);
+    expect((await fetch(`${entry.a}/api/products?pageSize=1`)).status).toBe(200);
+    expect(await t.run('status', '--supervise', 'none')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--supervise goes with up only/) });
+  }, 60000);
+
   it('kill a: its accounts cannot shop at b; failover a (refused until the operator confirms a is down) moves them, sessions and carts kept', async () => {
     const t = topo!;
     variants = await variantsEverywhere([new Factory(entry.a, REGIONCTL_ADMIN), new Factory(entry.b, REGIONCTL_ADMIN)], 3);

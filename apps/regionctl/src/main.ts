@@ -14,12 +14,16 @@ import { WAN_ACTIONS, WanAction } from './wan/wan-link';
 import { runDirFor, SHOP_NAME } from './topology/plan';
 import { digCommands } from './health/dns-config';
 import { checkSettings, settingsOf } from './topology/settings';
+import { SUPERVISE_MODES, SuperviseMode } from './process/supervisor';
 
 const USAGE = `usage: regionctl <command> [options]
   check                     validate the topology in regions/ (one file per DC) and print it
-  up [--fresh]              start every DC of regions/ and the WAN links between them; stays in the
+  up [--fresh] [--supervise api|apps|none]
+                            start every DC of regions/ and the WAN links between them; stays in the
                             foreground (Ctrl-C or regionctl down stops everything); data is kept between
-                            runs, --fresh starts from empty databases
+                            runs, --fresh starts from empty databases. A commerce-api process that dies is
+                            started again with back-off (1 s, 2 s … 30 s; status counts it); apps: the
+                            aggregators too; none: nothing (regionctl restart, start do it)
   status [--json]           every process, each replication channel's state and lag, each WAN link,
                             each DC's PASS/FAIL and what the geo-DNS answers
   wan cut|blackhole|heal <dc> <dc>
@@ -68,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
       fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' },
+      to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' }, supervise: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -80,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
   if (o.reason !== undefined && command !== 'drain') throw new UsageError('--reason goes with drain only');
   if (o.what !== undefined && command !== 'kill') throw new UsageError('--what goes with kill only');
   for (const f of ['to', 'confirm-down', 'force'] as const) if (o[f] !== undefined && command !== 'failover') throw new UsageError(`--${f} goes with failover only`);
+  if (o.supervise !== undefined && command !== 'up') throw new UsageError('--supervise goes with up only');
+  if (o.supervise !== undefined && !SUPERVISE_MODES.includes(o.supervise as SuperviseMode)) throw new UsageError(`--supervise is one of ${SUPERVISE_MODES.join(', ')}`);
   if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
@@ -193,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
 /** Where the servers' binaries are looked for (mariadbd and haproxy live in sbin on Debian). */
 const searchPath = () => `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`;
 
-async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string },
+async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string; supervise?: string },
   regionctl: (rest: string) => string): Promise<number> {
   if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
   if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
@@ -201,7 +207,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 65000)) throw new UsageError('--port-base is a number from 1024 to 65000');
   const runtime = RegionRuntime.prepare({
     regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: searchPath(),
-    geoipDatabase: process.env.GEOIP_DATABASE || undefined,
+    geoipDatabase: process.env.GEOIP_DATABASE || undefined, supervise: o.supervise as SuperviseMode | undefined,
     say: (line) => say(`regionctl: ${line}`),
   });
   await checkSettings(runtime.plan.dcs.map((d) => d.region), searchPath()); // before anything starts (or is removed, with --fresh)

@@ -25,6 +25,8 @@ export interface ProcessInfo {
   /** how it ended, when it did */
   exit?: string;
   logFile: string;
+  /** how many times the supervisor started it again after it died */
+  restarts: number;
 }
 
 interface Entry {
@@ -36,15 +38,16 @@ interface Entry {
 
 /**
  * Every server process of the topology. Each runs under a watchdog that kills it when regionctl
- * itself dies, writes its output to its own log file, and is reported when it exits on its own:
- * a process that dies is not restarted behind the operator's back.
+ * itself dies, writes its output to its own log file, and is reported when it exits on its own
+ * (`onDeath`: RegionRuntime's supervisor decides whether it is started again).
  */
 export class ProcessTable {
   private readonly entries = new Map<string, Entry>();
+  private readonly restarts = new Map<string, number>();
 
   constructor(private readonly runDir: string, private readonly onDeath: (p: ProcessInfo) => void) {}
 
-  spawn(meta: Omit<ProcessInfo, 'state' | 'pid' | 'exit'>, command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  spawn(meta: Omit<ProcessInfo, 'state' | 'pid' | 'exit' | 'restarts'>, command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
     const old = this.entries.get(meta.name);
     if (old && old.info.state === 'running') throw new Error(`${meta.name} is already running`);
     const pidFile = join(this.runDir, `${meta.name}.pid`);
@@ -52,7 +55,7 @@ export class ProcessTable {
     const log = openSync(meta.logFile, 'a');
     const child = spawnTied(command, args, { ...options, stdio: ['ignore', log, log] }, pidFile);
     closeSync(log);
-    const info: ProcessInfo = { ...meta, state: 'running' };
+    const info: ProcessInfo = { ...meta, state: 'running', restarts: this.restarts.get(meta.name) ?? 0 };
     const entry: Entry = {
       info, child, expected: false,
       exited: new Promise((resolve) => child.once('exit', (code, signal) => {
@@ -72,6 +75,11 @@ export class ProcessTable {
     }
     return [...this.entries.values()].map((e) => ({ ...e.info })).sort((x, y) => x.dc.localeCompare(y.dc)
       || ROLE_ORDER.indexOf(x.role) - ROLE_ORDER.indexOf(y.role) || x.name.localeCompare(y.name, 'en', { numeric: true }));
+  }
+
+  /** The supervisor is starting it again: counted in its `restarts` from now on. */
+  countRestart(name: string): void {
+    this.restarts.set(name, (this.restarts.get(name) ?? 0) + 1);
   }
 
   get(name: string): ProcessInfo | undefined {

@@ -8,7 +8,7 @@ import { APP_DATABASE, MariaDbNode, MIGRATE_USER } from '../db/mariadb-node';
 import { GtidPosition } from '../db/gtid-position';
 import { binlogPosition, channelError, channels, connectChannel, ownPosition, semiSyncStatus, waitForPosition } from '../db/replication';
 import { haproxyCommand, lbServers, MAX_API_SLOTS, slotName } from '../lb/haproxy';
-import { ProcessTable, Role } from '../process/process-table';
+import { ProcessInfo, ProcessTable, Role } from '../process/process-table';
 import { DcPlan, Plan, planTopology } from '../topology/plan';
 import { WanAction, WanLink } from '../wan/wan-link';
 import { runApiCli } from './commands';
@@ -18,6 +18,7 @@ import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { DcProcesses } from './dc-processes';
 import { Failover, FailoverOptions } from './failover';
+import { Supervisor, SuperviseMode } from '../process/supervisor';
 import type { StockCommand } from '../control/control';
 
 /** What `kill` takes: every process of a DC, or those of one role. */
@@ -38,6 +39,8 @@ export interface UpOptions {
   path: string;
   /** a MaxMind DB country file: the geo-DNS places clients by the countries of regions/ too */
   geoipDatabase?: string;
+  /** what is started again, with back-off, when it dies (default: commerce-api) */
+  supervise?: SuperviseMode;
   /** progress and events, one line each */
   say: (line: string) => void;
 }
@@ -48,7 +51,8 @@ const linkKey = (from: string, to: string) => `${from}>${to}`;
  * The local multi-DC topology of regions/, as one supervisor process: per DC a MariaDB, a Redis,
  * N commerce-api processes, an HAProxy in front of them and two gslb-healthcheck aggregators, all on the DC's own loopback
  * addresses; a WAN link for every ordered pair of DCs, through which replication and every
- * cross-DC database connection go. It reports processes that die and restarts none by itself (the operator does: restart, start).
+ * cross-DC database connection go. It reports processes that die; its supervisor starts commerce-api processes that died
+ * again, with back-off (--supervise: the aggregators too, or nothing), and leaves the rest to the operator (restart, start).
  */
 export class RegionRuntime {
   readonly links = new Map<string, WanLink>();
@@ -56,13 +60,46 @@ export class RegionRuntime {
   /** starts each kind of process of a DC, and knows what runs where */
   private readonly procs: DcProcesses;
   private readonly failovers: Failover;
+  private readonly supervisor: Supervisor;
   private stopping = false;
 
   private constructor(readonly plan: Plan, private readonly o: UpOptions) {
-    this.table = new ProcessTable(plan.runDir, (p) =>
-      this.stopping || o.say(`!! ${p.name} (${p.role} of DC ${p.dc}, ${p.address}) exited with ${p.exit}; not restarted, see ${p.logFile}`));
+    this.supervisor = new Supervisor(o.supervise ?? 'api');
+    this.table = new ProcessTable(plan.runDir, (p) => this.died(p));
     this.procs = new DcProcesses(plan, this.table, o);
     this.failovers = new Failover(plan, this.procs, o.say);
+  }
+
+  /** A process ended by itself: reported, and started again later if the supervisor takes it. */
+  private died(p: ProcessInfo): void {
+    if (this.stopping) return;
+    const delay = this.supervisor.onDeath(p);
+    const what = `!! ${p.name} (${p.role} of DC ${p.dc}, ${p.address}) exited with ${p.exit}`;
+    if (delay === undefined) {
+      this.o.say(`${what}; not restarted, see ${p.logFile}`);
+      return;
+    }
+    this.o.say(`${what}; restarting it in ${delay} s (restart ${p.restarts + 1}), see ${p.logFile}`);
+    this.supervisor.schedule(delay, () => this.revive(p));
+  }
+
+  /** The supervisor's restart of a process that died (unless someone started or stopped it meanwhile). */
+  private async revive(p: ProcessInfo): Promise<void> {
+    const now = this.table.get(p.name);
+    if (this.stopping || now?.state !== 'exited' || this.supervisor.isHeld(p.name)) return;
+    const d = this.dc(p.dc);
+    const i = Number(/-(\d+)$/.exec(p.name)?.[1]) - 1;
+    if (p.role === 'api' && i >= this.procs.apiCounts.get(p.dc)!) return; // scaled away meanwhile
+    this.table.countRestart(p.name);
+    this.supervisor.restarting(p.name);
+    try {
+      if (p.role === 'api') await this.procs.startApi(d, i);
+      else if (p.role === 'healthcheck') await this.procs.startHealthchecks(d, [i]);
+      this.o.say(`${p.name} restarted by the supervisor: pid ${this.table.list().find((x) => x.name === p.name)?.pid ?? '?'}, ready`);
+    } catch (err) {
+      // one that dies again is reported and scheduled by died(), with a longer wait
+      this.o.say(`!! ${p.name}: the supervisor's restart failed: ${(err as Error).message}`);
+    }
   }
 
   get nodes(): Map<string, MariaDbNode> {
@@ -209,6 +246,7 @@ export class RegionRuntime {
     const roles = what === 'all' ? Object.values(KILLED_ROLE) : [KILLED_ROLE[what]];
     const victims = this.table.list().filter((p) => p.dc === code && roles.includes(p.role) && p.state === 'running' && p.pid !== undefined);
     if (!victims.length) return `DC ${code}: no ${what === 'all' ? '' : `${what} `}process is running`;
+    for (const p of victims) this.supervisor.hold(p.name); // a drill: down until start
     for (const p of victims) {
       try {
         process.kill(p.pid!, 'SIGKILL');
@@ -226,6 +264,7 @@ export class RegionRuntime {
   async start(code: string): Promise<string> {
     const d = this.dc(code);
     const down = (name: string) => this.table.get(name)?.state !== 'running';
+    for (const p of this.table.list().filter((x) => x.dc === code)) this.supervisor.release(p.name);
     const started: string[] = [];
     const fence = await this.failovers.fenceOf(code);
     if (down(`mariadb-${code}`)) {
@@ -299,6 +338,7 @@ export class RegionRuntime {
     const i = Number(/-(\d+)$/.exec(name)?.[1]) - 1;
     if (i >= this.procs.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
     const before = p.state === 'running' ? 'running' : `${p.state}${p.exit ? `, ${p.exit}` : ''}`;
+    this.supervisor.release(name);
     await this.table.stop(name);
     await this.procs.startApi(d, i);
     const line = `${name} restarted (was ${before}): pid ${this.table.list().find((x) => x.name === name)?.pid ?? '?'}, ready`;
@@ -447,6 +487,7 @@ export class RegionRuntime {
   async down(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.supervisor.stop();
     const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
     for (const role of ['edge', 'dns', 'healthcheck', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
     await Promise.all([...this.links.values()].map((l) => l.close()));

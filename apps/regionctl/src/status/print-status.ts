@@ -21,8 +21,8 @@ export function printStatus(s: StatusReport): string {
     for (const p of s.processes.filter((x) => x.dc === d.dc)) {
       if (p.state !== 'running') healthy = false;
       const slot = p.role === 'api' ? lb.find((x) => x.name === `api${p.name.split('-').pop()}`) : undefined;
-      rows.push([p.name, p.address, String(p.pid ?? '-'), p.state === 'running' ? 'running' : `${p.state.toUpperCase()} (${p.exit})`,
-        slot ? `${slot.status} ${slot.check}`.trim() : '']);
+      rows.push([p.name, p.address, String(p.pid ?? '-'), (p.state === 'running' ? 'running' : `${p.state.toUpperCase()} (${p.exit})`)
+        + (p.restarts ? `, restarted ${p.restarts}x` : ''), slot ? `${slot.status} ${slot.check}`.trim() : '']);
     }
     out.push(table(rows));
     for (const a of d.gslb ?? []) {
