@@ -66,6 +66,12 @@ export class AppEnv extends DbEnv {
    * it, the claim is given back and the session writes at the old home (a lag is tens of ms)
    */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60) HOME_CLAIM_WAIT_SECONDS = 2;
+  /**
+   * three DCs or more: a DC whose processes cannot reach a majority of the DCs (itself counted) for
+   * this long takes no writes (a lease), so that a failover of it elsewhere, which waits longer, never
+   * leaves an account two homes that both write; 0: no lease (two DCs cannot vote)
+   */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600) LEASE_SECONDS = 0;
   /** read-your-writes: how long a read from the local replica waits for the client's last remote write before asking the home */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(5000) READ_YOUR_WRITES_WAIT_MS = 250;
   /** how often each process looks for stock reservations left held without an order (0: never) */

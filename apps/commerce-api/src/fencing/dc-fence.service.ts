@@ -6,6 +6,13 @@ import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
 import { DcFenceRepository, FenceView } from './dc-fence.repository';
 
+/** Rejects when `p` has not settled within `ms` (what it does after that is ignored). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no answer in time')), ms); })])
+    .finally(() => clearTimeout(timer));
+}
+
 /** How often each process reads the fence rows of its DC's database (one small query). */
 const POLL_SECONDS = 1;
 
@@ -26,6 +33,11 @@ export interface Writer {
 export class DcFenceService implements OnModuleInit {
   private view: FenceView = { fences: [], readOnly: false };
   private said = '';
+  /** the lease: when a majority of the other DCs' databases last answered this process (monotonic ms) */
+  private majoritySince = performance.now();
+  private leaseExpired?: string;
+  /** another DC's fence row says this DC was failed over at a newer epoch than its own database knows (seen at a lease renewal) */
+  private failedOverElsewhere?: string;
 
   constructor(
     @Inject(DcFenceRepository) private readonly repo: DcFenceRepository,
@@ -41,7 +53,37 @@ export class DcFenceService implements OnModuleInit {
   }
 
   async refresh(): Promise<void> {
-    this.apply(await this.repo.view(this.router.local));
+    const [view] = await Promise.all([this.repo.view(this.router.local), this.renewLease()]);
+    this.apply(view);
+  }
+
+  /**
+   * With LEASE_SECONDS and three DCs or more: asks every other DC's database (SELECT 1, at most a
+   * second); a majority of the DCs reached (this one counted) renews the lease. Expired, this DC takes no writes; renewed after
+   * that, it first asks an answering DC whether it was failed over meanwhile (its fence row there at a
+   * newer epoch than this DC's own): then it stays fenced until failback.
+   */
+  private async renewLease(): Promise<void> {
+    const others = this.router.remoteSources();
+    if (this.env.LEASE_SECONDS === 0 || others.length < 2) return;
+    const answered = (await Promise.all(others.map(async (db) => (await withDeadline(db.query('SELECT 1'), 1000).then(() => db, () => undefined)))))
+      .filter((db) => db !== undefined);
+    const now = performance.now();
+    // a majority of all the DCs, this one included (three: itself and one other; a lone DC never)
+    if (answered.length + 1 >= Math.floor((others.length + 1) / 2) + 1) {
+      if (this.leaseExpired && !this.failedOverElsewhere) {
+        const seen = await this.repo.view(answered[0]!).then((v) => v.fences.find((f) => f.dc === this.env.DC_ID), () => undefined);
+        if (seen && seen.state === 'failed_over' && seen.epoch > this.writer.epoch) {
+          this.failedOverElsewhere = `DC ${this.env.DC_ID} was failed over to DC ${seen.moved_to ?? '?'} (epoch ${seen.epoch}) while it was cut off: `
+            + 'it takes no writes until failback';
+        }
+      }
+      this.majoritySince = now;
+      this.leaseExpired = undefined;
+    } else if (now - this.majoritySince > this.env.LEASE_SECONDS * 1000) {
+      this.leaseExpired = `DC ${this.env.DC_ID} cannot reach a majority of the DCs (${answered.length} of the ${others.length} others answer) `
+        + `for more than ${this.env.LEASE_SECONDS} s: it takes no writes while cut off (a lease), so that a failover elsewhere cannot give its accounts two homes`;
+    }
   }
 
   /** Takes a view of the fence rows (exposed for tests, which give it one without a database). */
@@ -62,6 +104,8 @@ export class DcFenceService implements OnModuleInit {
 
   /** Why this DC takes no writes now; undefined when it takes them. */
   fencedReason(): string | undefined {
+    if (this.failedOverElsewhere) return this.failedOverElsewhere;
+    if (this.leaseExpired) return this.leaseExpired;
     const own = this.view.fences.find((f) => f.dc === this.env.DC_ID);
     if (own?.state === 'failed_over') return `DC ${own.dc} was failed over to DC ${own.moved_to ?? '?'} (epoch ${own.epoch}): it takes no writes until failback`;
     if (this.view.readOnly) return `the database of DC ${this.env.DC_ID} is read-only (fenced after a failover): this DC takes no writes until failback`;

@@ -8,9 +8,10 @@ import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppMetrics } from '../observability/metrics';
 import { DeepHealthService } from './deep-health.service';
 import { HealthService } from './health.service';
+import { DcFenceService } from '../fencing/dc-fence.service';
 
 /** The service over plain fakes: each check's outcome is set per test. */
-function newDeepHealth(o: { timeoutMs?: number; draining?: boolean } = {}) {
+function newDeepHealth(o: { timeoutMs?: number; draining?: boolean; fenced?: string } = {}) {
   const calls = { cart: 0, order: 0 };
   const behave = {
     cart: (): Promise<number> => Promise.resolve(1),
@@ -25,10 +26,11 @@ function newDeepHealth(o: { timeoutMs?: number; draining?: boolean } = {}) {
     stock: { anySku: async () => 'SKU-1' } as unknown as StockRepository,
     router: { dc: 'a', local: {} } as unknown as OrderDataSourceRouter,
     health: { isDraining: o.draining ?? false } as unknown as HealthService,
+    fences: { refuseWritesIfFenced: () => { if (o.fenced) throw new Error(o.fenced); } } as unknown as DcFenceService,
   };
   const env = Object.assign(new AppEnv(), { DEEP_HEALTH_TIMEOUT_MS: o.timeoutMs ?? 100 });
   const sut = new DeepHealthService(fakes.catalog, fakes.cart, fakes.orders, fakes.availability, fakes.stock, fakes.router, fakes.health,
-    new AppMetrics('a'), env);
+    new AppMetrics('a'), env, fakes.fences);
   return { sut, behave, calls };
 }
 
@@ -73,6 +75,14 @@ describe('DeepHealthService', () => {
     expect(calls.order).toBe(1);
     await sut.check();
     expect(calls.order).toBe(2);
+  });
+
+  it('a fenced DC (failed over, or cut off past its lease) fails the order check without writing anything', async () => {
+    const { sut, calls } = newDeepHealth({ fenced: 'DC a cannot reach a majority of the other DCs' });
+    const r = await sut.check();
+    expect(r.status).toBe('FAIL');
+    expect(r.checks.find((c) => c.name === 'order')).toMatchObject({ ok: false, error: expect.stringMatching(/cannot reach a majority/) });
+    expect(calls.order).toBe(0);
   });
 
   it('FAIL while the process shuts down, whatever the checks say', async () => {

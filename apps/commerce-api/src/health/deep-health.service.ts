@@ -9,6 +9,7 @@ import { StockRepository } from '../stock/stock.repository';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppMetrics } from '../observability/metrics';
 import { HealthService } from './health.service';
+import { DcFenceService } from '../fencing/dc-fence.service';
 
 /** The text a search looks for: any word does (an empty result is a search that worked). */
 const SEARCH_TEXT = 'health';
@@ -38,6 +39,7 @@ export class DeepHealthService {
     @Inject(HealthService) private readonly health: HealthService,
     @Inject(AppMetrics) private readonly metrics: AppMetrics,
     @Inject(AppEnv) private readonly env: AppEnv,
+    @Inject(DcFenceService) private readonly fences: DcFenceService,
   ) {}
 
   check(): Promise<DeepHealthReport> {
@@ -52,7 +54,8 @@ export class DeepHealthService {
     const work: Record<DeepHealthCheckName, () => Promise<string>> = {
       catalog: async () => `${await this.catalog.readThroughCache(ctx)} product(s) read`,
       cart: async () => `${await this.cart.probe()} line(s) read back`,
-      order: async () => { await this.orders.probe(); return 'written and read back'; },
+      // a fenced DC (failed over, or its lease expired) takes no order: it must not pass as one that does
+      order: async () => { this.fences.refuseWritesIfFenced(); await this.orders.probe(); return 'written and read back'; },
       queue: async () => {
         const sku = await this.skuToAsk();
         const a = await this.availability.ask(sku ?? 'deep-health', timeoutMs);

@@ -75,6 +75,25 @@ export async function retireChannel(replica: MariaDbNode, sourceDc: string, sour
   return applied;
 }
 
+/**
+ * After retireChannel on a node with other channels: stopping one channel of a MariaDB 10.11 replica
+ * that has semi-sync replication enabled breaks the IO thread of its other channels on their next
+ * packet ("Event from master declares a length that does not match the packet", then "could not
+ * queue event from master", errors 1593/1595; seen in the three-DC failover test, every time). Their
+ * relay logs are intact: START SLAVE (which stops nothing) resumes each from its GTID position.
+ * Waits (5 s at most) until each has connected again; the channels in `except` (retired) are left alone.
+ */
+export async function restartStoppedChannels(node: MariaDbNode, except: string[]): Promise<void> {
+  // the break comes with the next packet: a heartbeat (MASTER_HEARTBEAT_PERIOD = 1) at the latest
+  const started = Date.now();
+  for (const until = started + 5000; Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const stopped = (await channels(node)).filter((c) => !except.includes(c.channel) && c.ioRunning === 'No');
+    if (!stopped.length && Date.now() - started > 1500) return;
+    for (const c of stopped) await node.rootQuery(`START SLAVE ${format('?', [c.channel])}`);
+  }
+}
+
 /** A channel's errors (its IO thread's, then its applier's), '' when it has none. */
 export const channelError = (c: ChannelStatus): string => [c.lastIoError, c.lastSqlError].filter(Boolean).join('; ');
 

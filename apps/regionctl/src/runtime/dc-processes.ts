@@ -14,6 +14,9 @@ import { dnsConfig, dnsEnv } from '../health/dns-config';
 import { AggregatorReport, askAggregator, healthcheckEnv, urlOf } from '../health/healthchecks';
 import type { UpOptions } from './region-runtime';
 
+/** Three DCs or more: a DC cut off from the majority of the others takes no writes after this long (commerce-api's lease). */
+export const leaseSeconds = (plan: Plan) => (plan.dcs.length >= 3 ? 10 : 0);
+
 /**
  * Starts each kind of process of the topology (a DC's MariaDB, Redis, commerce-api, HAProxy and
  * aggregators; the geo-DNS servers; the edge) in the process table, and knows what runs where: the
@@ -79,7 +82,7 @@ export class DcProcesses {
         env: {
           ...settingsOf(d.region), // the DC's env: in regions/ (checked at up: none of the names below)
           ...this.dbEnv(d), HOST: at.host, PORT: String(at.port), JWT_SECRET: this.jwtSecret,
-          REMOTE_DBS: this.remoteDbs(d),
+          REMOTE_DBS: this.remoteDbs(d), LEASE_SECONDS: String(leaseSeconds(this.plan)),
           REDIS_URL: `redis://${d.redis.host}:${d.redis.port}`, ROUTING_MODE: this.routing,
         },
       });

@@ -5,12 +5,13 @@ import { FenceState, readFence, removeDrain, removeFence, writeFence } from '@me
 import { binary } from '../process/binaries';
 import { BinlogTransaction, transactionsAfter } from '../db/binlog';
 import { GtidPosition } from '../db/gtid-position';
-import { APP_DATABASE, MariaDbNode } from '../db/mariadb-node';
-import { binlogPosition, channelError, channelName, channels, connectChannel, retireChannel, waitForPosition } from '../db/replication';
+import { createConnection } from 'mysql2/promise';
+import { APP_DATABASE, APP_USER, MariaDbNode } from '../db/mariadb-node';
+import { binlogPosition, channelError, channelName, channels, connectChannel, restartStoppedChannels, retireChannel, waitForPosition } from '../db/replication';
 import { urlOf } from '../health/healthchecks';
 import { DcPlan, Plan } from '../topology/plan';
 import { runApiCli } from './commands';
-import { DcProcesses } from './dc-processes';
+import { DcProcesses, leaseSeconds } from './dc-processes';
 // the JSON lines commerce-api's CLI answers (types only: nothing of commerce-api is loaded here)
 import type { HandBackResult, TakeOverResult } from '../../../commerce-api/src/fencing/dc-fence.repository';
 import type { RecoveredOrder } from '../../../commerce-api/src/orders/order-recovery.service';
@@ -35,6 +36,8 @@ export interface FailbackProcesses {
 /** Tables whose errant rows are expected and dropped without a word: each aggregator's heartbeat. */
 const NOT_RECONCILED = new Set(['health_beacon']);
 
+/** how much longer than the lost DC's lease failover waits (its last writes in flight, clocks of two machines) */
+const LEASE_MARGIN_SECONDS = 3;
 /** how long failover lets the survivor get what other survivors hold of the lost DC's writes */
 const CATCH_UP_SECONDS = 10;
 const ASK_TIMEOUT_MS = 1000;
@@ -94,6 +97,36 @@ export class Failover {
     return [...(db ? [`its database ${d.db.host}:${d.db.port}`] : []), ...apis.filter(Boolean)];
   }
 
+  /**
+   * Three DCs or more: the lost DC must be out of reach of every survivor (through their WAN links, as
+   * its own processes see them), and stay so for longer than its lease: by then its processes, which
+   * cannot reach a majority either, take no writes. Refused as soon as a survivor reaches it.
+   */
+  private async outwaitLease(lost: DcPlan, survivors: DcPlan[], lease: number, answersHere: boolean): Promise<string> {
+    const code = lost.region.code;
+    const reached = async () => (await Promise.all(survivors.map(async (s) => {
+      const link = this.plan.links.find((l) => l.from === s.region.code && l.to === code);
+      if (!link) return '';
+      const ok = await createConnection({ host: link.listen.host, port: link.listen.port, ...APP_USER, connectTimeout: ASK_TIMEOUT_MS })
+        .then(async (c) => { await c.query('SELECT 1').finally(() => c.destroy()); return true; }, () => false);
+      return ok ? s.region.code : '';
+    }))).filter(Boolean);
+    const refuse = (by: string[]) => new Error(`DC ${code} answers DC ${by.join(', ')} over the WAN: it is not lost. If it must go, stop it `
+      + `(regionctl kill ${code}) and fail over then, or --force to fence it while it runs (docs/runbooks/failover.md)`);
+    const first = await reached();
+    if (first.length) throw refuse(first);
+    const wait = lease + LEASE_MARGIN_SECONDS;
+    const line = `DC ${code} is out of reach of ${survivors.map((s) => s.region.code).join(', ')}${answersHere ? ' (it answers here: cut off)' : ''}: `
+      + `waiting ${wait} s, past its lease of ${lease} s, after which its processes take no writes`;
+    this.say(line);
+    for (const until = Date.now() + wait * 1000; Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await reached();
+      if (now.length) throw refuse(now);
+    }
+    return line;
+  }
+
   /** The survivor nearest to the lost DC by the WAN latencies of regions/ (then by code). */
   private nearest(lost: DcPlan, fenced: Set<string>): DcPlan {
     const [best] = this.plan.dcs.filter((d) => d !== lost && !fenced.has(d.region.code))
@@ -122,19 +155,24 @@ export class Failover {
     }
 
     const answering = await this.answering(lost);
-    if (answering.length && !o.force) {
+    const lease = leaseSeconds(this.plan);
+    const waited: string[] = [];
+    if (lease && !o.force && !o.confirmDown) {
+      waited.push(await this.outwaitLease(lost, survivors, lease, answering.length > 0));
+    } else if (answering.length && !o.force) {
       throw new Error(`DC ${code} still answers (${answering.join(', ')}): failing it over now would leave two DCs writing its accounts. `
         + `If it is only cut off, it keeps serving the shoppers who reach it: drain it (regionctl drain ${code}) or wait; if it must go, `
         + `stop it (regionctl kill ${code}) and fail over then, or --force to fence it while it runs (docs/runbooks/failover.md)`);
     }
-    if (!answering.length && !o.confirmDown && !o.force) {
+    if (!lease && !answering.length && !o.confirmDown && !o.force) {
       throw new Error(`DC ${code} does not answer here, which does not prove it is down: a DC that is only cut off from this side would go on `
-        + `writing the accounts failover moves. ${survivors.length === 1 ? 'With two DCs nobody can outvote it' : 'No lease makes a cut-off DC read-only by itself yet'}: `
-        + `make sure it is down (its database stopped, or powered off, or cut off on every side) and repeat with --confirm-down (docs/runbooks/failover.md)`);
+        + 'writing the accounts failover moves. With two DCs nobody can outvote it: '
+        + 'make sure it is down (its database stopped, or powered off, or cut off on every side) and repeat with --confirm-down (docs/runbooks/failover.md)');
     }
 
     // 1. fence: its aggregators answer FAIL (failed over) from now; its database, where reachable, takes no more writes
     writeFence(lost.healthState, { movedTo: to.region.code, epoch: 0 });
+    // where it can still be reached from here (--force, or cut off from the others only), it is fenced at once as well
     const fencedThere = answering.length
       ? await this.node(code).rootQuery('SET GLOBAL read_only = ON; STOP ALL SLAVES', [], 10000).then(() => 'set read-only, its replication stopped',
         (err: Error) => `could not be set read-only (${err.message})`)
@@ -150,6 +188,8 @@ export class Failover {
       }
       held.set(s.region.code, (await binlogPosition(node)).only(domain));
     }
+    const retired = [code, ...fenced].map(channelName);
+    await Promise.all(survivors.map((s) => restartStoppedChannels(this.node(s.region.code), retired)));
     // 3. the survivor taking its accounts gets first what any other survivor holds of its writes (through their channels)
     const [furthest] = [...held.values()].sort((x, y) => y.seq(domain) - x.seq(domain));
     const caughtUp = !furthest || furthest.empty || await waitForPosition(this.node(to.region.code), furthest, CATCH_UP_SECONDS);
@@ -162,6 +202,7 @@ export class Failover {
     await this.survivorsHave(to, survivors);
 
     const lines = [
+      ...waited,
       `DC ${code} failed over to DC ${r.movedTo} (epoch ${r.epoch})${r.done ? '' : ': it had been already, nothing was moved now'}`,
       `  fence: DC ${code}'s aggregators answer FAIL (${`failed over to ${r.movedTo}`}); its database: ${fencedThere}`,
       `  replication from ${code} stopped at every survivor; ${code}'s last GTID position each holds: `

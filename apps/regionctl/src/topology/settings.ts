@@ -3,7 +3,7 @@ import { runApiCli } from '../runtime/commands';
 
 /** What regionctl itself sets for every commerce-api process: a DC's `env:` may not set these. */
 const SET_BY_REGIONCTL = new Set(['DC_ID', 'DB_HOST', 'DB_PORT', 'DB_SOCKET', 'DB_USER', 'DB_PASSWORD', 'DB_NAME', 'HOST', 'PORT',
-  'JWT_SECRET', 'REMOTE_DBS', 'REDIS_URL', 'ROUTING_MODE']);
+  'JWT_SECRET', 'REMOTE_DBS', 'REDIS_URL', 'ROUTING_MODE', 'LEASE_SECONDS']);
 
 /** A DC's commerce-api settings from its region file, as environment variables. */
 export function settingsOf(region: RegionConfig): Record<string, string> {
