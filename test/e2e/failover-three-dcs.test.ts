@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ADDRESS, Shopper } from '../support/client';
 import { Factory, variantsEverywhere } from '../support/factories';
-import { caughtUpEverywhere, differingTables, REGIONCTL_ADMIN, regionctlUp, tearDown, Topology, writeRegions } from '../support/regionctl';
+import { caughtUpEverywhere, differingTables, regionctl, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 import { one } from '../support/rows';
 
@@ -69,6 +69,8 @@ describe('regionctl failover with three DCs: a cut-off DC fences itself by its l
     const gslbA = async () => (await fetch(`http://127.0.${BLOCK}.7:${base + 90}/dc/a`)).text();
     await waitFor('a\'s aggregator to answer FAIL', async () => (await gslbA()).startsWith('FAIL'), 10000, 200);
 
+    // the automatic policy is off by default: a stays as it is until the operator acts
+    expect((await statusOf(t)).dcs[0]!.failedOver).toBeUndefined();
     // failover: no confirmation asked, it waits past the lease while no survivor reaches a
     const started = Date.now();
     const over = await t.run('failover', 'a', '--to', 'c');
@@ -101,5 +103,26 @@ describe('regionctl failover with three DCs: a cut-off DC fences itself by its l
     expect(await homes()).toEqual(['c', 'c', 'c']);
     expect(await differingTables([...DCS], query)).toEqual([]);
     process.stdout.write(`lease: a refused writes ${leaseMs} ms after the cut; failover took ${failoverMs} ms\n`);
+  }, 240000);
+
+  it('with up --auto-failover, a killed DC is failed over by itself once it failed long enough and nobody reaches it; failback brings it back', async () => {
+    let t = topo!;
+    expect(await t.run('down')).toMatchObject({ status: 0 });
+    await t.exited;
+    t = topo = await regionctlUp(regions, data, base, '--auto-failover', '2');
+    expect(t.lines.join('\n')).toMatch(/automatic failover on: a DC that fails its health checks for 2 s, out of reach of the others, is failed over/);
+    expect((await t.run('kill', 'b')).status).toBe(0);
+    await waitFor('the policy to fail b over', async () => t.lines.some((l) => /auto-failover: DC b failed over to DC a \(epoch 1\)/.test(l)), 60000, 500);
+    expect(t.lines.join('\n')).toMatch(/auto-failover: DC b has failed its health checks for \d+ s and 2 of 2 other DCs cannot reach its database: failing it over/);
+    expect((await statusOf(t)).dcs[1]!.failedOver).toMatchObject({ movedTo: 'a', epoch: 1 });
+    expect((await t.run('start', 'b')).stdout).toMatch(/DC b is fenced/);
+    expect(await t.run('failback', 'b')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC b failed back \(epoch 2\)/) });
+    await caughtUpEverywhere(t);
+    expect(await differingTables([...DCS], query)).toEqual([]);
+    // two DCs cannot vote: the option is refused there
+    const two = join(dir, 'two');
+    writeRegions(two, [{ code: 'x' }, { code: 'y' }], BLOCK + 10);
+    expect(await regionctl(['--regions', two, '--data', join(dir, 'two-data'), '--port-base', String(base)], 'up', '--auto-failover', '2')).toMatchObject({ status: 2,
+      stderr: expect.stringMatching(/--auto-failover needs three DCs or more: two cannot vote/) });
   }, 240000);
 });

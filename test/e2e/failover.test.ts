@@ -82,7 +82,8 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
       expect((await pidOf()).pid).not.toBe(before.pid);
     }
     expect((await t.run('status')).stdout).toMatch(/api-a-1 +127\.0\.40\.11:\d+ +\d+ +running, restarted 2x/);
-    expect((await fetch(`${entry.a}/api/products?pageSize=1`)).status).toBe(200);
+    // HAProxy takes it back once its own checks pass (a's only commerce-api: until then a's entry answers 503)
+    await waitFor('a\'s entry to answer through api-a-1 again', async () => (await fetch(`${entry.a}/api/products?pageSize=1`)).status === 200, 15000, 100);
     expect(await t.run('status', '--supervise', 'none')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--supervise goes with up only/) });
   }, 60000);
 
@@ -245,6 +246,7 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     // a second failback, or one of a DC that was never failed over, is refused
     expect(await t.run('failback', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/DC a is not failed over: nothing to fail back/) });
     expect(await t.run('failback', 'x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no DC "x"/) });
+    expect(await t.run('failover', 'a', '--rehome')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--rehome goes with failback only/) });
   }, 180000);
 
   it('a DC that lost its disk: failover, start it empty (fenced, nothing to serve), failback rebuilds it from the survivor', async () => {
@@ -260,14 +262,19 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     const back = await t.run('start', 'a');
     expect(back).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a: started mariadb-a \(read-only: fenced\), redis-a, healthcheck-a-1, healthcheck-a-2\n/) });
     expect(back.stdout).toMatch(/DC a's database is empty \(a lost disk\?\)/);
-    const failback = await t.run('failback', 'a');
+    const failback = await t.run('failback', 'a', '--rehome');
     expect(failback).toMatchObject({ status: 0, stderr: '' });
+    expect(failback.stdout).toMatch(/accounts moved back to DC a \(--rehome\): \d+ \(epoch \+ 1 each/);
     expect(failback.stdout).toMatch(/^DC a failed back \(epoch 4\)/);
     expect(failback.stdout).toMatch(/errant transactions \(committed at a, never received by a survivor: past 1-1-\d+\): 0\n/);
     expect(failback.stdout).toMatch(/healthcheck 1 PASS: .*healthcheck 2 PASS/);
     await caughtUpEverywhere(t);
     expect(await differingTables(['a', 'b'], query)).toEqual([]);
     expect(await query('a', 'SELECT number FROM orders WHERE number = ?', [placed.body.number])).toEqual([{ number: placed.body.number }]);
+    // --rehome: the account the failover moved is homed in a again, everywhere
+    for (const dc of ['a', 'b'] as const) {
+      expect(await query(dc, 'SELECT home_dc FROM account WHERE email = ?', [newcomerAtA!.email])).toEqual([{ home_dc: 'a' }]);
+    }
     // shopping at a again: the account logs in there and orders
     const again = new Shopper(entry.a);
     expect((await again.post('/api/accounts/login', { email: newcomerAtA!.email, password: shopper.password })).status).toBe(200);

@@ -74,8 +74,14 @@ describe('fencing a failed-over DC (real MariaDB)', () => {
     const [sold] = await sql.query<{ variant_id: string }>("SELECT variant_id FROM stock_takeover WHERE from_dc = 'a' AND epoch = 1 LIMIT 1");
     await sql.execute("UPDATE stock_allocation SET available = available - 7 WHERE variant_id = ? AND dc = 'b'", [sold!.variant_id]);
     const total = (await units('a')) + (await units('b'));
-    const r = await repo.handBack(sql, { dc: 'a', by: 'test', now: new Date() });
-    expect(r).toMatchObject({ handedBack: true, epoch: 2, stockUnits: total });
+    const homedIn = async (dc: string) => Number((await sql.query<{ n: number }>('SELECT COUNT(*) AS n FROM account WHERE home_dc = ?', [dc]))[0]?.n);
+    const moved = Number((await sql.query<{ n: number }>("SELECT COUNT(*) AS n FROM failover_rehome WHERE from_dc = 'a' AND epoch = 1"))[0]?.n);
+    const [inA, inB] = [await homedIn('a'), await homedIn('b')];
+    const r = await repo.handBack(sql, { dc: 'a', by: 'test', now: new Date(), rehome: true });
+    expect(r).toMatchObject({ handedBack: true, epoch: 2, stockUnits: total, accountsBack: moved });
+    // --rehome: every account the failover moved is homed in a again
+    expect(moved).toBeGreaterThan(0);
+    expect([await homedIn('a'), await homedIn('b')]).toEqual([inA + moved, inB - moved]);
     expect([await units('a'), await units('b')]).toEqual([total, 0]);
     expect(await sql.query("SELECT available FROM stock_allocation WHERE variant_id = ? AND dc = 'a'", [sold!.variant_id])).toEqual([{ available: 93 }]);
     expect((await repo.view(sql)).fences).toEqual([expect.objectContaining({ dc: 'a', epoch: 2, state: 'serving' })]);

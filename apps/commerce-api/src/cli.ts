@@ -34,7 +34,9 @@ const USAGE = `usage: cli <command>
   recover-orders LOST ORDER_ID...
                           failback's recovery, run at the survivor that took DC LOST's accounts (REMOTE_DBS reaches LOST):
                           each order LOST acknowledged and no survivor got, written here with its number and key (JSON lines)
-  hand-back DC BY         failback's last data step, at that survivor: DC serves again at the next epoch
+  hand-back DC BY [--rehome]
+                          failback's last data step, at that survivor: DC serves again at the next epoch, its stock taken over
+                          given back as far as unsold; --rehome: the accounts the failover moved are homed in DC again
   check-env NAME=VALUE... check settings for commerce-api (names it reads, values it accepts) without starting it
 environment: DC_ID, DB_HOST, DB_PORT or DB_SOCKET, DB_USER, DB_PASSWORD, DB_NAME, REMOTE_DBS; STOCK_DCS (default: DC_ID)`;
 
@@ -130,7 +132,8 @@ async function stock(env: DbEnv, argv: string[]): Promise<void> {
 
 /** Failover's and failback's data steps at the survivor (regionctl runs them): one transaction there, replicated to the other survivors. */
 async function fencing(env: DbEnv, command: 'take-over' | 'hand-back', argv: string[]): Promise<void> {
-  const [dc, by, extra] = argv;
+  const rehome = command === 'hand-back' && argv.includes('--rehome');
+  const [dc, by, extra] = argv.filter((a) => a !== '--rehome' || !rehome);
   if (!dc || !by || extra !== undefined || dc === env.DC_ID) throw new ConfigError(USAGE);
   const ds = await createTypeOrmDataSource({ host: env.DB_HOST, port: env.DB_PORT, socketPath: env.DB_SOCKET,
     user: env.DB_USER, password: env.DB_PASSWORD, database: env.DB_NAME, poolSize: 1 }).initialize();
@@ -138,7 +141,7 @@ async function fencing(env: DbEnv, command: 'take-over' | 'hand-back', argv: str
     const db = new PoolDataSource(env.DC_ID, 'local', mysqlPoolOf(ds));
     const repo = new DcFenceRepository();
     const now = new Date();
-    say(JSON.stringify(command === 'take-over' ? await repo.takeOver(db, { lost: dc, to: env.DC_ID, by, now }) : await repo.handBack(db, { dc, by, now })));
+    say(JSON.stringify(command === 'take-over' ? await repo.takeOver(db, { lost: dc, to: env.DC_ID, by, now }) : await repo.handBack(db, { dc, by, now, rehome })));
   } finally {
     await ds.destroy();
   }

@@ -18,12 +18,14 @@ import { SUPERVISE_MODES, SuperviseMode } from './process/supervisor';
 
 const USAGE = `usage: regionctl <command> [options]
   check                     validate the topology in regions/ (one file per DC) and print it
-  up [--fresh] [--supervise api|apps|none]
+  up [--fresh] [--supervise api|apps|none] [--auto-failover N]
                             start every DC of regions/ and the WAN links between them; stays in the
                             foreground (Ctrl-C or regionctl down stops everything); data is kept between
                             runs, --fresh starts from empty databases. A commerce-api process that dies is
                             started again with back-off (1 s, 2 s … 30 s; status counts it); apps: the
-                            aggregators too; none: nothing (regionctl restart, start do it)
+                            aggregators too; none: nothing (regionctl restart, start do it).
+                            --auto-failover N (three DCs or more; off by default): a DC that fails its health checks for
+                            N s and that a majority of the others cannot reach is failed over by itself (after its lease)
   status [--json]           every process, each replication channel's state and lag, each WAN link,
                             each DC's PASS/FAIL and what the geo-DNS answers
   wan cut|blackhole|heal <dc> <dc>
@@ -50,9 +52,10 @@ const USAGE = `usage: regionctl <command> [options]
                             nobody replicates from it), then move its accounts and unsold stock to --to (default: the nearest);
                             refused while it still answers (--force fences it anyway) and, since a DC that does not answer may be
                             only cut off, until --confirm-down says it is down (docs/runbooks/failover.md)
-  failback <dc>             bring a failed-over DC back: the orders it acknowledged that no survivor got are recovered
+  failback <dc> [--rehome]  bring a failed-over DC back: the orders it acknowledged that no survivor got are recovered
                             (same number and key), every other change it alone made is reported, its database is rebuilt
-                            from the survivor's snapshot, replication restarts, the fence goes (docs/runbooks/failback.md)
+                            from the survivor's snapshot, replication restarts, the fence goes; --rehome: the accounts the
+                            failover moved are homed in it again at once (docs/runbooks/failback.md)
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -72,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       regions: { type: 'string' }, data: { type: 'string' }, 'port-base': { type: 'string' }, catalog: { type: 'string' }, routing: { type: 'string' },
       fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' }, supervise: { type: 'string' },
+      to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' }, supervise: { type: 'string' }, rehome: { type: 'boolean' },
+      'auto-failover': { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -85,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
   if (o.what !== undefined && command !== 'kill') throw new UsageError('--what goes with kill only');
   for (const f of ['to', 'confirm-down', 'force'] as const) if (o[f] !== undefined && command !== 'failover') throw new UsageError(`--${f} goes with failover only`);
   if (o.supervise !== undefined && command !== 'up') throw new UsageError('--supervise goes with up only');
+  if (o.rehome !== undefined && command !== 'failback') throw new UsageError('--rehome goes with failback only');
+  if (o['auto-failover'] !== undefined && command !== 'up') throw new UsageError('--auto-failover goes with up only');
+  if (o['auto-failover'] !== undefined && !/^[1-9]\d{0,3}$/.test(o['auto-failover'])) throw new UsageError('--auto-failover is a number of seconds from 1 to 9999');
   if (o.supervise !== undefined && !SUPERVISE_MODES.includes(o.supervise as SuperviseMode)) throw new UsageError(`--supervise is one of ${SUPERVISE_MODES.join(', ')}`);
   if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
@@ -165,7 +172,8 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const [dc] = args;
       if (!dc || args.length !== 1) throw new UsageError(`${command} needs: <dc>`);
-      const options = command === 'drain' ? { reason: o.reason ?? '' } : command === 'kill' ? { what: o.what ?? 'all' } : {};
+      const options = command === 'drain' ? { reason: o.reason ?? '' } : command === 'kill' ? { what: o.what ?? 'all' }
+        : command === 'failback' ? { rehome: o.rehome ?? false } : {};
       say(String((await call('POST', `/${command}`, { dc, ...options })).message));
       return 0;
     }
@@ -199,7 +207,8 @@ async function main(argv: string[]): Promise<number> {
 /** Where the servers' binaries are looked for (mariadbd and haproxy live in sbin on Debian). */
 const searchPath = () => `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`;
 
-async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string; supervise?: string },
+async function up(regionsDir: string, dataDir: string,
+  o: { fresh?: boolean; catalog?: string; routing?: string; 'port-base'?: string; supervise?: string; 'auto-failover'?: string },
   regionctl: (rest: string) => string): Promise<number> {
   if (o.catalog && o.catalog !== 'demo' && o.catalog !== 'bench') throw new UsageError('--catalog is demo or bench');
   if (o.routing && !(ROUTING_MODES as readonly string[]).includes(o.routing)) throw new UsageError('--routing is remote-write or relocate');
@@ -208,8 +217,12 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
   const runtime = RegionRuntime.prepare({
     regionsDir, dataDir, portBase, fresh: o.fresh, catalog: o.catalog as 'demo' | 'bench' | undefined, routing: o.routing as RoutingMode | undefined, path: searchPath(),
     geoipDatabase: process.env.GEOIP_DATABASE || undefined, supervise: o.supervise as SuperviseMode | undefined,
+    autoFailoverSeconds: o['auto-failover'] === undefined ? undefined : Number(o['auto-failover']),
     say: (line) => say(`regionctl: ${line}`),
   });
+  if (o['auto-failover'] !== undefined && runtime.plan.dcs.length < 3) {
+    throw new UsageError('--auto-failover needs three DCs or more: two cannot vote (fail over by hand: regionctl failover)');
+  }
   await checkSettings(runtime.plan.dcs.map((d) => d.region), searchPath()); // before anything starts (or is removed, with --fresh)
   mkdirSync(runtime.plan.runDir, { recursive: true, mode: 0o700 });
 
@@ -230,7 +243,7 @@ async function up(regionsDir: string, dataDir: string, o: { fresh?: boolean; cat
     status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
     startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
     restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc),
-    failover: (dc, fo) => runtime.failover(dc, fo), failback: (dc) => runtime.failback(dc), down: stop,
+    failover: (dc, fo) => runtime.failover(dc, fo), failback: (dc, fb) => runtime.failback(dc, fb), down: stop,
   });
   try {
     await runtime.up();

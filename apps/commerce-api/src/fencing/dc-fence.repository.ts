@@ -44,6 +44,8 @@ export interface HandBackResult {
   /** SKUs and units given back to the DC from what the survivor had taken over and not sold */
   stockRows: number;
   stockUnits: number;
+  /** --rehome: accounts the failover moved that are homed in the DC again */
+  accountsBack: number;
 }
 
 /** The SQL of fencing: dc_fence, and the takeover of a lost DC's accounts and stock allocation in one transaction. */
@@ -74,6 +76,7 @@ export class DcFenceRepository {
       await tx.execute(`INSERT INTO dc_fence (dc, epoch, state, moved_to, changed_at, changed_by) VALUES (?, ?, 'failed_over', ?, ?, ?)
         ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), state = VALUES(state), moved_to = VALUES(moved_to), changed_at = VALUES(changed_at), changed_by = VALUES(changed_by)`,
       [t.lost, epoch, t.to, t.now, t.by.slice(0, 200)]);
+      await tx.execute('INSERT INTO failover_rehome (from_dc, epoch, account_id) SELECT ?, ?, id FROM account WHERE home_dc = ?', [t.lost, epoch, t.lost]);
       const moved = await tx.execute('UPDATE account SET home_dc = ?, home_epoch = home_epoch + 1 WHERE home_dc = ?', [t.to, t.lost]);
       const stock = await this.takeStock(tx, t, epoch);
       return { done: true, epoch, movedTo: t.to, accountsMoved: moved.affectedRows, ...stock, guestCartsLeft };
@@ -84,13 +87,14 @@ export class DcFenceRepository {
    * Failback's last data step, at the survivor that took the DC's accounts, in one transaction: the
    * stock it took over goes back, as far as the survivor has not sold it (recorded in `returned`), and
    * the DC serves again at the next epoch (its processes write with it once their database has this
-   * row: the rebuild from this survivor's snapshot brings it). Nothing is done, and `handedBack` is
-   * false, when the DC is not failed over.
+   * row: the rebuild from this survivor's snapshot brings it); with `rehome`, the accounts the failover
+   * moved are homed in it again (epoch + 1). Nothing is done, and `handedBack` is false, when the DC is
+   * not failed over.
    */
-  async handBack(db: OrderDataSource, h: { dc: string; by: string; now: Date }): Promise<HandBackResult> {
+  async handBack(db: OrderDataSource, h: { dc: string; by: string; now: Date; rehome?: boolean }): Promise<HandBackResult> {
     return db.transaction(async (tx) => {
       const [fence] = await tx.query<FenceRow>('SELECT dc, epoch, state, moved_to FROM dc_fence WHERE dc = ? FOR UPDATE', [h.dc]);
-      if (fence?.state !== 'failed_over') return { handedBack: false, epoch: Number(fence?.epoch ?? 0), stockRows: 0, stockUnits: 0 };
+      if (fence?.state !== 'failed_over') return { handedBack: false, epoch: Number(fence?.epoch ?? 0), stockRows: 0, stockUnits: 0, accountsBack: 0 };
       const epoch = Number(fence.epoch);
       const taken = [h.dc, epoch];
       await tx.execute(`UPDATE stock_takeover k JOIN stock_allocation s ON s.variant_id = k.variant_id AND s.dc = k.to_dc
@@ -101,9 +105,12 @@ export class DcFenceRepository {
         SET s.available = s.available + k.returned WHERE k.from_dc = ? AND k.epoch = ?`, taken);
       const [sum] = await tx.query<{ n: number; units: number | null }>(
         'SELECT COUNT(*) AS n, SUM(returned) AS units FROM stock_takeover WHERE from_dc = ? AND epoch = ? AND returned > 0', taken);
+      // --rehome: the accounts this failover moved go back, those still homed where it put them (a log-in may have moved one since)
+      const back = h.rehome ? await tx.execute(`UPDATE account a JOIN failover_rehome r ON r.account_id = a.id AND r.from_dc = ? AND r.epoch = ?
+        SET a.home_dc = r.from_dc, a.home_epoch = a.home_epoch + 1 WHERE a.home_dc = ?`, [h.dc, epoch, fence.moved_to]) : { affectedRows: 0 };
       await tx.execute(`UPDATE dc_fence SET state = 'serving', epoch = epoch + 1, changed_at = ?, changed_by = ? WHERE dc = ?`,
         [h.now, h.by.slice(0, 200), h.dc]);
-      return { handedBack: true, epoch: epoch + 1, stockRows: Number(sum?.n ?? 0), stockUnits: Number(sum?.units ?? 0) };
+      return { handedBack: true, epoch: epoch + 1, stockRows: Number(sum?.n ?? 0), stockUnits: Number(sum?.units ?? 0), accountsBack: back.affectedRows };
     });
   }
 

@@ -17,7 +17,7 @@ export interface ControlHandlers {
   kill(dc: string, what: KillTarget): Promise<string>;
   start(dc: string): Promise<string>;
   failover(dc: string, o: FailoverOptions): Promise<string>;
-  failback(dc: string): Promise<string>;
+  failback(dc: string, o: { rehome?: boolean }): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -86,7 +86,7 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
         return send(200, { message: await h.kill(text(b.dc, 'the DC'), what as KillTarget) });
       }
       if (req.url === '/start') return send(200, { message: await h.start(text(b.dc, 'the DC')) });
-      if (req.url === '/failback') return send(200, { message: await h.failback(text(b.dc, 'the DC')) });
+      if (req.url === '/failback') return send(200, { message: await h.failback(text(b.dc, 'the DC'), { rehome: b.rehome === true }) });
       if (req.url === '/failover') {
         if (b.to !== undefined && typeof b.to !== 'string') throw new ControlError('to is a DC code');
         return send(200, { message: await h.failover(text(b.dc, 'the DC'), { to: b.to as string | undefined, confirmDown: b.confirmDown === true, force: b.force === true }) });

@@ -97,6 +97,18 @@ export class Failover {
     return [...(db ? [`its database ${d.db.host}:${d.db.port}`] : []), ...apis.filter(Boolean)];
   }
 
+  /** The DCs of `others` whose processes reach `d`'s database (through their WAN link to it, as theirs do). */
+  async reachedBy(d: DcPlan, others: DcPlan[]): Promise<string[]> {
+    const code = d.region.code;
+    return (await Promise.all(others.map(async (s) => {
+      const link = this.plan.links.find((l) => l.from === s.region.code && l.to === code);
+      if (!link) return '';
+      const ok = await createConnection({ host: link.listen.host, port: link.listen.port, ...APP_USER, connectTimeout: ASK_TIMEOUT_MS })
+        .then(async (c) => { await c.query('SELECT 1').finally(() => c.destroy()); return true; }, () => false);
+      return ok ? s.region.code : '';
+    }))).filter(Boolean);
+  }
+
   /**
    * Three DCs or more: the lost DC must be out of reach of every survivor (through their WAN links, as
    * its own processes see them), and stay so for longer than its lease: by then its processes, which
@@ -104,13 +116,7 @@ export class Failover {
    */
   private async outwaitLease(lost: DcPlan, survivors: DcPlan[], lease: number, answersHere: boolean): Promise<string> {
     const code = lost.region.code;
-    const reached = async () => (await Promise.all(survivors.map(async (s) => {
-      const link = this.plan.links.find((l) => l.from === s.region.code && l.to === code);
-      if (!link) return '';
-      const ok = await createConnection({ host: link.listen.host, port: link.listen.port, ...APP_USER, connectTimeout: ASK_TIMEOUT_MS })
-        .then(async (c) => { await c.query('SELECT 1').finally(() => c.destroy()); return true; }, () => false);
-      return ok ? s.region.code : '';
-    }))).filter(Boolean);
+    const reached = () => this.reachedBy(lost, survivors);
     const refuse = (by: string[]) => new Error(`DC ${code} answers DC ${by.join(', ')} over the WAN: it is not lost. If it must go, stop it `
       + `(regionctl kill ${code}) and fail over then, or --force to fence it while it runs (docs/runbooks/failover.md)`);
     const first = await reached();
@@ -237,7 +243,7 @@ export class Failover {
    * database takes writes, the fence and any drain go. Accounts stay homed where they are until they
    * log in again (the login protocol moves them). Refused, with the reason, when it is not safe.
    */
-  async failback(code: string, processes: FailbackProcesses): Promise<string> {
+  async failback(code: string, processes: FailbackProcesses, o: { rehome?: boolean } = {}): Promise<string> {
     const lost = this.dc(code);
     const fence = readFence(lost.healthState);
     if (!fence) throw new Error(`DC ${code} is not failed over: nothing to fail back`);
@@ -275,8 +281,8 @@ export class Failover {
         .split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as RecoveredOrder)
       : [];
     // 3. the DC serves again at the next epoch; its rebuilt database gets the row with the snapshot
-    const handed = JSON.parse((await runApiCli(['hand-back', code, `regionctl failback ${code}`], this.procs.dbEnv(to))).split('\n').pop() ?? '{}') as
-      HandBackResult;
+    const handed = JSON.parse((await runApiCli(['hand-back', code, `regionctl failback ${code}`, ...(o.rehome ? ['--rehome'] : [])],
+      this.procs.dbEnv(to))).split('\n').pop() ?? '{}') as HandBackResult;
     await this.survivorsHave(to, survivors);
     // 4. rebuilt from the survivor's snapshot, its commerce-api stopped meanwhile
     await processes.stopApis(code);
@@ -318,7 +324,8 @@ export class Failover {
       `  other errant changes, not replayed (listed in the report): ${counts.length ? counts.map(([k, n]) => `${k} ${n}`).join(', ') : 'none'}`,
       `  database rebuilt from DC ${to.region.code}'s snapshot at ${position}; channels started both ways`
         + (undrained ? '; drain lifted' : ''),
-      `  accounts moved by the failover stay homed in DC ${to.region.code} until they log in at ${code} again`,
+      o.rehome ? `  accounts moved back to DC ${code} (--rehome): ${handed.accountsBack} (epoch + 1 each; those a log-in moved since stay where they are)`
+      : `  accounts moved by the failover stay homed in DC ${to.region.code} until they log in at ${code} again (--rehome moves them back at once)`,
       `  report: ${report}`,
     ];
     for (const l of lines) this.say(l);

@@ -18,6 +18,7 @@ import { JoinContext, joiningDcs, joinsDone, replayHistory } from './joining';
 import { channelReports, DcReport, failure, StatusReport } from './status-report';
 import { DcProcesses } from './dc-processes';
 import { Failover, FailoverOptions } from './failover';
+import { AutoFailover } from './auto-failover';
 import { Supervisor, SuperviseMode } from '../process/supervisor';
 import type { StockCommand } from '../control/control';
 
@@ -41,6 +42,8 @@ export interface UpOptions {
   geoipDatabase?: string;
   /** what is started again, with back-off, when it dies (default: commerce-api) */
   supervise?: SuperviseMode;
+  /** three DCs or more: fail a DC over by itself once it has failed its health checks this long (and the others cannot reach it) */
+  autoFailoverSeconds?: number;
   /** progress and events, one line each */
   say: (line: string) => void;
 }
@@ -61,6 +64,7 @@ export class RegionRuntime {
   private readonly procs: DcProcesses;
   private readonly failovers: Failover;
   private readonly supervisor: Supervisor;
+  private autoFailover?: AutoFailover;
   private stopping = false;
 
   private constructor(readonly plan: Plan, private readonly o: UpOptions) {
@@ -166,6 +170,12 @@ export class RegionRuntime {
     await this.procs.startDns();
     if (this.routing === 'relocate') await this.procs.startEdge();
     joinsDone(plan, joining);
+    if (o.autoFailoverSeconds !== undefined) {
+      this.autoFailover = new AutoFailover({ plan, fenced: () => this.failovers.fenced(), aggregators: (d) => this.procs.aggregators(d),
+        reachedBy: (d, others) => this.failovers.reachedBy(d, others), failover: (dc) => this.failover(dc, {}), say: o.say }, o.autoFailoverSeconds);
+      this.autoFailover.start();
+      o.say(`automatic failover on: a DC that fails its health checks for ${o.autoFailoverSeconds} s, out of reach of the others, is failed over`);
+    }
   }
 
   private get joinContext(): JoinContext {
@@ -313,7 +323,7 @@ export class RegionRuntime {
   }
 
   /** `regionctl failback`: see Failover.failback; answers once the DC's aggregators say PASS again (or what they say). */
-  async failback(code: string): Promise<string> {
+  async failback(code: string, o: { rehome?: boolean } = {}): Promise<string> {
     const d = this.dc(code);
     const done = await this.failovers.failback(code, {
       stopApis: async (dc) => {
@@ -322,7 +332,7 @@ export class RegionRuntime {
       startApis: async (dc) => {
         await this.start(dc);
       },
-    });
+    }, o);
     return `${done}\n  ${await this.untilAggregators(d, (a) => a.state === 'PASS')}`;
   }
 
@@ -488,6 +498,7 @@ export class RegionRuntime {
     if (this.stopping) return;
     this.stopping = true;
     this.supervisor.stop();
+    this.autoFailover?.stop();
     const names = (role: string) => this.table.list().filter((p) => p.role === role && p.state === 'running').map((p) => p.name);
     for (const role of ['edge', 'dns', 'healthcheck', 'api', 'haproxy', 'redis', 'mariadb']) await Promise.all(names(role).map((n) => this.table.stop(n)));
     await Promise.all([...this.links.values()].map((l) => l.close()));

@@ -9,7 +9,8 @@ const ID = 'VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin';
  * write carrying an older epoch of its DC is refused by every database that has the row. Written by
  * the survivor that took the DC's accounts, it replicates to the other survivors.
  * stock_takeover: the lost DC's unsold allocation, moved to the survivor once per failover epoch, and
- * at failback given back as far as the survivor has not sold it.
+ * at failback given back as far as the survivor has not sold it. failover_rehome: the accounts a
+ * failover moved, which `failback --rehome` moves back.
  */
 export class DcFence1733400000000 implements MigrationInterface {
   name = 'DcFence1733400000000';
@@ -34,9 +35,16 @@ export class DcFence1733400000000 implements MigrationInterface {
       returned INT UNSIGNED NULL COMMENT 'units given back at failback: what the survivor still had of them',
       PRIMARY KEY (from_dc, epoch, variant_id)
     ) ENGINE=InnoDB`);
+    await queryRunner.query(`CREATE TABLE IF NOT EXISTS failover_rehome (
+      from_dc ${DC} NOT NULL,
+      epoch INT UNSIGNED NOT NULL,
+      account_id ${ID} NOT NULL,
+      PRIMARY KEY (from_dc, epoch, account_id)
+    ) ENGINE=InnoDB`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE IF EXISTS failover_rehome');
     await queryRunner.query('DROP TABLE IF EXISTS stock_takeover');
     await queryRunner.query('DROP TABLE IF EXISTS dc_fence');
   }
