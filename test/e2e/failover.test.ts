@@ -54,6 +54,23 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
   const order = (s: Shopper, key: string, guest = false) =>
     s.post('/api/checkout', { ...(guest ? { email: 'guest@example.com' } : {}), shippingMethod: 'standard', shippingAddress: ADDRESS }, { 'Idempotency-Key': key });
   let topo: Topology | undefined;
+  /** a small load through the kill and the failover: guest checkouts at both DCs' entries, one every 100 ms or so, at most 600 */
+  const load = { stop: false, acknowledged: [] as string[], refused: 0, seen: [] as string[], done: Promise.resolve() };
+  const startLoad = (variantId: string) => {
+    load.done = (async () => {
+      for (let i = 0; !load.stop && i < 600; i++) {
+        const s = new Shopper(entry[i % 2 ? 'a' : 'b']);
+        const added = await s.post('/api/cart/items', { variantId, quantity: 1 }).catch(() => undefined);
+        const placed = added?.status === 200 ? await order(s, `load-order-${i}`, true).catch(() => undefined) : undefined;
+        if (placed?.status === 201) load.acknowledged.push(placed.body.number);
+        else {
+          load.refused++;
+          if (i % 2 === 0) load.seen.push(`${added?.status ?? 'no answer'} ${placed?.status ?? ''} ${(placed ?? added)?.text.slice(0, 200) ?? ''}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+  };
   const shopper = { email: '', password: 'correct horse battery', browser: undefined as Shopper | undefined };
   let guest: Shopper | undefined;
   /** orders a acknowledged that b never received (b's channel from a held before the kill) */
@@ -91,6 +108,7 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     const t = topo!;
     variants = await variantsEverywhere([new Factory(entry.a, REGIONCTL_ADMIN), new Factory(entry.b, REGIONCTL_ADMIN)], 3);
     const [v1, v2, v3] = variants;
+    const [loaded] = await variantsEverywhere([new Factory(entry.a, REGIONCTL_ADMIN), new Factory(entry.b, REGIONCTL_ADMIN)], 1, { stock: 1000 });
     // an account homed in a, logged in at a, with an order and a line in its cart; a guest of a with a cart
     const made = await new Factory(entry.a).shopper();
     shopper.email = made.email;
@@ -113,6 +131,7 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     }
 
     expect((await t.run('kill', 'a')).status).toBe(0);
+    startLoad(loaded!.variantId);
     // what the user saw: reads work at b, writes of accounts homed in a do not, and log-in neither
     const atB = movedTo(s, 'b');
     expect((await atB.get('/api/orders')).body.total).toBe(1);
@@ -167,7 +186,13 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect(human).toMatch(/FAILED OVER to DC b \(epoch 1\) since \S+: fenced \(read-only, no replication\) until regionctl failback a/);
     expect(human).toMatch(/replication from_a: stopped by the failover of DC a \(io No, sql No\); failback starts it\n/);
     expect(await t.run('failover', 'a', '--confirm-down')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a was failed over to DC b already \(epoch 1/) });
-    process.stdout.write(`failover: shopping again at b ${shoppingAgainMs} ms after failover began\n`);
+    load.stop = true;
+    await load.done;
+    expect(load.seen.slice(0, 3)).toEqual([]); // b took every order it was sent; a's entry refused its share
+    expect(load.acknowledged.length).toBeGreaterThan(0);
+    expect(load.refused).toBeGreaterThan(0);
+    process.stdout.write(`failover: shopping again at b ${shoppingAgainMs} ms after failover began; under load: `
+      + `${load.acknowledged.length} orders acknowledged, ${load.refused} refused (a's entry, down)\n`);
   }, 180000);
 
   it('a comes back by itself: fenced (read-only, no replication, its aggregators FAIL), its old sessions can read there but not write', async () => {
@@ -228,6 +253,11 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
       expect([retried.status, retried.body.number, retried.headers.get('idempotent-replayed')]).toEqual([200, e.number, 'true']);
     }
     expect(await differingTables(['a', 'b'], query)).toEqual([]);
+    // every order the load was told succeeded is there, once, in both databases
+    for (const dc of ['a', 'b'] as const) {
+      expect(await query(dc, 'SELECT COUNT(*) AS n, COUNT(DISTINCT number) AS d FROM orders WHERE number IN (?)', [load.acknowledged]))
+        .toEqual([{ n: load.acknowledged.length, d: load.acknowledged.length }]);
+    }
     // a sells from its own allocation again: what b took over and did not sell (v3: 50 taken, b had 98 left) came back
     expect(await query('a', 'SELECT dc, available FROM stock_allocation WHERE variant_id = ? ORDER BY dc', [variants[2]!.variantId]))
       .toEqual([{ dc: 'a', available: 50 }, { dc: 'b', available: 48 }]);
@@ -281,4 +311,24 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect((await again.post('/api/cart/items', { variantId: variants[1]!.variantId, quantity: 1 })).status).toBe(200);
     expect((await order(again, 'after-the-disk-was-replaced')).status).toBe(201);
   }, 180000);
+
+  it('failover --force fences a DC that still runs; failback refuses while its database is down, then brings it back', async () => {
+    const t = topo!;
+    expect(await t.run('failover', 'a', '--confirm-down')).toMatchObject({ status: 1,
+      stderr: expect.stringMatching(/^DC a still answers \(its database 127\.0\.40\.2:\d+, api-a-1\): failing it over now would leave two DCs writing its accounts/) });
+    const forced = await t.run('failover', 'a', '--force');
+    expect(forced).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a failed over to DC b \(epoch 5\)\n/) });
+    expect(forced.stdout).toMatch(/its database: set read-only, its replication stopped/);
+    expect(await query('a', 'SELECT @@global.read_only AS ro')).toEqual([{ ro: 1 }]);
+    // its commerce-api, still running, learns it within a second: writes refused, reads served
+    const s = new Shopper(entry.a);
+    await waitFor('a to refuse writes', async () => (await s.post('/api/cart/items', { variantId: variants[0]!.variantId, quantity: 1 })).status === 503, 5000, 100);
+    expect((await s.get('/api/products?pageSize=1')).status).toBe(200);
+    expect((await t.run('kill', 'a', '--what', 'db')).status).toBe(0);
+    expect(await t.run('failback', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/the database of DC a does not answer: start it first/) });
+    expect((await t.run('start', 'a')).stdout).toMatch(/started mariadb-a \(read-only: fenced\)/);
+    expect(await t.run('failback', 'a')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^DC a failed back \(epoch 6\)/) });
+    await caughtUpEverywhere(t);
+    expect(await differingTables(['a', 'b'], query)).toEqual([]);
+  }, 120000);
 });
