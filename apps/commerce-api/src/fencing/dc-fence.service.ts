@@ -59,9 +59,9 @@ export class DcFenceService implements OnModuleInit {
 
   /**
    * With LEASE_SECONDS and three DCs or more: asks every other DC's database (SELECT 1, at most a
-   * second); a majority of the DCs reached (this one counted) renews the lease. Expired, this DC takes no writes; renewed after
-   * that, it first asks an answering DC whether it was failed over meanwhile (its fence row there at a
-   * newer epoch than this DC's own): then it stays fenced until failback.
+   * second); a majority of the DCs reached (this one counted) renews the lease. Expired, this DC takes
+   * no writes; renewed after that, it first asks an answering DC whether it was failed over meanwhile
+   * (its fence row there at a newer epoch than this DC's own): then it stays fenced until failback.
    */
   private async renewLease(): Promise<void> {
     const others = this.router.remoteSources();
@@ -86,8 +86,8 @@ export class DcFenceService implements OnModuleInit {
     }
   }
 
-  /** Takes a view of the fence rows (exposed for tests, which give it one without a database). */
-  apply(view: FenceView): void {
+  /** Takes the fence rows just read: the router learns the failed-over DCs; a change of this DC's own fence is logged. */
+  private apply(view: FenceView): void {
     this.view = view;
     this.router.setFailedOver(new Map(view.fences.filter((f) => f.state === 'failed_over').map((f) => [f.dc, f.moved_to ?? '?'])));
     const now = this.fencedReason() ?? '';
