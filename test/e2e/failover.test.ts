@@ -104,6 +104,20 @@ describe('regionctl failover (two DCs as real processes, DC a killed)', () => {
     expect(await t.run('status', '--supervise', 'none')).toMatchObject({ status: 2, stderr: expect.stringMatching(/--supervise goes with up only/) });
   }, 60000);
 
+  it('regionctl restart takes every kind of process: each comes back with its settings, replication resumes', async () => {
+    const t = topo!;
+    for (const name of ['mariadb-b', 'redis-a', 'haproxy-b', 'healthcheck-b-2', 'gslb-dns-ns2']) {
+      const before = (await statusOf(t)).processes.find((p) => p.name === name)!;
+      expect(await t.run('restart', name)).toMatchObject({ status: 0, stdout: expect.stringMatching(new RegExp(`^${name} restarted \\(was running\\): pid \\d+, ready\n$`)) });
+      const after = (await statusOf(t)).processes.find((p) => p.name === name)!;
+      expect([after.state, after.pid === before.pid]).toEqual(['running', false]);
+    }
+    await caughtUpEverywhere(t);
+    expect((await dig('127.0.0.22', base + 53, 'shop.meridian.test', { bind: '127.0.40.200' })).answers).toEqual(['A 127.0.40.1']);
+    await waitFor('b to answer through its restarted HAProxy', async () => (await fetch(`${entry.b}/api/products?pageSize=1`)).status === 200, 15000, 100);
+    expect(await t.run('restart', 'mariadb-x')).toMatchObject({ status: 1, stderr: expect.stringMatching(/no process "mariadb-x"/) });
+  }, 120000);
+
   it('kill a: its accounts cannot shop at b; failover a (refused until the operator confirms a is down) moves them, sessions and carts kept', async () => {
     const t = topo!;
     variants = await variantsEverywhere([new Factory(entry.a, REGIONCTL_ADMIN), new Factory(entry.b, REGIONCTL_ADMIN)], 3);

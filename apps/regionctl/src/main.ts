@@ -43,7 +43,8 @@ const USAGE = `usage: regionctl <command> [options]
                             make the DC's aggregators answer FAIL (reason: drained) whatever their checks say,
                             so the geo-DNS stops naming it; it holds across restarts until undrain
   undrain <dc>              end a drain: the aggregators answer what their checks say again
-  restart <process>         start a commerce-api process again (e.g. api-a-1, after a crash), with its settings
+  restart <process>         start a process again (ended first if it runs), with its settings: api-a-1, mariadb-a, redis-a,
+                            haproxy-a, healthcheck-a-1, gslb-dns-ns1 … (the names regionctl status lists)
   kill <dc> [--what all|api|db|redis|lb|healthcheck]
                             SIGKILL every process of the DC (or of one role), as a crash would; they stay down
   start <dc>                bring back every process of the DC that is not running, with its data (read-only if it was failed over)

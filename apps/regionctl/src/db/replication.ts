@@ -66,7 +66,10 @@ export async function channels(node: MariaDbNode): Promise<ChannelStatus[]> {
  */
 export async function retireChannel(replica: MariaDbNode, sourceDc: string, sourceDomain: number, timeoutSeconds: number): Promise<boolean> {
   const name = format('?', [channelName(sourceDc)]);
-  await replica.rootQuery(`STOP SLAVE ${name} IO_THREAD`);
+  // its applier runs to the end of what was received, even if it had been stopped by hand (an error stops it again: false).
+  // Started before the IO thread stops: a START SLAVE while both threads are stopped discards the relay log in GTID mode
+  // (the next connection would fetch it again from the source, which is gone), and with it what the source acknowledged
+  await replica.rootQuery(`START SLAVE ${name} SQL_THREAD; STOP SLAVE ${name} IO_THREAD`);
   const [status] = await replica.rootQuery<{ Gtid_IO_Pos: string }>(`SHOW SLAVE ${name} STATUS`);
   const received = GtidPosition.parse(String(status?.Gtid_IO_Pos ?? '')).only(sourceDomain);
   const applied = received.empty || await waitForPosition(replica, received, timeoutSeconds);

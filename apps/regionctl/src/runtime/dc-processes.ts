@@ -128,12 +128,12 @@ export class DcProcesses {
       + (drain ? `; drained since ${drain.since}: regionctl undrain ${dc} ends it` : ''));
   }
 
-  /** Both geo-DNS servers, outside every DC, reading the configuration written from regions/ now. */
-  async startDns(): Promise<void> {
+  /** Both geo-DNS servers (or those named), outside every DC, reading the configuration written from regions/ now. */
+  async startDns(only?: string[]): Promise<void> {
     const { plan } = this;
     mkdirSync(plan.dns.stateDir, { recursive: true });
     writeFileSync(plan.dns.config, `${JSON.stringify(dnsConfig(plan, this.o.geoipDatabase), null, 2)}\n`);
-    await Promise.all(plan.dns.servers.map(async (s) => {
+    await Promise.all(plan.dns.servers.filter((s) => !only || only.includes(s.instance)).map(async (s) => {
       const name = `gslb-dns-${s.instance}`;
       this.table.remove(name);
       this.table.spawn({ name, dc: '', role: 'dns', address: `${s.dns.host}:${s.dns.port}`, logFile: join(plan.logDir, `${name}.log`) },

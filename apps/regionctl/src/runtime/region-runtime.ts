@@ -337,20 +337,35 @@ export class RegionRuntime {
   }
 
   /**
-   * Starts one commerce-api process again (ended first if it still runs): what an operator does after
-   * a crash, since a process that dies is not restarted behind their back. Answers once it is ready.
+   * Starts one process again (ended first, gracefully, if it still runs), with its settings: what an
+   * operator does after a crash or to pick up a change. A database comes back with its replication
+   * (read-only and without it if its DC is fenced); a geo-DNS server alone, the other answering
+   * meanwhile. Answers once it is ready.
    */
   async restart(name: string): Promise<string> {
     const p = this.table.get(name);
     if (!p) throw new Error(`no process "${name.slice(0, 40)}"; regionctl status lists them`);
-    if (p.role !== 'api') throw new Error(`${name} is a ${p.role} process: restart takes commerce-api processes (api-<dc>-<n>) only`);
-    const d = this.dc(p.dc);
     const i = Number(/-(\d+)$/.exec(name)?.[1]) - 1;
-    if (i >= this.procs.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
+    if (p.role === 'api' && i >= this.procs.apiCounts.get(p.dc)!) throw new Error(`${name} was scaled away: regionctl scale ${p.dc} ${i + 1} starts it`);
     const before = p.state === 'running' ? 'running' : `${p.state}${p.exit ? `, ${p.exit}` : ''}`;
     this.supervisor.release(name);
     await this.table.stop(name);
-    await this.procs.startApi(d, i);
+    const d = p.dc ? this.dc(p.dc) : undefined;
+    switch (p.role) {
+      case 'api': await this.procs.startApi(d!, i); break;
+      case 'mariadb': {
+        const fence = await this.failovers.fenceOf(p.dc);
+        await this.procs.startDb(d!, fence !== undefined);
+        if (!fence) await this.connectChannels(d!);
+        break;
+      }
+      case 'redis': await this.procs.startRedis(d!); break;
+      case 'haproxy': await this.procs.startLb(d!); break;
+      case 'healthcheck': await this.procs.startHealthchecks(d!, [i]); break;
+      case 'dns': await this.procs.startDns([name.replace(/^gslb-dns-/, '')]); break;
+      case 'edge': await this.procs.startEdge(); break;
+      default: throw new Error(`${name}: no way to restart a ${String(p.role)} process`);
+    }
     const line = `${name} restarted (was ${before}): pid ${this.table.list().find((x) => x.name === name)?.pid ?? '?'}, ready`;
     this.o.say(line);
     return line;
