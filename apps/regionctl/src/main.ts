@@ -23,7 +23,7 @@ const USAGE = `usage: regionctl <command> [options]
                             foreground (Ctrl-C or regionctl down stops everything); data is kept between
                             runs, --fresh starts from empty databases. A commerce-api process that dies is
                             started again with back-off (1 s, 2 s … 30 s; status counts it); apps: the
-                            aggregators too; none: nothing (regionctl restart, start do it).
+                            aggregators and geo-DNS servers too; none: nothing (regionctl restart, start do it).
                             --auto-failover N (three DCs or more; off by default): a DC that fails its health checks for
                             N s and that a majority of the others cannot reach is failed over by itself (after its lease)
   status [--json]           every process, each replication channel's state and lag, each WAN link,

@@ -25,6 +25,8 @@ describe('Supervisor: which dead processes start again, and when', () => {
     expect(s.onDeath({ name: 'mariadb-a', role: 'mariadb' })).toBeUndefined();
     expect(s.onDeath({ name: 'healthcheck-a-1', role: 'healthcheck' })).toBeUndefined();
     expect(new Supervisor('apps').onDeath({ name: 'healthcheck-a-1', role: 'healthcheck' })).toBe(1);
+    expect(new Supervisor('apps').onDeath({ name: 'gslb-dns-ns1', role: 'dns' })).toBe(1);
+    expect(new Supervisor('apps').onDeath({ name: 'haproxy-a', role: 'haproxy' })).toBeUndefined();
     expect(new Supervisor('none').onDeath({ name: 'api-a-1', role: 'api' })).toBeUndefined();
   });
 });

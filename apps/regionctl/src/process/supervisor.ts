@@ -1,9 +1,9 @@
 import type { ProcessInfo, Role } from './process-table';
 
-/** What `regionctl up --supervise` restarts when it dies: commerce-api (the default), our apps (and the aggregators), or nothing. */
+/** What `regionctl up --supervise` restarts when it dies: commerce-api (the default), all our apps (the aggregators and geo-DNS servers too), or nothing. */
 export const SUPERVISE_MODES = ['api', 'apps', 'none'] as const;
 export type SuperviseMode = typeof SUPERVISE_MODES[number];
-const SUPERVISED: Record<SuperviseMode, readonly Role[]> = { api: ['api'], apps: ['api', 'healthcheck'], none: [] };
+const SUPERVISED: Record<SuperviseMode, readonly Role[]> = { api: ['api'], apps: ['api', 'healthcheck', 'dns'], none: [] };
 
 /** the first restart waits 1 s, each next one twice as long, up to this */
 const MAX_DELAY_SECONDS = 30;

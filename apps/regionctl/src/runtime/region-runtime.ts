@@ -91,14 +91,14 @@ export class RegionRuntime {
   private async revive(p: ProcessInfo): Promise<void> {
     const now = this.table.get(p.name);
     if (this.stopping || now?.state !== 'exited' || this.supervisor.isHeld(p.name)) return;
-    const d = this.dc(p.dc);
     const i = Number(/-(\d+)$/.exec(p.name)?.[1]) - 1;
     if (p.role === 'api' && i >= this.procs.apiCounts.get(p.dc)!) return; // scaled away meanwhile
     this.table.countRestart(p.name);
     this.supervisor.restarting(p.name);
     try {
-      if (p.role === 'api') await this.procs.startApi(d, i);
-      else if (p.role === 'healthcheck') await this.procs.startHealthchecks(d, [i]);
+      if (p.role === 'api') await this.procs.startApi(this.dc(p.dc), i);
+      else if (p.role === 'healthcheck') await this.procs.startHealthchecks(this.dc(p.dc), [i]);
+      else if (p.role === 'dns') await this.procs.startDns([p.name.replace(/^gslb-dns-/, '')]);
       this.o.say(`${p.name} restarted by the supervisor: pid ${this.table.list().find((x) => x.name === p.name)?.pid ?? '?'}, ready`);
     } catch (err) {
       // one that dies again is reported and scheduled by died(), with a longer wait
