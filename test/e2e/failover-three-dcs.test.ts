@@ -7,6 +7,7 @@ import { Factory, variantsEverywhere } from '../support/factories';
 import { caughtUpEverywhere, differingTables, regionctl, REGIONCTL_ADMIN, regionctlUp, statusOf, tearDown, Topology, writeRegions } from '../support/regionctl';
 import { waitFor } from '../support/processes';
 import { one } from '../support/rows';
+import { runDirFor } from '../../apps/regionctl/src/topology/plan';
 
 /**
  * Three DCs: a partition, not a kill. A DC cut off from the two others keeps serving whoever reaches
@@ -96,6 +97,17 @@ describe('regionctl failover with three DCs: a cut-off DC fences itself by its l
     expect(await homes()).toEqual(['a', 'c', 'c']);
     expect(await query('a', 'SELECT @@global.read_only AS ro')).toEqual([{ ro: 1 }]);
 
+    // a survivor's replication broken: failback refuses (a snapshot of it would miss what it has not applied), and works once it is fixed
+    const rootB = await createConnection({ socketPath: join(runDirFor(data), 'db-b.sock'), user: 'root' });
+    try {
+      await rootB.query("STOP SLAVE 'from_c'");
+      expect(await t.run('failback', 'a')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^DC b's replication is not healthy \(from_c: io No\)/) });
+      await rootB.query("START SLAVE 'from_c'");
+    } finally {
+      await rootB.end();
+    }
+    await waitFor('b\'s channel from c to run again', async () => ((await statusOf(t)).dcs[1]!.channels as { channel: string; io: string }[])
+      .find((c) => c.channel === 'from_c')?.io === 'Yes', 10000, 200);
     const back = await t.run('failback', 'a');
     expect(back).toMatchObject({ status: 0, stderr: '' });
     expect(back.stdout).toMatch(/^DC a failed back \(epoch 2\)/);

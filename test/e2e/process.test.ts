@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { startMariaDb, MariaDbServer } from '../support/mariadb';
 import { prepareDatabase } from '../support/shop';
 import { startApiProcess, ApiProcess } from '../support/api-process';
 import { Shopper } from '../support/client';
+import { waitFor } from '../support/processes';
 import { SeedResult } from '../../apps/commerce-api/src/seed/catalog-seed';
 
 describe('commerce-api as a real process', () => {
@@ -97,6 +99,9 @@ describe('commerce-api as a real process', () => {
     const pid = db.serverPid;
     process.kill(pid, 'SIGSTOP'); // a hung database: connections stall, nothing answers
     try {
+      // stopped once the kernel says so (state T): a thread already on a CPU may still answer a query in between
+      // (a clean-clone run got 200 here once, under the full suite's load)
+      await waitFor('the database to be stopped', async () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T') ?? false, 5000, 10);
       const ready = await fetch(`${api.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: 'fail', db: 'down' });
