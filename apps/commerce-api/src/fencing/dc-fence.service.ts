@@ -2,16 +2,10 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AppEnv } from '../config/app-config';
 import { DomainError, ErrorCode } from '../common/domain-error';
 import { PeriodicJobs } from '../common/periodic';
+import { withDeadline } from '../common/deadline';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
 import { AppLogger } from '../observability/logger';
 import { DcFenceRepository, FenceView } from './dc-fence.repository';
-
-/** Rejects when `p` has not settled within `ms` (what it does after that is ignored). */
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no answer in time')), ms); })])
-    .finally(() => clearTimeout(timer));
-}
 
 /** How often each process reads the fence rows of its DC's database (one small query). */
 const POLL_SECONDS = 1;

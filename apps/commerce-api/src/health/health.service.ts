@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderDataSourceRouter } from '../database/order-data-source.router';
+import { withDeadline } from '../common/deadline';
 
 const DB_TIMEOUT_MS = 1000;
 
@@ -19,11 +20,7 @@ export class HealthService {
   }
 
   async readiness(): Promise<{ status: 'ok' | 'fail'; dc: string; db: 'up' | 'down'; draining: boolean }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), DB_TIMEOUT_MS); });
-    const db = await Promise.race([this.router.local.query('SELECT 1'), timeout])
-      .then(() => 'up' as const, () => 'down' as const)
-      .finally(() => clearTimeout(timer));
+    const db = await withDeadline(this.router.local.query('SELECT 1'), DB_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const);
     const status = db === 'up' && !this.draining ? 'ok' : 'fail';
     return { status, dc: this.router.dc, db, draining: this.draining };
   }

@@ -210,7 +210,7 @@ export class Failover {
     const lines = [
       ...waited,
       `DC ${code} failed over to DC ${r.movedTo} (epoch ${r.epoch})${r.done ? '' : ': it had been already, nothing was moved now'}`,
-      `  fence: DC ${code}'s aggregators answer FAIL (${`failed over to ${r.movedTo}`}); its database: ${fencedThere}`,
+      `  fence: DC ${code}'s aggregators answer FAIL (failed over to ${r.movedTo}); its database: ${fencedThere}`,
       `  replication from ${code} stopped at every survivor; ${code}'s last GTID position each holds: `
         + survivors.map((s) => `${s.region.code} ${held.get(s.region.code)?.toString() || 'none'}`).join(', '),
       `    (DC ${code} may have committed more that none of them has: regionctl failback ${code} finds and recovers it)`,
