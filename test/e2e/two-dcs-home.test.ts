@@ -69,7 +69,7 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     const atB = new Shopper(url.b);
     const login = await atB.post('/api/accounts/login', { email: 'moving@example.com', password: 'a long password' });
     expect(login.status).toBe(200);
-    expect(login.body.homeDc).toBe('b');
+    expect(login.body).toMatchObject({ homeDc: 'b', homeEpoch: 2 });
     // the claim ran on a's database; b waited for it (and everything before it) before answering
     expect(await homeIn(nodes.a, 'moving@example.com')).toEqual({ home_dc: 'b', home_epoch: 2 });
     expect(await homeIn(nodes.b, 'moving@example.com')).toEqual({ home_dc: 'b', home_epoch: 2 });
@@ -112,6 +112,8 @@ describe('two DCs: an account\'s home, its sessions and its cart across DCs (Ord
     const homes = [...new Set(answers.filter((x) => x.status === 200).map((x) => x.body.homeDc as string))].sort();
     expect(homes).toEqual(inA.home_dc === 'b' ? expect.arrayContaining(['b']) : ['a']);
     expect(homes.filter((h) => h !== 'a' && h !== 'b')).toEqual([]);
+    // and with the epoch it held there: one home per epoch (epoch 1 is a's, 2 is b's)
+    for (const x of answers.filter((y) => y.status === 200)) expect([x.body.homeDc, x.body.homeEpoch]).toEqual(x.body.homeDc === 'a' ? ['a', 1] : ['b', 2]);
   });
 
   it('its session is checked against b\'s own replica: with the link to a cut it still reads at b, and a log-out reaches b by replication', async () => {

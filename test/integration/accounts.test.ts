@@ -13,7 +13,7 @@ describe('accounts: register, log in, sessions (real MariaDB)', () => {
     const e = email();
     const r = await s.post('/api/accounts/register', { email: e.toUpperCase(), password: 'correct horse battery', name: 'Ada' });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ email: e, role: 'customer', homeDc: 'a' });
+    expect(r.body).toMatchObject({ email: e, role: 'customer', homeDc: 'a', homeEpoch: 1 });
     expect(r.body.id).toMatch(/^a_[0-9A-Z]{26}$/);
     const cookie = r.headers.getSetCookie().find((c) => c.startsWith('meridian_session='))!;
     expect(cookie).toMatch(/HttpOnly/);

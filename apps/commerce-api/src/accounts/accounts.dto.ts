@@ -34,4 +34,5 @@ export class AccountView {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['customer', 'admin'] }) role: string;
   @ApiProperty({ description: 'the DC that owns this account' }) homeDc: string;
+  @ApiProperty({ description: 'how many times its home has moved, plus one: a home DC holds for one epoch' }) homeEpoch: number;
 }

@@ -19,8 +19,8 @@ export interface LoggedIn {
   guestCartMerged: boolean;
 }
 
-const view = (a: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc'>): AccountView =>
-  ({ id: a.id, email: a.email, name: a.name, role: a.role, homeDc: a.home_dc });
+const view = (a: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc' | 'home_epoch'>): AccountView =>
+  ({ id: a.id, email: a.email, name: a.name, role: a.role, homeDc: a.home_dc, homeEpoch: Number(a.home_epoch) });
 
 @Injectable()
 export class AccountsService {
@@ -37,7 +37,7 @@ export class AccountsService {
 
   async register(ctx: RequestContext, dto: RegisterDto, role: Role = 'customer'): Promise<LoggedIn> {
     const db = this.router.local;
-    const account = { id: newId(ctx.dc), email: dto.email, name: dto.name, role, home_dc: ctx.dc,
+    const account = { id: newId(ctx.dc), email: dto.email, name: dto.name, role, home_dc: ctx.dc, home_epoch: 1,
       password_hash: await this.hasher.hash(dto.password), last_login_at: this.clock.now() };
     // registering cannot help but tell that the address is taken; log-in never tells
     const taken = () => new DomainError(ErrorCode.EmailTaken, 'an account with this e-mail already exists');
@@ -57,8 +57,8 @@ export class AccountsService {
       throw unauthenticated('wrong e-mail or password');
     }
     await this.repo.clearLoginFailures(db, emailKey, ctx.dc);
-    const homeDc = await this.homes.settleAtLogin(ctx.dc, account);
-    return this.startSession(ctx, { ...account, home_dc: homeDc });
+    const home = await this.homes.settleAtLogin(ctx.dc, account);
+    return this.startSession(ctx, { ...account, home_dc: home.dc, home_epoch: home.epoch });
   }
 
   async logout(ctx: RequestContext): Promise<void> {
@@ -89,7 +89,7 @@ export class AccountsService {
     }
   }
 
-  private async startSession(ctx: RequestContext, account: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc'>): Promise<LoggedIn> {
+  private async startSession(ctx: RequestContext, account: Pick<AccountRow, 'id' | 'email' | 'name' | 'role' | 'home_dc' | 'home_epoch'>): Promise<LoggedIn> {
     const db = this.router.forOwner(account.home_dc);
     const now = this.clock.now();
     const sessionId = newId(ctx.dc);

@@ -70,27 +70,28 @@ export class HomeDcService {
    *   HOME_ACTIVE_WINDOW_SECONDS (epoch + 1, compare-and-set), else record the log-in there; after a
    *   claim, wait until this DC's database has applied the old home's position before the first write.
    * A fence that fails means another DC claimed first: re-read the row where it lives and follow it.
+   * Answers the home and its epoch as this log-in left them.
    */
-  async settleAtLogin(dc: string, start: AccountRow): Promise<string> {
+  async settleAtLogin(dc: string, start: AccountRow): Promise<{ dc: string; epoch: number }> {
     let account = start;
     for (let attempt = 0; attempt < 3; attempt++) {
       const home = this.router.forOwner(account.home_dc);
       const now = this.clock.now();
       if (account.home_dc === dc) {
-        if (await this.repo.recordLogin(home, account.id, now, account.home_dc, account.home_epoch)) return dc;
+        if (await this.repo.recordLogin(home, account.id, now, account.home_dc, account.home_epoch)) return { dc, epoch: Number(account.home_epoch) };
       } else {
         const r = await this.repo.claimHome(home, { accountId: account.id, homeDc: account.home_dc, epoch: account.home_epoch,
           toDc: dc, now, activeSince: new Date(now.getTime() - this.env.HOME_ACTIVE_WINDOW_SECONDS * 1000) });
         if (r.claimed) {
-          if (await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) return dc;
+          if (await this.repo.waitForGtid(this.router.local, r.gtid, this.env.HOME_CLAIM_WAIT_SECONDS)) return { dc, epoch: r.home_epoch };
           // this DC is too far behind the old home (or its channel stopped): left as it is, the old home would
           // send every write here and this DC back there until it caught up. The home goes back; this session writes there.
           if (await this.repo.undoClaim(home, { accountId: account.id, claimedBy: dc, epoch: r.home_epoch, backTo: account.home_dc })) {
             this.logger.warn('home claim given back: this DC had not applied the old home\'s writes in time', { accountId: account.id, homeDc: account.home_dc });
-            return account.home_dc;
+            return { dc: account.home_dc, epoch: r.home_epoch + 1 };
           }
         }
-        if (r.recorded) return account.home_dc;
+        if (r.recorded) return { dc: account.home_dc, epoch: Number(account.home_epoch) };
       }
       const fresh = await this.repo.findById(home, account.id);
       if (!fresh) throw notFound('account');

@@ -7,7 +7,7 @@ import type { FailoverOptions } from '../runtime/failover';
 /** What the running `regionctl up` does for the other regionctl commands. */
 export interface ControlHandlers {
   status(): Promise<unknown>;
-  wan(action: WanAction, a: string, b: string): Promise<string>;
+  wan(action: WanAction, a: string, b: string, ms?: number): Promise<string>;
   scale(dc: string, count: number): Promise<string>;
   stock(command: StockCommand): Promise<string>;
   startChannels(dc: string): Promise<string>;
@@ -70,8 +70,10 @@ export async function serveControl(socket: string, h: ControlHandlers): Promise<
       if (req.method !== 'POST') return send(404, { error: `no such command: ${route}` });
       const b = await body(req);
       if (req.url === '/wan') {
-        if (!WAN_ACTIONS.includes(b.action as WanAction)) throw new ControlError('action must be "cut", "blackhole" or "heal"');
-        return send(200, { message: await h.wan(b.action as WanAction, text(b.a, 'the first DC'), text(b.b, 'the second DC')) });
+        if (!WAN_ACTIONS.includes(b.action as WanAction)) throw new ControlError('action must be "cut", "blackhole", "heal" or "slow"');
+        const ms = b.ms === undefined || b.ms === null ? undefined : Number(b.ms);
+        if (ms !== undefined && (b.action !== 'slow' || !Number.isInteger(ms) || ms < 0 || ms > 10000)) throw new ControlError('ms goes with slow: a whole number from 0 to 10000');
+        return send(200, { message: await h.wan(b.action as WanAction, text(b.a, 'the first DC'), text(b.b, 'the second DC'), ms) });
       }
       if (req.url === '/scale') return send(200, { message: await h.scale(text(b.dc, 'the DC'), Number(b.count)) });
       if (req.url === '/drain') {

@@ -391,7 +391,8 @@ export class RegionRuntime {
   }
 
   /** Cuts, blackholes or heals the WAN between two DCs, both directions. */
-  async wan(action: WanAction, a: string, b: string): Promise<string> {
+  /** slow: `ms` is the one-way latency from now on (undefined: the one of regions/ again). */
+  async wan(action: WanAction, a: string, b: string, ms?: number): Promise<string> {
     this.dc(a);
     this.dc(b);
     if (a === b) throw new Error('a WAN link joins two different DCs');
@@ -399,9 +400,11 @@ export class RegionRuntime {
       const link = this.links.get(key)!;
       if (action === 'cut') await link.cut();
       else if (action === 'blackhole') link.blackhole();
+      else if (action === 'slow') link.slow(ms);
       else await link.heal();
     }
-    const line = `WAN ${a} <-> ${b}: ${{ cut: 'cut', blackhole: 'blackholed (held back silently until healed)', heal: 'healed' }[action]}`;
+    const latency = `${this.links.get(linkKey(a, b))!.latencyMs} ms one way${ms === undefined ? ' (as regions/ says)' : ''}`;
+    const line = `WAN ${a} <-> ${b}: ${{ cut: 'cut', blackhole: 'blackholed (held back silently until healed)', heal: 'healed', slow: latency }[action]}`;
     this.o.say(line);
     return line;
   }
@@ -482,7 +485,7 @@ export class RegionRuntime {
         ? { entry: `http://${e.entry.host}:${e.entry.port}`, dcs: await lbServers(e.statsSocket, 'any_dc').catch(failure) } : undefined,
       links: this.plan.links.map((l) => {
         const s = this.links.get(linkKey(l.from, l.to))?.stats;
-        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: l.latencyMs, cut: s?.cut ?? true, blackhole: s?.blackhole ?? false, connections: s?.connections ?? 0,
+        return { from: l.from, to: l.to, listen: `${l.listen.host}:${l.listen.port}`, latencyMs: s?.latencyMs ?? l.latencyMs, cut: s?.cut ?? true, blackhole: s?.blackhole ?? false, connections: s?.connections ?? 0,
           late: s?.late ?? { chunks: 0, p50: 0, p99: 0, max: 0 } };
       }),
     };

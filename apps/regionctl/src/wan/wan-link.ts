@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 /** bytes a direction holds on their way before it stops reading from the sender */
 const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
-export const WAN_ACTIONS = ['cut', 'blackhole', 'heal'] as const;
+export const WAN_ACTIONS = ['cut', 'blackhole', 'heal', 'slow'] as const;
 export type WanAction = typeof WAN_ACTIONS[number];
 
 export interface Endpoint {
@@ -40,8 +40,21 @@ export class WanLink {
   private trigger?: { match: (chunk: Buffer) => boolean; fired: () => void };
   private bytes = { forward: 0, backward: 0 };
   private readonly late = new LateHistogram();
+  /** one-way latency now: the configured one, unless slow() changed it */
+  private latency: number;
 
-  constructor(readonly options: WanLinkOptions) {}
+  constructor(readonly options: WanLinkOptions) {
+    this.latency = options.latencyMs;
+  }
+
+  get latencyMs(): number {
+    return this.latency;
+  }
+
+  /** The one-way latency from now on, for new and open connections alike (what is on its way keeps its order); undefined: the configured one. */
+  slow(ms?: number): void {
+    this.latency = ms ?? this.options.latencyMs;
+  }
 
   get isCut(): boolean {
     return this.cutState;
@@ -53,7 +66,7 @@ export class WanLink {
 
   get stats() {
     return { connections: this.connections.size / 2, ...this.bytes, cut: this.cutState, blackhole: this.blackholed,
-      latencyMs: this.options.latencyMs, late: this.late.summary() };
+      latencyMs: this.latency, late: this.late.summary() };
   }
 
   async start(): Promise<void> {
@@ -147,15 +160,24 @@ export class WanLink {
     s.once('close', () => this.connections.delete(s));
   }
 
-  /** Delivers each chunk `latencyMs` after it arrived; equal delays keep the order. */
+  /**
+   * Delivers each chunk the link's latency after it arrived, never before the chunk before it: when the
+   * latency drops, what was sent earlier still arrives first.
+   */
   private pipe(from: Socket, to: Socket, direction: 'forward' | 'backward'): void {
-    const delay = this.options.latencyMs;
+    let lastDue = 0;
+    const dueFromNow = () => {
+      const due = Math.max(performance.now() + this.latency, lastDue);
+      lastDue = due;
+      return due;
+    };
     let inFlight = 0;
     let draining = false;
     from.on('data', (chunk: Buffer) => {
       this.bytes[direction] += chunk.length;
       inFlight += chunk.length;
-      const due = performance.now() + delay;
+      const due = dueFromNow();
+      const wait = due - performance.now();
       // back-pressure: stop reading while a lot is on its way or the far side is slow
       if (inFlight > MAX_IN_FLIGHT) from.pause();
       const deliver = (wasHeld = false) => {
@@ -164,7 +186,7 @@ export class WanLink {
           return;
         }
         inFlight -= chunk.length;
-        if (delay > 0 && !wasHeld) this.late.add(performance.now() - due);
+        if (wait > 0 && !wasHeld) this.late.add(performance.now() - due);
         if (to.destroyed) return;
         const trigger = direction === 'forward' ? this.trigger : undefined;
         if (trigger?.match(chunk)) {
@@ -182,14 +204,15 @@ export class WanLink {
           to.once('drain', () => { draining = false; if (inFlight <= MAX_IN_FLIGHT) from.resume(); });
         }
       };
-      if (delay > 0) setTimeout(deliver, delay); else deliver();
+      if (wait > 0) setTimeout(deliver, wait); else deliver();
     });
     from.on('end', () => {
       const finish = () => {
         if (this.blackholed) this.held.push(finish);
         else if (!to.destroyed) to.end();
       };
-      if (delay > 0) setTimeout(finish, delay); else finish();
+      const wait = dueFromNow() - performance.now();
+      if (wait > 0) setTimeout(finish, wait); else finish();
     });
   }
 }
