@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROUTING_MODES, RoutingMode } from '@meridian/dc';
 import { loadTopology, RegionConfigError } from '@meridian/regions';
@@ -15,6 +15,13 @@ import { runDirFor, SHOP_NAME } from './topology/plan';
 import { digCommands } from './health/dns-config';
 import { checkSettings, settingsOf } from './topology/settings';
 import { SUPERVISE_MODES, SuperviseMode } from './process/supervisor';
+import { DrillTarget } from './drill/target';
+import { checkDrill, runDrill } from './drill/drill';
+import { DrillError } from './drill/drill-error';
+import { SCENARIOS, ScenarioError, ScenarioName } from './drill/scenario';
+import { DEFAULT_MIX, ShopperMix } from './drill/shopper';
+import { Crowd } from './drill/crowd';
+import { HistoryWriter, readHistory } from './drill/history';
 
 const USAGE = `usage: regionctl <command> [options]
   check                     validate the topology in regions/ (one file per DC) and print it
@@ -31,6 +38,8 @@ const USAGE = `usage: regionctl <command> [options]
   wan cut|blackhole|heal <dc> <dc>
                             cut the WAN link between two DCs (connections reset, new ones refused), blackhole it
                             (nothing arrives and nobody is told; held bytes arrive at the heal) or heal it (both directions)
+  wan slow <dc> <dc> <ms>|configured
+                            the link's one-way latency from now on, open connections too (configured: the one of regions/)
   scale <dc> <n>            run n commerce-api processes in a DC
   stock transfer <sku> <units> <from-dc> <to-dc> [--key KEY]
                             move stock allocation between DCs: the units leave <from-dc> and arrive in
@@ -57,6 +66,21 @@ const USAGE = `usage: regionctl <command> [options]
                             (same number and key), every other change it alone made is reported, its database is rebuilt
                             from the survivor's snapshot, replication restarts, the fence goes; --rehome: the accounts the
                             failover moved are homed in it again at once (docs/runbooks/failback.md)
+  shoppers [--shoppers N] [--duration S] [--guests F] [--think MS] [--seed N] [--out FILE]
+                            simulated shoppers against the running topology: N per client region of regions/, each
+                            resolving the shop's name through the geo-DNS with its region's subnet (ECS, honouring
+                            the TTL), browsing, searching, registering, filling a cart, checking out with an
+                            Idempotency-Key; every operation goes to a history file (JSON lines)
+  drill <scenario> [options]
+                            a DC-outage drill: shoppers shop while the scenario runs, then the checker judges every
+                            acknowledged operation against every DC's database; report and charts in --out
+                            (default ./drills/<time>-<scenario>/). Scenarios: kill-dc <dc>, kill-api <dc>, kill-db <dc>,
+                            partition <dc> <dc> [--blackhole], slow-wan <dc> <dc> <ms>, drain <dc>,
+                            random --seed N --duration S (a seeded schedule of faults and heals; the same seed replays it).
+                            --warmup S (10) before the fault; --failover-after S (kill-dc: 5) or --no-failover;
+                            --heal-after S (20) from the fault (start, heal, undrain; failback when failed over);
+                            --settle S (10) of shopping at the end; and the shoppers' options. Exit 1 on a violation
+  check-drill <dir>         the drill's checker again, over a drill's folder and the databases as they are now
   down                      stop everything \`up\` started
 options:
   --regions DIR             the topology (default: ./regions)
@@ -78,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
       fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' }, supervise: { type: 'string' }, rehome: { type: 'boolean' },
       'auto-failover': { type: 'string' },
+      shoppers: { type: 'string' }, duration: { type: 'string' }, guests: { type: 'string' }, think: { type: 'string' }, seed: { type: 'string' },
+      out: { type: 'string' }, warmup: { type: 'string' }, 'failover-after': { type: 'string' }, 'no-failover': { type: 'boolean' },
+      'heal-after': { type: 'string' }, settle: { type: 'string' }, blackhole: { type: 'boolean' },
     },
   });
   const [command, ...args] = positionals;
@@ -96,6 +123,12 @@ async function main(argv: string[]): Promise<number> {
   if (o.supervise !== undefined && !SUPERVISE_MODES.includes(o.supervise as SuperviseMode)) throw new UsageError(`--supervise is one of ${SUPERVISE_MODES.join(', ')}`);
   if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
+  for (const f of ['shoppers', 'duration', 'guests', 'think', 'seed', 'out'] as const) {
+    if (o[f] !== undefined && command !== 'drill' && command !== 'shoppers') throw new UsageError(`--${f} goes with drill or shoppers only`);
+  }
+  for (const f of ['warmup', 'failover-after', 'no-failover', 'heal-after', 'settle', 'blackhole'] as const) {
+    if (o[f] !== undefined && command !== 'drill') throw new UsageError(`--${f} goes with drill only`);
+  }
   const regionsDir = o.regions ?? join(process.cwd(), 'regions');
   const dataDir = o.data ?? join(process.cwd(), '.data', 'regions');
   const control = join(runDirFor(dataDir), 'regionctl.sock');
@@ -105,6 +138,10 @@ async function main(argv: string[]): Promise<number> {
   const call = (method: 'GET' | 'POST', path: string, payload?: unknown) => callControl(control, method, path, payload).catch((err) => {
     if (err instanceof ControlError) throw err;
     throw new ControlError(`no topology is up for ${dataDir} (start one with ${regionctl('up')})`);
+  });
+
+  const connectTarget = () => DrillTarget.connect(regionsDir, dataDir).catch((err: Error) => {
+    throw new ControlError(err.message.replace('regionctl up', regionctl('up')));
   });
 
   switch (command) {
@@ -131,9 +168,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'wan': {
-      const [action, a, b] = args;
-      if (!WAN_ACTIONS.includes(action as WanAction) || !a || !b) throw new UsageError('wan needs: cut|blackhole|heal <dc> <dc>');
-      say(String((await call('POST', '/wan', { action, a, b })).message));
+      const [action, a, b, ms] = args;
+      if (!WAN_ACTIONS.includes(action as WanAction) || !a || !b || args.length !== (action === 'slow' ? 4 : 3)) {
+        throw new UsageError('wan needs: cut|blackhole|heal <dc> <dc>, or slow <dc> <dc> <ms>|configured');
+      }
+      if (action === 'slow' && ms !== 'configured' && !/^\d{1,5}$/.test(ms ?? '')) throw new UsageError('wan slow takes a latency in ms (0 to 10000) or configured');
+      say(String((await call('POST', '/wan', { action, a, b, ...(action === 'slow' && ms !== 'configured' ? { ms: Number(ms) } : {}) })).message));
       return 0;
     }
     case 'scale': {
@@ -190,6 +230,18 @@ async function main(argv: string[]): Promise<number> {
       say(String((await call('POST', '/restart', { process: name })).message));
       return 0;
     }
+    case 'check-drill': {
+      const [dir] = args;
+      if (!dir || args.length !== 1) throw new UsageError('check-drill needs: <the drill\'s folder>');
+      const r = await checkDrill(await connectTarget(), dir);
+      say(r.summary);
+      return r.violations ? 1 : 0;
+    }
+    case 'shoppers':
+    case 'drill': {
+      const target = await connectTarget();
+      return command === 'drill' ? drill(target, args, o, regionctl) : shoppers(target, args, o);
+    }
     case 'down': {
       await call('POST', '/down');
       // the answer comes first; wait until the socket is gone, which is the last thing `up` does
@@ -241,7 +293,8 @@ async function up(regionsDir: string, dataDir: string,
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   const server = control.server = await serveControl(runtime.plan.controlSocket, {
-    status: () => runtime.status(), wan: (action, a, b) => runtime.wan(action, a, b), scale: (dc, n) => runtime.scale(dc, n), stock: (c) => runtime.stock(c),
+    status: () => runtime.status(), wan: (action, a, b, ms) => runtime.wan(action, a, b, ms), scale: (dc, n) => runtime.scale(dc, n),
+    stock: (c) => runtime.stock(c),
     startChannels: (dc) => runtime.startChannels(dc), drain: (dc, reason) => runtime.drain(dc, reason), undrain: (dc) => runtime.undrain(dc),
     restart: (name) => runtime.restart(name), kill: (dc, what) => runtime.kill(dc, what), start: (dc) => runtime.start(dc),
     failover: (dc, fo) => runtime.failover(dc, fo), failback: (dc, fb) => runtime.failback(dc, fb), down: stop,
@@ -283,6 +336,79 @@ async function up(regionsDir: string, dataDir: string,
   return 0;
 }
 
+/** A number option: absent → the default; otherwise it must be within [min, max] (whole unless `fraction`). */
+function numberOption(o: Record<string, unknown>, name: string, fallback: number, min: number, max: number, fraction = false): number {
+  const v = o[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || !v.trim() || !Number.isFinite(n) || n < min || n > max || (!fraction && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} is ${fraction ? 'a number' : 'a whole number'} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+type DrillFlags = Record<string, string | boolean | undefined>;
+
+function mixOf(o: DrillFlags): ShopperMix {
+  return { ...DEFAULT_MIX, guests: numberOption(o, 'guests', DEFAULT_MIX.guests, 0, 1, true), thinkMs: numberOption(o, 'think', DEFAULT_MIX.thinkMs, 0, 60000) };
+}
+
+async function drill(target: DrillTarget, args: string[], o: DrillFlags, regionctl: (rest: string) => string): Promise<number> {
+  const [scenario, ...rest] = args;
+  if (!SCENARIOS.includes(scenario as ScenarioName)) throw new UsageError(`drill needs a scenario: ${SCENARIOS.join(', ')}`);
+  if (o['no-failover'] && o['failover-after'] !== undefined) throw new UsageError('--failover-after and --no-failover exclude each other');
+  if (o.blackhole && scenario !== 'partition') throw new UsageError('--blackhole goes with the partition scenario');
+  const seed = numberOption(o, 'seed', scenario === 'random' ? -1 : Math.floor(Math.random() * 1e6), 0, 2 ** 31 - 1);
+  if (seed < 0) throw new UsageError('random needs --seed N (any whole number; the same seed replays the same schedule)');
+  const duration = o.duration === undefined && scenario === 'random' ? undefined : numberOption(o, 'duration', 60, 5, 86400);
+  if (scenario === 'random' && duration === undefined) throw new UsageError('random needs --duration S (seconds of faults)');
+  const failoverDefault = scenario === 'kill-dc' && !o['no-failover'] ? 5 : undefined;
+  const timing = {
+    warmup: numberOption(o, 'warmup', 10, 0, 3600), healAfter: numberOption(o, 'heal-after', 20, 1, 86400), blackhole: o.blackhole === true, seed, duration,
+    failoverAfter: o['failover-after'] === undefined ? failoverDefault : numberOption(o, 'failover-after', 0, 0, 86400),
+  };
+  const options = ['shoppers', 'guests', 'think', 'warmup', 'failover-after', 'heal-after', 'settle', 'duration', 'out'].filter((k) => o[k] !== undefined)
+    .map((k) => ` --${k} ${quoted(String(o[k]))}`).join('') + (o['no-failover'] ? ' --no-failover' : '') + (o.blackhole ? ' --blackhole' : '');
+  try {
+    const r = await runDrill(target, {
+      scenario: scenario as ScenarioName, args: rest, timing, settle: numberOption(o, 'settle', 10, 0, 3600), seed,
+      perRegion: numberOption(o, 'shoppers', 4, 1, 200), mix: mixOf(o), outDir: typeof o.out === 'string' ? o.out : join(process.cwd(), 'drills'),
+      command: regionctl(`drill ${args.map(quoted).join(' ')} --seed ${seed}${options}`), say,
+    });
+    say(r.summary);
+    return r.violations || r.refused ? 1 : 0;
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+async function shoppers(target: DrillTarget, args: string[], o: DrillFlags): Promise<number> {
+  if (args.length) throw new UsageError('shoppers takes options only');
+  const duration = numberOption(o, 'duration', 60, 1, 86400);
+  const file = typeof o.out === 'string' ? o.out : join(process.cwd(), 'drills', `shoppers-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  mkdirSync(dirname(file), { recursive: true });
+  const history = new HistoryWriter(file);
+  const crowd = new Crowd({ plan: target.plan, perRegion: numberOption(o, 'shoppers', 4, 1, 200), mix: mixOf(o), history,
+    seed: numberOption(o, 'seed', Math.floor(Math.random() * 1e6), 0, 2 ** 31 - 1) });
+  crowd.start();
+  say(`shoppers: ${crowd.size} shoppers for ${duration} s, history in ${file}`);
+  const ticker = setInterval(() => {
+    const r = crowd.recent(5);
+    say(`  ${Math.round(r.ops / 5)} ops/s, errors ${r.ops ? Math.round((100 * r.errors) / r.ops) : 0} %`);
+  }, 5000);
+  await new Promise((r) => setTimeout(r, duration * 1000));
+  clearInterval(ticker);
+  await crowd.stop();
+  await history.close();
+  const all = readHistory(file);
+  const kinds = new Map<string, number>();
+  for (const r of all) kinds.set(r.outcome, (kinds.get(r.outcome) ?? 0) + 1);
+  say(`shoppers: ${all.length} operations, ${all.filter((r) => r.op === 'checkout' && r.order).length} orders confirmed; outcomes: `
+    + [...kinds].map(([k, n]) => `${k} ${n}`).join(', '));
+  return 0;
+}
+
 /** A word as a POSIX shell reads it back. */
 const quoted = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
@@ -295,6 +421,6 @@ main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
-  process.stderr.write(`${err instanceof RegionConfigError || err instanceof ControlError ? err.message : (err as Error).stack}\n`);
+  process.stderr.write(`${err instanceof RegionConfigError || err instanceof ControlError || err instanceof DrillError ? err.message : (err as Error).stack}\n`);
   process.exit(1);
 });
