@@ -81,4 +81,23 @@ describe('WanLink.slow', () => {
       await l.close();
     }
   });
+
+  it('keeps the order of many chunks while the latency goes up and down under them', async () => {
+    const l = await linked(30);
+    try {
+      const sent: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const word = `<${i}>`;
+        sent.push(word);
+        l.send(word);
+        if (i % 7 === 0) l.link.slow([0, 45, 3, 30, 17][i % 5]);
+        await new Promise((r) => setImmediate(r)); // a chunk of its own, mostly
+        if (i % 25 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      await l.until('<299>');
+      expect(l.received()).toBe(sent.join(''));
+    } finally {
+      await l.close();
+    }
+  });
 });

@@ -162,7 +162,9 @@ export class WanLink {
 
   /**
    * Delivers each chunk the link's latency after it arrived, never before the chunk before it: when the
-   * latency drops, what was sent earlier still arrives first.
+   * latency drops, what was sent earlier still arrives first. One queue per direction with one timer for
+   * its head: timers of different durations that come due together fire in no promised order (a first
+   * version with a timer per chunk reordered a replication stream when `slow` lowered the latency).
    */
   private pipe(from: Socket, to: Socket, direction: 'forward' | 'backward'): void {
     let lastDue = 0;
@@ -170,6 +172,18 @@ export class WanLink {
       const due = Math.max(performance.now() + this.latency, lastDue);
       lastDue = due;
       return due;
+    };
+    const queue: { due: number; run: () => void }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      while (queue.length && queue[0]!.due <= performance.now() + 0.5) queue.shift()!.run();
+      if (queue.length) timer = setTimeout(flush, Math.max(1, queue[0]!.due - performance.now()));
+    };
+    const later = (due: number, run: () => void) => {
+      if (!queue.length && due <= performance.now()) return run();
+      queue.push({ due, run });
+      if (!timer) timer = setTimeout(flush, Math.max(1, queue[0]!.due - performance.now()));
     };
     let inFlight = 0;
     let draining = false;
@@ -204,15 +218,14 @@ export class WanLink {
           to.once('drain', () => { draining = false; if (inFlight <= MAX_IN_FLIGHT) from.resume(); });
         }
       };
-      if (wait > 0) setTimeout(deliver, wait); else deliver();
+      later(due, deliver);
     });
     from.on('end', () => {
       const finish = () => {
         if (this.blackholed) this.held.push(finish);
         else if (!to.destroyed) to.end();
       };
-      const wait = dueFromNow() - performance.now();
-      if (wait > 0) setTimeout(finish, wait); else finish();
+      later(dueFromNow(), finish);
     });
   }
 }
