@@ -8,7 +8,7 @@ APT_PACKAGES := mariadb-server:mariadbd mariadb-client:mariadb haproxy:haproxy r
 BENCH_DNS_PACKAGES := pdns-server:pdns_server pdns-backend-bind:- dnsperf:dnsperf
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: up test deps build bench bench-dns lint clean
+.PHONY: up test deps build bench bench-dns bench-drills lint clean
 .DEFAULT_GOAL := up
 
 up: deps build
@@ -25,6 +25,10 @@ bench-dns: deps build
 	@$(MAKE) --no-print-directory APT_PACKAGES="$(BENCH_DNS_PACKAGES)" deps
 	@bench/dns.sh
 	@node bench/dns-reroute.js | tee bench/results/dns-reroute-$$(date -u +%Y%m%dT%H%M%SZ).json
+
+# the full DC-outage drills: every scenario, random seeds for RANDOM_MINUTES (10), then docs/drills.md
+bench-drills: deps build
+	@node bench/drills.js
 
 # Debian packages the servers come from; installed only when a binary is missing.
 deps: $(NODE_STAMP)

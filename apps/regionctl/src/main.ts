@@ -66,7 +66,8 @@ const USAGE = `usage: regionctl <command> [options]
                             (same number and key), every other change it alone made is reported, its database is rebuilt
                             from the survivor's snapshot, replication restarts, the fence goes; --rehome: the accounts the
                             failover moved are homed in it again at once (docs/runbooks/failback.md)
-  shoppers [--shoppers N] [--duration S] [--guests F] [--think MS] [--seed N] [--out FILE]
+  shoppers [--shoppers N] [--duration S] [--guests F] [--think MS] [--mix search=F,checkout=F,relogin=F,travel=F]
+                            [--seed N] [--out FILE]
                             simulated shoppers against the running topology: N per client region of regions/, each
                             resolving the shop's name through the geo-DNS with its region's subnet (ECS, honouring
                             the TTL), browsing, searching, registering, filling a cart, checking out with an
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       fresh: { type: 'boolean' }, json: { type: 'boolean' }, key: { type: 'string' }, reason: { type: 'string' }, what: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       to: { type: 'string' }, 'confirm-down': { type: 'boolean' }, force: { type: 'boolean' }, supervise: { type: 'string' }, rehome: { type: 'boolean' },
       'auto-failover': { type: 'string' },
-      shoppers: { type: 'string' }, duration: { type: 'string' }, guests: { type: 'string' }, think: { type: 'string' }, seed: { type: 'string' },
+      shoppers: { type: 'string' }, duration: { type: 'string' }, guests: { type: 'string' }, think: { type: 'string' }, seed: { type: 'string' }, mix: { type: 'string' },
       out: { type: 'string' }, warmup: { type: 'string' }, 'failover-after': { type: 'string' }, 'no-failover': { type: 'boolean' },
       'heal-after': { type: 'string' }, settle: { type: 'string' }, blackhole: { type: 'boolean' },
     },
@@ -123,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   if (o.supervise !== undefined && !SUPERVISE_MODES.includes(o.supervise as SuperviseMode)) throw new UsageError(`--supervise is one of ${SUPERVISE_MODES.join(', ')}`);
   if (o.what !== undefined && !KILL_TARGETS.includes(o.what as KillTarget)) throw new UsageError(`--what is one of ${KILL_TARGETS.join(', ')}`);
   if (o.key !== undefined && !/^[A-Za-z0-9._:-]{8,100}$/.test(o.key)) throw new UsageError('--key is 8 to 100 letters, digits or . _ : -');
-  for (const f of ['shoppers', 'duration', 'guests', 'think', 'seed', 'out'] as const) {
+  for (const f of ['shoppers', 'duration', 'guests', 'think', 'seed', 'mix', 'out'] as const) {
     if (o[f] !== undefined && command !== 'drill' && command !== 'shoppers') throw new UsageError(`--${f} goes with drill or shoppers only`);
   }
   for (const f of ['warmup', 'failover-after', 'no-failover', 'heal-after', 'settle', 'blackhole'] as const) {
@@ -349,8 +350,16 @@ function numberOption(o: Record<string, unknown>, name: string, fallback: number
 
 type DrillFlags = Record<string, string | boolean | undefined>;
 
+/** --guests, --think and --mix search=F,checkout=F,relogin=F (shares of visits), travel=F (of account shoppers), 0 to 1. */
 function mixOf(o: DrillFlags): ShopperMix {
-  return { ...DEFAULT_MIX, guests: numberOption(o, 'guests', DEFAULT_MIX.guests, 0, 1, true), thinkMs: numberOption(o, 'think', DEFAULT_MIX.thinkMs, 0, 60000) };
+  const mix = { ...DEFAULT_MIX, guests: numberOption(o, 'guests', DEFAULT_MIX.guests, 0, 1, true), thinkMs: numberOption(o, 'think', DEFAULT_MIX.thinkMs, 0, 60000) };
+  if (typeof o.mix !== 'string') return mix;
+  for (const part of o.mix.split(',')) {
+    const [k, v = ''] = part.split('=');
+    if (k !== 'search' && k !== 'checkout' && k !== 'relogin' && k !== 'travel') throw new UsageError(`--mix takes search=F,checkout=F,relogin=F,travel=F, not "${part}"`);
+    mix[k] = numberOption({ [`mix ${k}`]: v }, `mix ${k}`, 0, 0, 1, true);
+  }
+  return mix;
 }
 
 async function drill(target: DrillTarget, args: string[], o: DrillFlags, regionctl: (rest: string) => string): Promise<number> {
@@ -367,7 +376,7 @@ async function drill(target: DrillTarget, args: string[], o: DrillFlags, regionc
     warmup: numberOption(o, 'warmup', 10, 0, 3600), healAfter: numberOption(o, 'heal-after', 20, 1, 86400), blackhole: o.blackhole === true, seed, duration,
     failoverAfter: o['failover-after'] === undefined ? failoverDefault : numberOption(o, 'failover-after', 0, 0, 86400),
   };
-  const options = ['shoppers', 'guests', 'think', 'warmup', 'failover-after', 'heal-after', 'settle', 'duration', 'out'].filter((k) => o[k] !== undefined)
+  const options = ['shoppers', 'guests', 'think', 'mix', 'warmup', 'failover-after', 'heal-after', 'settle', 'duration', 'out'].filter((k) => o[k] !== undefined)
     .map((k) => ` --${k} ${quoted(String(o[k]))}`).join('') + (o['no-failover'] ? ' --no-failover' : '') + (o.blackhole ? ' --blackhole' : '');
   try {
     const r = await runDrill(target, {

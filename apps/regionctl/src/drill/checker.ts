@@ -106,7 +106,9 @@ export async function check(history: OperationRecord[], db: CheckedDatabases, st
     violations.push({ check: 'sessions', message: `${r.shopper} (account ${r.account}) was logged out at DC ${r.dc ?? '?'}: ${r.detail}`, operations: [r] });
   }
   for (const r of history.filter((h) => h.outcome === 'line-lost')) {
-    violations.push({ check: 'carts', message: `${r.shopper}'s cart at DC ${r.dc ?? '?'} lost lines it was told were added: ${r.detail}`, operations: [r] });
+    // the shopper's own conclusion: a line it was told was added, missing and never back (checked out without it, or still gone at the end)
+    const seen = history.filter((h) => h.shopper === r.shopper && h.outcome === 'line-missing' && h.t <= r.t).slice(-3);
+    violations.push({ check: 'carts', message: `${r.shopper}'s cart${r.dc ? ` at DC ${r.dc}` : ''} lost lines it was told were added: ${r.detail}`, operations: [...seen, r] });
   }
 
   // stock: what it was at the start, on every DC; nothing oversold

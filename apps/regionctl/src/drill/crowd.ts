@@ -1,4 +1,4 @@
-import { Plan, SHOP_NAME } from '../topology/plan';
+import { DcPlan, Plan, SHOP_NAME } from '../topology/plan';
 import { HistoryWriter, OperationRecord } from './history';
 import { seededRandom } from './random';
 import { ShopClient } from './shop-client';
@@ -49,19 +49,23 @@ export class Crowd {
     const dcOfAddress = new Map(plan.dcs.map((d) => [d.entry.host, d.region.code]));
     const pick = seededRandom(this.o.seed);
     const regions = plan.dcs.filter((d) => d.region.geography.subnets[0]);
-    for (const d of regions) {
+    const resolverOf = (d: DcPlan) => new ShopResolver({ name: SHOP_NAME, servers: plan.dns.servers.map((s) => s.dns),
+      clientSubnet: clientSubnetOf(d.region.geography.subnets[0]!) });
+    regions.forEach((d, r) => {
       for (let i = 0; i < this.o.perRegion; i++) {
         const id = `${d.region.code}${i + 1}`;
+        const kind = pick() < mix.guests ? 'guest' : 'account';
+        // a traveller registered in the next region: homed in its DC, it shops from its own (its writes cross the WAN)
+        const travelsFrom = kind === 'account' && regions.length > 1 && pick() < mix.travel ? regions[(r + 1) % regions.length] : undefined;
         this.shoppers.push(new Shopper({
-          id, region: d.region.code, kind: pick() < mix.guests ? 'guest' : 'account', runId: this.runId, mix,
-          resolver: new ShopResolver({ name: SHOP_NAME, servers: plan.dns.servers.map((s) => s.dns),
-            clientSubnet: clientSubnetOf(d.region.geography.subnets[0]!) }),
+          id, region: d.region.code, kind, runId: this.runId, mix,
+          resolver: resolverOf(d), ...(travelsFrom ? { registeredVia: resolverOf(travelsFrom) } : {}),
           client: new ShopClient(d.entry.port, this.o.requestTimeoutMs ?? 5000),
           dcOf: (address) => dcOfAddress.get(address), random: seededRandom(this.o.seed * 1000 + this.shoppers.length + 1),
           record: (r) => this.record(r),
         }));
       }
-    }
+    });
     this.running = Promise.all(this.shoppers.map((s) => s.run())).then(() => undefined);
   }
 

@@ -48,7 +48,7 @@ export function sampleOf(status: StatusReport, t: number): Sample {
   return {
     t,
     dcs: status.dcs.map((d) => ({
-      dc: d.dc, state: d.gslb.some((g) => g.state === 'PASS') ? 'PASS' as const : 'FAIL' as const,
+      dc: d.dc, state: d.gslb.some((g) => g.state === 'PASS') ? 'PASS' as const : 'FAIL' as const, ...(d.failedOver ? { failedOver: true } : {}),
       channels: Array.isArray(d.channels) ? d.channels.map((c) => ({ from: c.from, behind: c.transactionsBehind, seconds: c.secondsBehind,
         ok: c.io === 'Yes' && c.sql && !c.error })) : [],
     })),
@@ -113,14 +113,22 @@ export async function runDrill(target: DrillTarget, o: DrillOptions): Promise<Dr
   crowd.start();
   let recovered = 0;
   try {
-    for (const s of steps) {
-      await sleep(startedAt + s.at * 1000 - Date.now());
+    const run = async (s: TimedStep) => {
       phase = `${s.mark}: ${describeStep(s.step)}`;
       const e = await runStep(target, s);
       events.push(e);
       recovered += Number(/orders recovered[^:]*: (\d+)/.exec(e.message)?.[1] ?? 0);
       o.say(`${((e.begun - startedAt) / 1000).toFixed(1)} s ${e.mark}: ${e.description}: ${e.ok ? 'done' : 'REFUSED'} in ${((e.ended - e.begun) / 1000).toFixed(1)} s`
         + (e.ok ? '' : `: ${e.message}`));
+    };
+    for (const [i, s] of steps.entries()) {
+      await sleep(startedAt + s.at * 1000 - Date.now());
+      await run(s);
+      // a DC the automatic policy failed over meanwhile comes back fenced: the drill fails it back, as an operator would
+      const dc = s.step.kind === 'start' ? s.step.dc : undefined;
+      if (dc && steps[i + 1]?.step.kind !== 'failback' && (await target.status()).dcs.find((d) => d.dc === dc)?.failedOver) {
+        await run({ at: s.at, step: { kind: 'failback', dc }, mark: 'failback' });
+      }
     }
     phase = 'settling';
     await sleep(o.settle * 1000);
@@ -153,7 +161,7 @@ export async function runDrill(target: DrillTarget, o: DrillOptions): Promise<Dr
     ...(h ? [`  ${h.description}: detection ${s1(h.detectSeconds)}, DNS reroute ${s1(h.rerouteSeconds)}; shopping again (max): guests ${s1(h.rto.guests.max)},`
       + ` accounts homed elsewhere ${s1(h.rto.homedElsewhere.max)}, homed in the lost DC ${s1(h.rto.homedInLost.max)}`
       + (h.rto.homedInLost.sinceFailover ? ` (${h.rto.homedInLost.sinceFailover.max} s after the failover)` : '')] : []),
-    `  sessions kept ${f.sessionsKeptPercent} %, carts kept ${f.cartsKeptPercent} %, ${f.operations} operations, errors: `
+    `  sessions kept ${f.sessionsKeptPercent} %, carts kept ${f.cartsKeptPercent} % (${f.cartViewsMissingLines} stale looks at a cart), ${f.operations} operations, errors: `
       + (Object.entries(f.errorsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'),
     ...verdict.violations.slice(0, 20).map((v) => `  !! ${v.check}: ${v.message}`),
     ...events.filter((e) => !e.ok).map((e) => `  !! refused: ${e.description}: ${e.message}`),

@@ -31,12 +31,24 @@ describe('drill figures', () => {
     expect(f.faults[0]!.rto.homedInLost).toEqual({ shoppers: 1, affected: 1, never: 0, p50: 8, max: 8, sinceFailover: { p50: 1, max: 1 } });
     expect(f.faults[0]!.rto.homedElsewhere).toEqual({ shoppers: 1, affected: 0, never: 0 });
     expect(f.faults[0]!.rto.guests).toMatchObject({ shoppers: 1, affected: 1, p50: 6, max: 6 });
-    expect(f).toMatchObject({ operations: 9, sessionsKeptPercent: 100, cartsKeptPercent: 66.7, ordersConfirmed: 0,
+    expect(f).toMatchObject({ operations: 9, sessionsKeptPercent: 100, cartsKeptPercent: 66.7, ordersConfirmed: 0, cartViewsMissingLines: 0,
       errorsByKind: { 'http-503 UNAVAILABLE': 1, refused: 1, 'line-lost': 1 } });
   });
 
-  it('a kill of the database only takes no DC away from the DNS: no detection or reroute is claimed', () => {
-    const f = figures([], [sample(11, 'FAIL', 'b')], [event('fault', 10, 0.1, { kind: 'kill', dc: 'a', what: 'db' })]);
-    expect(f.faults[0]).toMatchObject({ lostDc: undefined, detectSeconds: undefined, rerouteSeconds: undefined });
+  it('a failover by the automatic policy is found in the samples: its time, and shopping again since then', () => {
+    const fenced = { ...sample(20, 'FAIL', 'b'), dcs: [{ dc: 'a', state: 'FAIL' as const, failedOver: true, channels: [] }, { dc: 'b', state: 'PASS' as const, channels: [] }] };
+    const history = [op('h', 1, { op: 'register', home: { dc: 'a', epoch: 1 } }), op('h', 11, { outcome: 'http-503 UNAVAILABLE' }), op('h', 22, {})];
+    const f = figures(history, [sample(11, 'FAIL', 'b'), fenced], [event('fault', 10, 0.5, { kind: 'kill', dc: 'a', what: 'all' })]);
+    expect(f.faults[0]).toMatchObject({ failoverSeconds: 10, automaticFailover: true });
+    expect(f.faults[0]!.rto.homedInLost).toMatchObject({ max: 12, sinceFailover: { p50: 2, max: 2 } });
+  });
+
+  it('a fault that takes no DC away (a slow or cut link) claims no detection or reroute, even when a DC fails meanwhile', () => {
+    for (const step of [{ kind: 'slow', a: 'a', b: 'b', ms: 200 }, { kind: 'wan', action: 'cut', a: 'a', b: 'b' }] as const) {
+      const f = figures([], [sample(11, 'FAIL', 'b')], [event('fault', 10, 0.1, step)]);
+      expect(f.faults[0]).toMatchObject({ lostDc: undefined, detectSeconds: undefined, rerouteSeconds: undefined });
+    }
+    const db = figures([], [sample(11, 'FAIL', 'b')], [event('fault', 10, 0.1, { kind: 'kill', dc: 'a', what: 'db' })]);
+    expect(db.faults[0]).toMatchObject({ lostDc: 'a', detectSeconds: 1, rerouteSeconds: 1 }); // its checks fail without its database
   });
 });

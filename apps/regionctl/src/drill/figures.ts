@@ -5,7 +5,7 @@ import { FaultStep, Mark } from './scenario';
 export interface Sample {
   t: number;
   /** per DC: PASS when any of its aggregators says PASS (what the geo-DNS goes by), FAIL when they all fail or cannot be asked */
-  dcs: { dc: string; state: 'PASS' | 'FAIL'; channels: { from: string; behind: number | null; seconds: number | null; ok: boolean }[] }[];
+  dcs: { dc: string; state: 'PASS' | 'FAIL'; failedOver?: boolean; channels: { from: string; behind: number | null; seconds: number | null; ok: boolean }[] }[];
   /** per client region: the DCs the first geo-DNS server that answered names */
   dns: { region: string; dcs: string[] }[];
 }
@@ -43,6 +43,9 @@ export interface FaultFigures {
   lostDc?: string;
   detectSeconds?: number;
   rerouteSeconds?: number;
+  /** s from the fault until the DC was failed over (by the drill's step, or by the automatic policy as status showed it) */
+  failoverSeconds?: number;
+  automaticFailover?: boolean;
   rto: { guests: ClassRto; homedElsewhere: ClassRto; homedInLost: ClassRto };
   errors: number;
 }
@@ -54,6 +57,9 @@ export interface Figures {
   errorsByKind: Record<string, number>;
   sessionsKeptPercent: number;
   cartsKeptPercent: number;
+  /** looks at a cart that lacked a line the shopper was told was added (a stale replica, an owner out of reach), and by how many shoppers */
+  cartViewsMissingLines: number;
+  shoppersMissingLines: number;
   ordersConfirmed: number;
 }
 
@@ -63,9 +69,9 @@ const quantile = (xs: number[], q: number) => {
 };
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** The DC a step takes away from shoppers, if it is one that does. */
+/** The DC a step takes away from shoppers (a kill of any of its servers fails its checks; a drain), if it is one that does. */
 export function downedDc(s: FaultStep): string | undefined {
-  return (s.kind === 'kill' && s.what !== 'db') || s.kind === 'drain' ? s.dc : undefined;
+  return s.kind === 'kill' || s.kind === 'drain' ? s.dc : undefined;
 }
 
 /** Each fault's detection, DNS reroute and RTO per class of shopper; and for the whole drill errors by kind and what was kept. */
@@ -87,6 +93,8 @@ export function figures(history: OperationRecord[], samples: Sample[], events: D
     operations: history.length, errorsByKind,
     sessionsKeptPercent: percent(accounts.filter((ops) => !ops.some((r) => r.outcome === 'logged-out')).length, accounts.length),
     cartsKeptPercent: percent(withCart.filter((ops) => !ops.some((r) => r.outcome === 'line-lost')).length, withCart.length),
+    cartViewsMissingLines: history.filter((r) => r.outcome === 'line-missing').length,
+    shoppersMissingLines: new Set(history.filter((r) => r.outcome === 'line-missing').map((r) => r.shopper)).size,
     ordersConfirmed: history.filter((r) => r.op === 'checkout' && r.order).length,
   };
 }
@@ -99,7 +107,9 @@ export function figures(history: OperationRecord[], samples: Sample[], events: D
 function faultFigures(shoppers: OperationRecord[][], samples: Sample[], events: DrillEvent[], fault: DrillEvent, until: number): FaultFigures {
   const lostDc = downedDc(fault.step);
   const faultAt = fault.begun;
-  const failover = events.find((e) => e.mark === 'failover' && e.ok && e.begun >= faultAt && e.begun < until);
+  const ordered = events.find((e) => e.mark === 'failover' && e.ok && e.begun >= faultAt && e.begun < until);
+  const seen = lostDc && !ordered ? samples.find((s) => s.t >= faultAt && s.t < until && s.dcs.find((d) => d.dc === lostDc)?.failedOver) : undefined;
+  const failedOverAt = ordered?.ended ?? seen?.t;
   let detectSeconds: number | undefined;
   let rerouteSeconds: number | undefined;
   if (lostDc) {
@@ -130,7 +140,7 @@ function faultFigures(shoppers: OperationRecord[][], samples: Sample[], events: 
       continue;
     }
     fromFault[cls].push((back.t + back.latencyMs - faultAt) / 1000);
-    if (failover) sinceFailover[cls].push(Math.max(0, back.t + back.latencyMs - failover.ended) / 1000);
+    if (failedOverAt !== undefined) sinceFailover[cls].push(Math.max(0, back.t + back.latencyMs - failedOverAt) / 1000);
   }
   const summary = (xs: number[]) => ({ p50: round1(quantile(xs, 0.5)!), max: round1(Math.max(...xs)) });
   const rto = (k: Cls): ClassRto => ({
@@ -139,5 +149,6 @@ function faultFigures(shoppers: OperationRecord[][], samples: Sample[], events: 
     ...(sinceFailover[k].length ? { sinceFailover: summary(sinceFailover[k]) } : {}),
   });
   return { description: fault.description, at: faultAt, lostDc, detectSeconds, rerouteSeconds, errors,
+    ...(failedOverAt !== undefined ? { failoverSeconds: round1((failedOverAt - faultAt) / 1000), automaticFailover: !ordered } : {}),
     rto: { guests: rto('guests'), homedElsewhere: rto('homedElsewhere'), homedInLost: rto('homedInLost') } };
 }

@@ -31,6 +31,7 @@ function marks(r: DrillRecord): ChartMark[] {
   for (const f of r.figures.faults) {
     if (f.detectSeconds !== undefined) m.push({ t: secondsOf(r, f.at) + f.detectSeconds, label: `detected (DC ${f.lostDc} FAIL)` });
     if (f.rerouteSeconds !== undefined) m.push({ t: secondsOf(r, f.at) + f.rerouteSeconds, label: `DNS reroute from ${f.lostDc}` });
+    if (f.automaticFailover && f.failoverSeconds !== undefined) m.push({ t: secondsOf(r, f.at) + f.failoverSeconds, label: `failed over by the policy: ${f.lostDc}` });
   }
   return m.sort((a, b) => a.t - b.t);
 }
@@ -98,6 +99,7 @@ export function writeReport(dir: string, r: DrillRecord): string {
   writeFileSync(join(dir, 'dns.svg'), dnsChart(r, duration));
   writeFileSync(join(dir, 'lag.svg'), lagChart(r, duration));
   writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ ...r.verdict, figures: r.figures, recovered: r.recovered, events: r.events }, null, 2));
+  writeFileSync(join(dir, 'samples.json'), JSON.stringify(r.samples));
   const f = r.figures;
   const h = headline(f);
   const v = r.verdict;
@@ -114,10 +116,12 @@ export function writeReport(dir: string, r: DrillRecord): string {
     `| the DC it took away from shoppers | ${h?.lostDc ?? 'none'} |`,
     `| time to detect (its aggregators FAIL) | ${s1(h?.detectSeconds)} |`,
     `| time until the DNS stopped naming it | ${s1(h?.rerouteSeconds)} |`,
+    `| time until it was failed over | ${h?.failoverSeconds === undefined ? 'not failed over' : `${h.failoverSeconds} s${h.automaticFailover ? ' (by the automatic policy)' : ' (the drill\'s failover step ended)'}`} |`,
     `| acknowledged orders lost (RPO) | ${lost} |`,
     `| orders recovered at failback | ${r.recovered} |`,
     `| sessions kept | ${f.sessionsKeptPercent} % |`,
     `| carts kept (shoppers who added a line and lost none) | ${f.cartsKeptPercent} % |`,
+    `| looks at a cart that lacked a line added before (later back: stale) | ${f.cartViewsMissingLines} (${f.shoppersMissingLines} shoppers) |`,
     `| operations | ${f.operations} |`,
     `| orders confirmed | ${f.ordersConfirmed} |`,
     '', '### Time until shopping again (RTO), by class of shopper', '',
@@ -136,7 +140,8 @@ export function writeReport(dir: string, r: DrillRecord): string {
     '## Checker', '',
     ...(v.violations.length ? v.violations.map((x) => `- **${x.check}**: ${x.message}${x.operations?.length ? `\n  - ${x.operations.slice(0, 5).map((o) => JSON.stringify(o)).join('\n  - ')}` : ''}`)
     : ['Every confirmed order is on every DC, once per Idempotency-Key, as confirmed; no shopper was logged out or lost a cart line; every variant\'s stock is what it was at the start; every DC\'s tables are equal and every channel runs without error; no account had two homes in one epoch.']),
-    '', 'The history of every operation is in `history.jsonl` beside this file; `verdict.json` holds the figures and violations.', '',
+    '', 'The history of every operation is in `history.jsonl` beside this file, what status showed twice a second in `samples.json`;',
+    '`verdict.json` holds the figures and violations.', '',
   ];
   const text = lines.join('\n');
   writeFileSync(join(dir, 'report.md'), text);

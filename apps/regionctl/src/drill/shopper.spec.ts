@@ -11,11 +11,13 @@ class FakeShop {
   faults = new Map<string, ShopAnswer[]>();
   /** the cart forgets its lines when looked at next (a lost write) */
   forget = false;
+  /** the next look at the cart does not show its lines, which are still there (a stale replica) */
+  hide = false;
   calls: string[] = [];
 
-  async call<T>(_address: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ShopAnswer<T>> {
+  async call<T>(address: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ShopAnswer<T>> {
     const route = `${method} ${path.split('?')[0]}`;
-    this.calls.push(route);
+    this.calls.push(`${route} at ${address}`);
     const scripted = this.faults.get(route)?.shift();
     if (scripted) return scripted as ShopAnswer<T>;
     const ok = (b: unknown, status = 200) => ({ status, body: b as T, outcome: 'ok', latencyMs: 1 });
@@ -30,8 +32,10 @@ class FakeShop {
     }
     if (route === 'GET /api/cart') {
       if (this.forget) this.lines.clear();
+      const hidden = this.hide;
       this.forget = false;
-      return ok({ lines: [...this.lines].map(([variantId, quantity]) => ({ variantId, quantity })) });
+      this.hide = false;
+      return ok({ lines: hidden ? [] : [...this.lines].map(([variantId, quantity]) => ({ variantId, quantity })) });
     }
     if (route === 'POST /api/checkout') {
       const key = headers['Idempotency-Key']!;
@@ -48,11 +52,13 @@ class FakeShop {
 }
 
 /** A shopper over the fake shop that stops after `n` records; it checks out on every visit. */
-async function shop(fake: FakeShop, n: number, kind: 'guest' | 'account' = 'account'): Promise<OperationRecord[]> {
+async function shop(fake: FakeShop, n: number, kind: 'guest' | 'account' = 'account', traveller = false): Promise<OperationRecord[]> {
   const records: OperationRecord[] = [];
   const sut: Shopper = new Shopper({
+    ...(traveller ? { registeredVia: { resolve: async () => ({ address: '127.0.2.1', ttl: 5, cached: false }) } } : {}),
     id: 'a1', region: 'a', kind, runId: 'test', mix: { ...DEFAULT_MIX, thinkMs: 0, search: 0, checkout: 1, relogin: 0, checkoutPatienceMs: 5000 },
-    resolver: { resolve: async () => ({ address: '127.0.1.1', ttl: 5, cached: true }) }, client: fake, dcOf: () => 'a', random: seededRandom(1),
+    resolver: { resolve: async () => ({ address: '127.0.1.1', ttl: 5, cached: true }) }, client: fake, dcOf: (x) => (x === '127.0.1.1' ? 'a' : 'b'),
+    random: seededRandom(1),
     record: (r) => { records.push(r); if (records.length >= n) sut.stop(); },
   });
   await sut.run();
@@ -69,12 +75,31 @@ describe('Shopper: what a simulated shopper does and finds', () => {
     expect(records[5]).toMatchObject({ op: 'checkout', outcome: 'ok', key: 'drill-test-a1-1', order: { id: 'a_O1', number: 'A-a_O1' } });
   });
 
-  it('finds a cart line it was told was added gone: line-lost, naming the line', async () => {
+  it('a traveller registers through the resolver of the region it was in, then shops through its own', async () => {
+    const fake = new FakeShop();
+    const records = await shop(fake, 3, 'account', true);
+    expect(fake.calls.slice(0, 3)).toEqual(['POST /api/accounts/register at 127.0.2.1', 'GET /api/products at 127.0.1.1', 'GET /api/products/tee at 127.0.1.1']);
+    expect(records.map((r) => `${r.op} ${r.dc}`)).toEqual(['register b', 'browse a', 'product a']);
+  });
+
+  it('a cart line it was told was added and does not see is line-missing; checked out without it, line-lost', async () => {
     const fake = new FakeShop();
     fake.forget = true;
-    const cart = (await shop(fake, 5)).find((r) => r.op === 'cart')!;
-    expect(cart).toMatchObject({ outcome: 'line-lost' });
-    expect(cart.detail).toMatch(/^a_V1 x\d \(cart has 0\)$/);
+    const records = await shop(fake, 7);
+    expect(records.slice(4).map((r) => `${r.op} ${r.outcome}`)).toEqual(['cart line-missing', 'checkout ok', 'cart line-lost']);
+    expect(records[4]!.detail).toMatch(/^a_V1 x\d \(cart has 0\)$/);
+    expect(records[6]!.detail).toMatch(/^checked out order A-a_O1 without lines it was told were added: a_V1 x\d$/);
+  });
+
+  it('a line missing from one look at the cart that the checkout has is no loss; one still missing when the shopper stops is', async () => {
+    const stale = new FakeShop();
+    stale.hide = true;
+    expect((await shop(stale, 7)).slice(4, 7).map((r) => `${r.op} ${r.outcome}`)).toEqual(['cart line-missing', 'checkout ok', 'order ok']);
+    const gone = new FakeShop();
+    gone.forget = true;
+    const records = await shop(gone, 5);
+    expect(records.map((r) => `${r.op} ${r.outcome}`).slice(4)).toEqual(['cart line-missing', 'cart line-lost']);
+    expect(records[5]!.detail).toMatch(/^still missing when the shopper stopped/);
   });
 
   it('a session refused (401) is logged-out, and the shopper logs in again', async () => {

@@ -10,19 +10,23 @@ export interface ShopperMix {
   search: number;
   checkout: number;
   relogin: number;
+  /** of account shoppers, 0..1: registered while in another region (homed in its DC), they shop from their own */
+  travel: number;
   /** mean think time between two steps, ms (each is drawn from 0.5x to 1.5x of it) */
   thinkMs: number;
   /** how long a careful client keeps repeating a checkout that failed, with the same Idempotency-Key, ms */
   checkoutPatienceMs: number;
 }
 
-export const DEFAULT_MIX: ShopperMix = { guests: 0.3, search: 0.3, checkout: 0.5, relogin: 0.15, thinkMs: 300, checkoutPatienceMs: 60000 };
+export const DEFAULT_MIX: ShopperMix = { guests: 0.3, search: 0.3, checkout: 0.5, relogin: 0.15, travel: 0.2, thinkMs: 300, checkoutPatienceMs: 60000 };
 
 export interface ShopperOptions {
   id: string;
   region: string;
   kind: 'guest' | 'account';
   resolver: Pick<ShopResolver, 'resolve'>;
+  /** a traveller: the resolver of the region it registered in (its home's) */
+  registeredVia?: Pick<ShopResolver, 'resolve'>;
   client: Pick<ShopClient, 'call' | 'close'>;
   /** the DC whose entry has this address */
   dcOf: (address: string) => string | undefined;
@@ -47,14 +51,21 @@ interface Product { slug: string; name: string; variants: { id: string; stockSta
  * sometimes checks out (repeating a failed checkout with the same Idempotency-Key until it is
  * confirmed or its patience ends) and follows its orders; an account shopper registers first and
  * now and then logs out and in again. Every step is recorded, with what the shopper itself finds
- * wrong against what it was told: a session refused (`logged-out`), a cart line gone (`line-lost`).
+ * wrong against what it was told: a session refused (`logged-out`); a cart line it was told was added
+ * missing from its cart (`line-missing`: a view of a replica that has not got it yet, or of a cart
+ * whose owner cannot be reached), which becomes `line-lost` only when it never comes back: checked
+ * out without it, or still missing when the shopper stops.
  */
 export class Shopper {
   private stopping = false;
   private account?: string;
   private email?: string;
   private visits = 0;
+  /** a traveller's register goes through the resolver of the region it registers in */
+  private registering = false;
   private readonly told = new Map<string, number>();
+  /** lines of `told` the cart lacked when last looked at: since when, and which */
+  private missing?: { since: number; lines: string };
   private catalog: Product[] = [];
 
   constructor(private readonly o: ShopperOptions) {}
@@ -70,6 +81,7 @@ export class Shopper {
     } catch (err) {
       if (!(err instanceof Stopped)) throw err;
     } finally {
+      if (this.missing) this.finding('line-lost', `still missing when the shopper stopped (since ${new Date(this.missing.since).toISOString()}): ${this.missing.lines}`);
       this.o.client.close();
     }
   }
@@ -120,9 +132,20 @@ export class Shopper {
     const a = await this.call<{ lines: { variantId: string; quantity: number }[] }>('GET', '/api/cart');
     if (a.answer.outcome !== 'ok' || !a.answer.body?.lines) return this.record('cart', started, a);
     const has = new Map(a.answer.body.lines.map((l) => [l.variantId, l.quantity]));
-    const lost = [...this.told].filter(([v, q]) => (has.get(v) ?? 0) < q).map(([v, q]) => `${v} x${q} (cart has ${has.get(v) ?? 0})`);
-    if (lost.length) this.record('cart', started, a, { outcome: 'line-lost', detail: lost.join(', ') });
-    else this.record('cart', started, a);
+    const lacking = [...this.told].filter(([v, q]) => (has.get(v) ?? 0) < q).map(([v, q]) => `${v} x${q} (cart has ${has.get(v) ?? 0})`);
+    if (lacking.length) {
+      this.missing ??= { since: started, lines: lacking.join(', ') };
+      this.record('cart', started, a, { outcome: 'line-missing', detail: lacking.join(', ') });
+    } else {
+      this.record('cart', started, a, this.missing ? { detail: `the lines missing since ${new Date(this.missing.since).toISOString()} are back` } : {});
+      this.missing = undefined;
+    }
+  }
+
+  /** Forgets what the cart should hold (after a checkout, a log-out, a checkout given up: it is no longer known). */
+  private forgetCart(): void {
+    this.told.clear();
+    this.missing = undefined;
   }
 
   /**
@@ -142,14 +165,16 @@ export class Shopper {
         const lines = b.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity, lineTotal: l.lineTotal }));
         const order = { id: b.id, number: b.number, total: b.totals.total, lines };
         this.record('checkout', started, a, { key, order });
-        this.told.clear();
+        const without = [...this.told].filter(([v, q]) => (lines.find((l) => l.variantId === v)?.quantity ?? 0) < q).map(([v, q]) => `${v} x${q}`);
+        if (this.missing && without.length) this.finding('line-lost', `checked out order ${order.number} without lines it was told were added: ${without.join(', ')}`);
+        this.forgetCart();
         return order;
       }
       this.record('checkout', started, a, { key });
       if (a.answer.status === 401) return this.loggedOut();
       if (!retryable(a.answer) || Date.now() > until) {
         // given up or refused for good (out of stock, an empty cart): what the cart holds is no longer known
-        this.told.clear();
+        this.forgetCart();
         return undefined;
       }
       await sleep(Math.min(4000, 250 * 2 ** attempt));
@@ -158,7 +183,12 @@ export class Shopper {
 
   private async register(): Promise<boolean> {
     this.email = `shopper-${this.o.runId}-${this.o.id}@drill.test`;
-    return this.signIn('register', '/api/accounts/register', { email: this.email, password: PASSWORD, name: `Shopper ${this.o.id}` }, true);
+    this.registering = true;
+    try {
+      return await this.signIn('register', '/api/accounts/register', { email: this.email, password: PASSWORD, name: `Shopper ${this.o.id}` }, true);
+    } finally {
+      this.registering = false;
+    }
   }
 
   private async signIn(op: 'register' | 'login', path: string, body: unknown, firstTime = false): Promise<boolean> {
@@ -181,13 +211,13 @@ export class Shopper {
   private async relogin(): Promise<void> {
     await this.step('logout', 'POST', '/api/accounts/logout');
     await this.think();
-    this.told.clear(); // a logged-out shopper's cart is the account's again only at log-in
+    this.forgetCart(); // a logged-out shopper's cart is the account's again only at log-in
     await this.untilOk(() => this.signIn('login', '/api/accounts/login', { email: this.email, password: PASSWORD }));
   }
 
   /** A session the shop refused: recorded, then the shopper logs in again as a real one would. */
   private async loggedOut(): Promise<undefined> {
-    this.told.clear();
+    this.forgetCart();
     await this.untilOk(() => this.signIn('login', '/api/accounts/login', { email: this.email, password: PASSWORD }));
     return undefined;
   }
@@ -206,7 +236,7 @@ export class Shopper {
   Promise<{ answer: ShopAnswer<T>; dc?: string }> {
     let address: string;
     try {
-      address = (await this.o.resolver.resolve()).address;
+      address = (await (this.registering && this.o.registeredVia ? this.o.registeredVia : this.o.resolver).resolve()).address;
     } catch (err) {
       return { answer: { outcome: err instanceof DnsFailure ? 'dns' : 'error', latencyMs: 0 } };
     }
@@ -215,11 +245,20 @@ export class Shopper {
   }
 
   private record(op: Operation, t: number, a: { answer: ShopAnswer<unknown>; dc?: string }, extra: Partial<OperationRecord> = {}): void {
+    // an error answer's own words (the problem body's message), so that the history says why
+    const said = (a.answer.body as { message?: unknown } | undefined)?.message;
+    const why = a.answer.outcome !== 'ok' && typeof said === 'string' ? { detail: said.slice(0, 200) } : {};
     this.o.record({
       t, shopper: this.o.id, region: this.o.region, kind: this.o.kind, ...(a.dc ? { dc: a.dc } : {}), op,
       outcome: a.answer.outcome, ...(a.answer.status ? { status: a.answer.status } : {}), latencyMs: a.answer.latencyMs,
-      ...(this.account ? { account: this.account } : {}), ...extra,
+      ...(this.account ? { account: this.account } : {}), ...why, ...extra,
     });
+  }
+
+  /** What the shopper concludes from what it saw before (no request of its own). */
+  private finding(outcome: string, detail: string): void {
+    this.o.record({ t: Date.now(), shopper: this.o.id, region: this.o.region, kind: this.o.kind, op: 'cart', outcome, latencyMs: 0,
+      ...(this.account ? { account: this.account } : {}), detail });
   }
 
   private pick<T>(xs: T[]): T | undefined {
