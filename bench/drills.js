@@ -71,7 +71,10 @@ function drill(topo, label, args) {
     const dest = path.join(docs, label);
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
-    for (const f of ['report.md', 'requests.svg', 'dns.svg', 'lag.svg', 'verdict.json']) fs.copyFileSync(path.join(folder, f), path.join(dest, f));
+    // the bench's temp folder is this machine's: the copies name it <bench folder>
+    for (const f of ['report.md', 'requests.svg', 'dns.svg', 'lag.svg', 'verdict.json']) {
+      fs.writeFileSync(path.join(dest, f), fs.readFileSync(path.join(folder, f), 'utf8').split(work).join('<bench folder>'));
+    }
   }
   results.push({ label, args, status: r.status, verdict, stderr: r.stderr.trim(), summary });
 }
